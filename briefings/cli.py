@@ -1,0 +1,97 @@
+"""Command line: parse arguments, call one pipeline stage, print the result, set the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from .errors import BriefingError, DataError, UsageError
+
+EXIT_CODES = """exit codes:
+  0  success
+  1  build or link-check failure
+  2  invalid data (every problem is listed as file:line: field: message)
+  3  usage error
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would exit 2, which means "data error" here
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="build.py",
+        description="Build the briefing site: load -> validate -> render -> MkDocs build -> link check -> publish.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--project", type=Path, default=Path.cwd(), help="project folder (default: current folder)")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    b = sub.add_parser("build", help="build the site into site/ (the default command)", epilog=EXIT_CODES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.add_argument("--site-dir", type=Path, help="output folder (default: PROJECT/site)")
+    sub.add_parser("check", help="validate the data files without building", epilog=EXIT_CODES,
+                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    c = sub.add_parser("check-links", help="check links and markup of a built site", epilog=EXIT_CODES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("site", nargs="?", type=Path, help="built site folder (default: PROJECT/site)")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .pipeline import Project, build_site, check_links, generate
+
+    project = Project.at(args.project, getattr(args, "site_dir", None))
+    command = args.command or "build"
+    if command == "check":
+        generated = generate(project)
+        n = len(generated.dataset.briefings)
+        print(f"ok: {n} briefing{'s' if n != 1 else ''} valid, {len(generated.pages)} pages would be generated")
+        return 0
+    if command == "check-links":
+        site = (args.site or project.site_dir).resolve()
+        if not site.is_dir():
+            raise UsageError(f"no built site at {site}; run `python build.py` first")
+        report = check_links(site, project)
+        print(report.summary())
+        return 0
+    start = time.perf_counter()
+    result = build_site(project)
+    stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
+    print(f"built {len(result.generated.dataset.briefings)} briefings, {result.pages} pages into {result.site_dir}")
+    print(result.links.summary())
+    print(f"done in {time.perf_counter() - start:.2f}s ({stages})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        args = _parser().parse_args(argv)
+        return _run(args)
+    except DataError as exc:
+        if debug:
+            raise
+        print(exc.format(), file=sys.stderr)
+        return exc.exit_code
+    except BriefingError as exc:
+        if debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # an unexpected failure is still reported in one line
+        if debug:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; the previous site was left as it was", file=sys.stderr)
+        return 130

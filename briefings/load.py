@@ -1,0 +1,366 @@
+"""Read data files safely, keep a line for every field, turn validation errors into Problems.
+
+YAML is composed into nodes (never constructed by PyYAML), so no tag can build an
+object, aliases are refused before they can expand, duplicate keys are caught, and
+every value keeps the line it came from. Scalars follow YAML 1.2's core schema
+(`NO` stays a string, `12:30:00` is not a number, dates stay strings for the model).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import DataError, Problem
+from .model import Briefing, Entities, RefProblem, check_briefing_refs, check_entity_refs
+
+MAX_BYTES = 2 * 1024 * 1024  # a briefing is ~20 KB; anything this big is a mistake or an attack
+MAX_NODES = 200_000
+
+Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+_Parser = getattr(yaml, "CParser", None) or yaml.parser.Parser
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2 core schema: booleans, null, ints and floats only; everything else is a string."""
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."),
+)
+
+
+if _Parser is yaml.parser.Parser:
+
+    class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver):
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            _Resolver.__init__(self)
+
+else:
+
+    class _Composer(yaml.CParser, _Resolver):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            yaml.CParser.__init__(self, stream)
+            _Resolver.__init__(self)
+
+
+_STR, _INT, _FLOAT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
+class _Abort(Exception):
+    """Stops construction of a file that cannot be read further."""
+
+
+@dataclass
+class Document:
+    """A parsed data file: plain Python data plus the (line, column) of every field path."""
+
+    path: str
+    data: Any
+    marks: dict[Loc, tuple[int, int]]
+
+    def locate(self, loc: Loc) -> tuple[int | None, int | None]:
+        """Line and column of the closest located prefix of loc."""
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.marks:
+                return self.marks[loc[:end]]
+        return None, None
+
+
+class _Builder:
+    """Turns a node tree into Python data, recording marks and problems."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.marks: dict[Loc, tuple[int, int]] = {}
+        self.problems: list[Problem] = []
+        self.seen: set[int] = set()
+        self.count = 0
+
+    def problem(self, node: yaml.Node, loc: Loc, message: str, expected: str = "") -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(self.path, mark.line + 1, mark.column + 1, _dotted(loc), message, expected))
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            self.problem(node, loc, f"file has more than {MAX_NODES} values", "a briefing of reasonable size")
+            raise _Abort
+        if id(node) in self.seen:
+            # The composer shares one node between an anchor and its aliases.
+            self.problem(node, loc, "YAML aliases (*name) are not allowed", "every value written out in full")
+            raise _Abort
+        self.seen.add(id(node))
+        self.marks.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP:
+                self.problem(node, loc, f"YAML tag {node.tag!r} is not allowed", "plain YAML without tags")
+                return None
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.build(key_node, (*loc, "<key>"))
+                if not isinstance(key, str):
+                    self.problem(key_node, loc, f"key {key!r} is not text", "field names")
+                    continue
+                if key in result:
+                    first = self.marks[(*loc, key)][0]
+                    self.problem(key_node, (*loc, key), f"duplicate key {key!r} (first on line {first})", "each key once")
+                    continue
+                self.marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                result[key] = self.build(value_node, (*loc, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                self.problem(node, loc, f"YAML tag {node.tag!r} is not allowed", "plain YAML without tags")
+                return None
+            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        return self.scalar(node, loc)
+
+    def scalar(self, node: yaml.ScalarNode, loc: Loc) -> Any:
+        text, tag = node.value, node.tag
+        if tag == _STR:
+            return text
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return text.lower() == "true"
+        if tag == _INT:
+            return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
+        if tag == _FLOAT:
+            low = text.lower().lstrip("+")
+            if low in (".inf", "-.inf", ".nan"):
+                self.problem(node, loc, f"{text} is not a finite number", "a number")
+                return None
+            return float(text)
+        self.problem(node, loc, f"YAML tag {tag!r} is not allowed", "plain YAML without tags")
+        return None
+
+
+def parse_yaml(path: Path, display: str) -> tuple[Document | None, list[Problem]]:
+    """Read one YAML file into a Document, or return the problems that stopped it."""
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        return None, [Problem(display, None, None, "", f"file is {size} bytes", f"at most {MAX_BYTES} bytes")]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Problem(display, line, col, "", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", "UTF-8 text")]
+    text = text.removeprefix("\ufeff")
+    composer = _Composer(text)
+    try:
+        node = composer.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        return None, [Problem(display, line, col, "", f"YAML syntax error: {what}", "valid YAML")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(display, None, None, "", f"YAML error: {exc}", "valid YAML")]
+    finally:
+        composer.dispose()
+    if node is None:
+        return None, [Problem(display, 1, None, "", "file is empty", "a YAML mapping of fields")]
+    builder = _Builder(display)
+    try:
+        data = builder.build(node, ())
+    except _Abort:
+        return None, builder.problems
+    if not isinstance(data, dict) and not builder.problems:
+        builder.problem(node, (), f"top level is a {type(data).__name__}", "a YAML mapping of fields")
+    return Document(display, data, builder.marks), builder.problems
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _field_description(model: type[BaseModel], loc: Loc) -> str:
+    """The description of the field at loc, walking nested models and lists."""
+    current: Any = model
+    description = ""
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return description if part == loc[-1] and description else ""
+        info = fields[part]
+        description = info.description or ""
+        current = _inner_model(info.annotation)
+    return description
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _pydantic_problems(doc: Document, model: type[BaseModel], exc: ValidationError) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))  # drop union tags
+        kind = err["type"]
+        message = err["msg"]
+        if kind == "missing":
+            message = "required field is missing"
+        elif kind == "extra_forbidden":
+            message = f"unknown field {loc[-1]!r}"
+        elif kind == "value_error":
+            message = message.removeprefix("Value error, ")
+        value = err.get("input")
+        if kind not in ("missing", "extra_forbidden") and isinstance(value, (str, int, float)) and len(str(value)) < 60:
+            message += f" (got {value!r})"
+        if kind == "extra_forbidden":
+            parent = _inner_model_at(model, loc[:-1])
+            names = ", ".join(parent.model_fields) if parent else ""
+            expected = f"one of: {names}" if names else ""
+        else:
+            description = _field_description(model, loc)
+            expected = description
+        line, col = doc.locate(loc)
+        problems.append(Problem(doc.path, line, col, _dotted(loc), message, expected))
+    return problems
+
+
+def _inner_model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        current = _inner_model(fields[part].annotation)
+    return current
+
+
+def _ref_problems(doc: Document, refs: list[RefProblem]) -> list[Problem]:
+    out = []
+    for ref in refs:
+        line, col = doc.locate(ref.loc)
+        out.append(Problem(doc.path, line, col, _dotted(ref.loc), ref.message, ref.expected))
+    return out
+
+
+def validate(doc: Document, model: type[M]) -> tuple[M | None, list[Problem]]:
+    """Validate a Document against a model; all problems, each with its line."""
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as exc:
+        return None, _pydantic_problems(doc, model, exc)
+
+
+# --------------------------------------------------------------------------- the project's data
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything the data folder holds, validated and cross-checked."""
+
+    entities: Entities
+    briefings: tuple[Briefing, ...]  # latest first
+    files: dict[str, str]  # slug -> data file (display path)
+
+
+# Parsed-and-validated models keyed by (path, content hash): an unchanged file is never
+# parsed twice in one process (a preview session rebuilds on every edit).
+_CACHE: dict[tuple[str, str], tuple[Any, Document | None, list[Problem]]] = {}
+
+
+def _load_model(path: Path, display: str, model: type[M]) -> tuple[M | None, Document | None, list[Problem]]:
+    key = (display, hashlib.sha256(path.read_bytes()).hexdigest() + model.__name__)
+    if key in _CACHE:
+        return _CACHE[key]
+    doc, problems = parse_yaml(path, display)
+    result: M | None = None
+    if doc is not None and not problems:
+        result, problems = validate(doc, model)
+    _CACHE[key] = (result, doc, problems)
+    return result, doc, problems
+
+
+def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
+    """Load entities and every briefing under data_dir; raise DataError listing all problems."""
+    root = root or data_dir.parent
+
+    def display(p: Path) -> str:
+        try:
+            return p.relative_to(root).as_posix()
+        except ValueError:
+            return p.as_posix()
+
+    problems: list[Problem] = []
+    entities_path = data_dir / "entities.yaml"
+    entities: Entities | None = Entities()
+    entities_doc = None
+    if entities_path.exists():
+        entities, entities_doc, found = _load_model(entities_path, display(entities_path), Entities)
+        problems += found
+        if entities is not None and entities_doc is not None:
+            problems += _ref_problems(entities_doc, check_entity_refs(entities))
+    briefing_files = sorted((data_dir / "briefings").glob("*.yaml")) + sorted((data_dir / "briefings").glob("*.yml"))
+    if not briefing_files:
+        problems.append(Problem(display(data_dir / "briefings"), None, None, "", "no briefing files", "*.yaml files"))
+    briefings: list[Briefing] = []
+    files: dict[str, str] = {}
+    first_line: dict[str, tuple[str, int | None]] = {}
+    for path in briefing_files:
+        name = display(path)
+        briefing, doc, found = _load_model(path, name, Briefing)
+        problems += found
+        if briefing is None or doc is None:
+            continue
+        if entities is not None:
+            problems += _ref_problems(doc, check_briefing_refs(briefing, entities))
+        line, col = doc.locate(("slug",))
+        if briefing.slug in first_line:
+            other, other_line = first_line[briefing.slug]
+            problems.append(
+                Problem(name, line, col, "slug", f"duplicate slug {briefing.slug!r} (also in {other}:{other_line})",
+                        "a slug no other briefing uses")
+            )
+            continue
+        first_line[briefing.slug] = (name, line)
+        briefings.append(briefing)
+        files[briefing.slug] = name
+    if problems or entities is None:
+        raise DataError(problems)
+    briefings.sort(key=lambda b: (b.published, b.slug), reverse=True)
+    return Dataset(entities, tuple(briefings), files)

@@ -1,0 +1,58 @@
+"""The MkDocs side of the pipeline: generated pages become virtual files.
+
+Only MkDocs event handlers live here. Pages are made by `pipeline.generate`, the
+same function `python build.py` uses, and handed over with `File.generated`, so
+nothing is ever written into `docs/` (writing there during `mkdocs serve` would
+trigger endless rebuilds).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+from .errors import DataError
+from .pipeline import Generated, Project, generate
+
+_KEY = "_briefings_generated"
+
+
+def _project(config: MkDocsConfig) -> Project:
+    return Project.at(Path(config.config_file_path).resolve().parent)
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Load, validate and render; set the small explicit navigation."""
+    try:
+        generated = generate(_project(config))
+    except DataError as exc:
+        # PluginError is logged by MkDocs as a one-line error, without traceback.
+        raise PluginError("invalid briefing data:\n" + exc.format()) from None
+    config[_KEY] = generated  # type: ignore[index]  # per-build state, not module state
+    if config.nav is None:
+        config.nav = generated.nav
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    """Add every generated page as a virtual file."""
+    generated: Generated = config[_KEY]  # type: ignore[index]
+    for page in generated.pages:
+        existing = files.get_file_from_path(page.src_uri)
+        if existing is not None and existing.generated_by is None:
+            raise PluginError(
+                f"docs/{page.src_uri} clashes with a generated page; generated pages must not be in docs/"
+            )
+        files.append(File.generated(config, page.src_uri, content=page.content))
+    return files
+
+
+def on_page_context(context: dict[str, Any], page: Any, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    """Expose the briefing a page belongs to, for theme overrides."""
+    generated: Generated = config[_KEY]  # type: ignore[index]
+    context["briefing_slug"] = generated.slug_of.get(page.file.src_uri)
+    return context

@@ -1,0 +1,635 @@
+"""The data model: the single source of truth for the briefing data format.
+
+Every field carries a description; the JSON Schema, the data-format reference page
+and the "(expected ...)" part of error messages are all derived from these classes.
+This module imports nothing of ours and knows nothing of files, YAML or MkDocs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Iterator, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+# --------------------------------------------------------------------------- scalars
+
+ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
+_ID_RE = re.compile(ID_PATTERN)
+# Bidi overrides/isolates can make text read differently from what was written.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _check_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("text is empty")
+    for ch in value:
+        if ch in "\n\t":
+            continue
+        if ch in _BIDI:
+            raise ValueError(f"contains the bidirectional control character U+{ord(ch):04X}")
+        if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"):
+            raise ValueError(f"contains the control or unassigned character U+{ord(ch):04X}")
+    return value
+
+
+def _check_id(value: str) -> str:
+    if not _ID_RE.match(value) or "--" in value:
+        raise ValueError(f"{value!r} is not a valid id")
+    return value
+
+
+def _check_url(value: str) -> str:
+    _check_text(value)
+    if any(ch.isspace() for ch in value):
+        raise ValueError("URL contains whitespace")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"URL scheme {parts.scheme + ':' if parts.scheme else '(none)'} is not allowed")
+    if not parts.hostname:
+        raise ValueError("URL has no host")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_check_text)]
+ShortText = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_check_text)]
+Id = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=80,
+        description="lower-case ASCII letters, digits and single hyphens, e.g. kupol-plant",
+        json_schema_extra={"pattern": ID_PATTERN},
+    ),
+    AfterValidator(_check_id),
+]
+Url = Annotated[
+    str,
+    Field(max_length=2000, description="an absolute http:// or https:// URL"),
+    AfterValidator(_check_url),
+]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Marks a field as a reference to an id of some kind; checked after parsing."""
+
+    kind: Literal["source", "person", "place", "facility", "organisation"]
+
+
+SourceRef = Annotated[Id, Ref("source")]
+PersonRef = Annotated[Id, Ref("person")]
+PlaceRef = Annotated[Id, Ref("place")]
+FacilityRef = Annotated[Id, Ref("facility")]
+OrganisationRef = Annotated[Id, Ref("organisation")]
+
+_DATE_PART = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
+DATE_SPEC_PATTERN = rf"^{_DATE_PART}(?:/{_DATE_PART})?$"
+
+
+def _parse_part(text: str) -> tuple[dt.date, dt.date]:
+    """First and last day covered by YYYY, YYYY-MM or YYYY-MM-DD."""
+    bits = [int(b) for b in text.split("-")]
+    if len(bits) == 3:
+        day = dt.date(*bits)
+        return day, day
+    if len(bits) == 2:
+        first = dt.date(bits[0], bits[1], 1)
+        nxt = dt.date(bits[0] + (bits[1] == 12), bits[1] % 12 + 1, 1)
+        return first, nxt - dt.timedelta(days=1)
+    return dt.date(bits[0], 1, 1), dt.date(bits[0], 12, 31)
+
+
+def _check_date_spec(value: str) -> str:
+    if not re.match(DATE_SPEC_PATTERN, value):
+        raise ValueError(f"{value!r} is not a date")
+    try:
+        spans = [_parse_part(p) for p in value.split("/")]
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a real date: {exc}") from None
+    if len(spans) == 2 and spans[1][1] < spans[0][0]:
+        raise ValueError(f"{value!r} ends before it starts")
+    return value
+
+
+DateSpec = Annotated[
+    str,
+    Field(
+        description="ISO 8601 date: a day 2025-06-30, a month 2025-05, a year 2025, or a range 2025-06-28/2025-06-29",
+        json_schema_extra={"pattern": DATE_SPEC_PATTERN},
+    ),
+    AfterValidator(_check_date_spec),
+]
+
+# --------------------------------------------------------------------------- enums
+
+
+class Status(StrEnum):
+    """How far a statement has been established."""
+
+    confirmed = "confirmed"
+    verified = "verified"
+    reported = "reported"
+    claimed = "claimed"
+    unconfirmed = "unconfirmed"
+    denied = "denied"
+    disputed = "disputed"
+
+
+STATUS_INFO: dict[Status, tuple[str, str]] = {
+    Status.confirmed: ("Confirmed", "Confirmed on the record by an official in a position to know."),
+    Status.verified: ("Verified", "Footage or a document checked and verified as authentic."),
+    Status.reported: ("Reported", "Reported by the cited source; not independently verified."),
+    Status.claimed: ("Claimed", "Asserted by a party to the events; not independently verified."),
+    Status.unconfirmed: ("Not independently confirmed", "No independent confirmation is available."),
+    Status.denied: ("Denied", "Denied by the party concerned."),
+    Status.disputed: ("Disputed", "Sources disagree; each side is shown with its source."),
+}
+
+
+class SourceKind(StrEnum):
+    """What kind of source a statement comes from."""
+
+    official = "official"
+    media = "media"
+    anonymous_official = "anonymous-official"
+    social_post = "social-post"
+    verified_footage = "verified-footage"
+    government = "government"
+
+
+SOURCE_KIND_LABELS: dict[SourceKind, str] = {
+    SourceKind.official: "Official",
+    SourceKind.media: "Media",
+    SourceKind.anonymous_official: "Anonymous official",
+    SourceKind.social_post: "Social media post",
+    SourceKind.verified_footage: "Verified footage",
+    SourceKind.government: "Government",
+}
+
+
+class Channel(StrEnum):
+    """How a statement or quote was delivered."""
+
+    statement = "statement"
+    post_on_x = "post-on-x"
+    post_on_telegram = "post-on-telegram"
+    remarks_to_media = "remarks-to-media"
+    speech = "speech"
+
+
+CHANNEL_LABELS: dict[Channel, str] = {
+    Channel.statement: "Statement",
+    Channel.post_on_x: "Post on X",
+    Channel.post_on_telegram: "Post on Telegram",
+    Channel.remarks_to_media: "Remarks to media",
+    Channel.speech: "Speech",
+}
+
+
+class Qualifier(StrEnum):
+    """How exact a figure is, as the source put it."""
+
+    exact = "exact"
+    about = "about"
+    more_than = "more-than"
+    at_least = "at-least"
+    up_to = "up-to"
+
+
+QUALIFIER_WORDS: dict[Qualifier, str] = {
+    Qualifier.exact: "",
+    Qualifier.about: "about",
+    Qualifier.more_than: "over",
+    Qualifier.at_least: "at least",
+    Qualifier.up_to: "up to",
+}
+
+
+class Section(StrEnum):
+    """The four sections every briefing has."""
+
+    strike = "strike"
+    front_lines = "front-lines"
+    diplomacy = "diplomacy"
+    quotes = "quotes"
+
+
+SECTION_TITLES: dict[Section, str] = {
+    Section.strike: "The strike",
+    Section.front_lines: "Front lines",
+    Section.diplomacy: "Diplomacy",
+    Section.quotes: "Quotes",
+}
+
+KM_PER_MILE = 1.609344
+
+# --------------------------------------------------------------------------- records
+
+
+class Record(BaseModel):
+    """Base: unknown fields are errors (a typo must fail, not vanish)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class When(Record):
+    """A date as an absolute ISO value plus the phrase the source used for it."""
+
+    date: DateSpec = Field(description="the absolute date or range, e.g. 2025-06-30")
+    phrase: ShortText | None = Field(
+        None, description='the words the source used for it, e.g. "On Monday"; omit if it gave the date itself'
+    )
+
+    def bounds(self) -> tuple[dt.date, dt.date]:
+        """First and last day covered."""
+        parts = [_parse_part(p) for p in self.date.split("/")]
+        return parts[0][0], parts[-1][1]
+
+
+class Attributed(Record):
+    """Anything factual: who says it and how far it is established."""
+
+    sources: list[SourceRef] = Field(
+        min_length=1, description="ids of the sources (from this briefing's sources list) that say it"
+    )
+    status: Status = Field(description="verification status: " + ", ".join(s.value for s in Status))
+    attribution: ShortText | None = Field(
+        None, description='the hedge as the source worded it, e.g. "according to Russian officials"'
+    )
+
+
+class Claim(Attributed):
+    """One factual statement with its attribution and verification status."""
+
+    id: Id | None = Field(None, description="anchor id, unique in the briefing, so the timeline can link here")
+    text: Text = Field(description="the statement, in plain text")
+
+
+class Unit(StrEnum):
+    """What a figure counts or measures."""
+
+    people = "people"
+    km = "km"
+    drones = "drones"
+    drones_and_missiles = "drones-and-missiles"
+    negotiation_rounds = "negotiation-rounds"
+
+
+UNIT_WORDS: dict[Unit, tuple[str, str]] = {
+    Unit.people: ("person", "people"),
+    Unit.km: ("km", "km"),
+    Unit.drones: ("drone", "drones"),
+    Unit.drones_and_missiles: ("drone or missile", "drones and missiles"),
+    Unit.negotiation_rounds: ("negotiation round", "negotiation rounds"),
+}
+
+
+class Figure(Attributed):
+    """A number with its unit, how exact it is, and who gives it."""
+
+    id: Id = Field(description="anchor id, unique in the briefing")
+    label: ShortText = Field(description='what the number is, e.g. "Killed" or "Distance from the Ukrainian border"')
+    value: float = Field(ge=0, description="the number, 0 or more; distances in kilometres")
+    unit: Unit = Field(description="unit: " + ", ".join(u.value for u in Unit))
+    qualifier: Qualifier = Field(Qualifier.exact, description="exact, about, more-than, at-least or up-to")
+    mi_as_reported: float | None = Field(
+        None, ge=0, description="for km figures: the miles the source printed, shown instead of a computed value"
+    )
+    note: Text | None = Field(None, description="context shown under the figure")
+
+    @model_validator(mode="after")
+    def _miles_match(self) -> Figure:
+        if self.mi_as_reported is not None:
+            if self.unit is not Unit.km:
+                raise ValueError("mi_as_reported is only allowed when unit is km")
+            computed = self.value / KM_PER_MILE
+            if abs(self.mi_as_reported - computed) > max(2.0, computed * 0.02):
+                raise ValueError(
+                    f"mi_as_reported {self.mi_as_reported:g} does not match {self.value:g} km "
+                    f"(= {computed:.0f} mi)"
+                )
+        return self
+
+
+class Source(Record):
+    """Where a statement comes from: an official, an outlet, a post, footage."""
+
+    id: Id = Field(description="id that claims cite, unique in the briefing")
+    name: ShortText = Field(description='how the page names it, e.g. "Russian officials"')
+    kind: SourceKind = Field(description="kind: " + ", ".join(k.value for k in SourceKind))
+    role: ShortText | None = Field(None, description="the speaker's role as the source gave it")
+    person: PersonRef | None = Field(None, description="id of the person record, if the source is a named person")
+    organisation: OrganisationRef | None = Field(None, description="id of the organisation record, if any")
+    url: Url | None = Field(None, description="link to the published source")
+    published: DateSpec | None = Field(None, description="when the source published it")
+    note: Text | None = Field(None, description="how the source reached us, e.g. reported by Ukrainian media")
+
+
+class EarlierStrike(Record):
+    """A previous attack on the same target."""
+
+    when: When = Field(description="when it happened")
+    claims: list[Claim] = Field(min_length=1, description="what is said about it")
+
+
+class Strike(Record):
+    """The strike: target, place, who and with what, distances, casualties, evidence."""
+
+    summary: Text = Field(description="one paragraph on the strike")
+    when: When = Field(description="when the strike happened")
+    place: PlaceRef = Field(description="id of the place struck")
+    facility: FacilityRef = Field(description="id of the facility targeted")
+    target: list[Claim] = Field(min_length=1, description="claims about the target and why it matters")
+    produces: list[Claim] = Field(default_factory=list, description="what the facility is said to produce")
+    carried_out_by: list[Claim] = Field(min_length=1, description="who is said to have carried it out")
+    weapons: list[Figure] = Field(default_factory=list, description="what was used, as counted figures")
+    distances: list[Figure] = Field(default_factory=list, description="distances, unit km")
+    casualties: list[Figure] = Field(default_factory=list, description="killed, hospitalised, critical ...")
+    casualty_claims: list[Claim] = Field(default_factory=list, description="other statements about casualties")
+    evidence: list[Claim] = Field(default_factory=list, description="footage and other evidence")
+    disruptions: list[Claim] = Field(default_factory=list, description="effects such as halted flights")
+    earlier_strikes: list[EarlierStrike] = Field(default_factory=list, description="previous strikes on the target")
+
+    @model_validator(mode="after")
+    def _distance_units(self) -> Strike:
+        bad = [f.id for f in self.distances if f.unit is not Unit.km]
+        if bad:
+            raise ValueError(f"distances must use unit km (not so: {', '.join(bad)})")
+        return self
+
+
+class Development(Record):
+    """One front-line development: where, which direction, what changed."""
+
+    id: Id = Field(description="anchor id, unique in the briefing")
+    title: ShortText = Field(description="short heading")
+    region: PlaceRef | None = Field(None, description="id of the region or place concerned")
+    direction: ShortText | None = Field(None, description="the axis or direction, e.g. Sumy")
+    change: ShortText = Field(description='what changed, e.g. "Offensive appears to have slowed"')
+    when: When | None = Field(None, description="when, if the source says")
+    claims: list[Claim] = Field(min_length=1, description="the statements behind it")
+    figures: list[Figure] = Field(default_factory=list, description="numbers involved")
+
+
+class FrontLines(Record):
+    """Front-line and air-war developments."""
+
+    summary: Text | None = Field(None, description="one paragraph overview")
+    developments: list[Development] = Field(min_length=1, description="developments, most important first")
+
+
+class Negotiation(Record):
+    """Negotiation rounds between parties, with their outcome."""
+
+    id: Id = Field(description="anchor id, unique in the briefing")
+    title: ShortText = Field(description="short heading")
+    parties: list[ShortText] = Field(min_length=2, description="the negotiating parties")
+    urged_by: PersonRef | None = Field(None, description="id of the person who pressed for the talks")
+    when: When = Field(description="when the rounds took place")
+    rounds: Figure | None = Field(None, description="how many rounds, as a figure")
+    outcome: Claim = Field(description="what came of them")
+
+
+class Statement(Attributed):
+    """A public statement by a party, summarised."""
+
+    id: Id = Field(description="anchor id, unique in the briefing")
+    speaker: SourceRef = Field(description="id of the source who made the statement")
+    when: When | None = Field(None, description="when, if the source says")
+    channel: Channel = Field(description="how it was delivered")
+    text: Text = Field(description="what was said, summarised")
+
+
+class Diplomacy(Record):
+    """Negotiations and statements."""
+
+    summary: Text | None = Field(None, description="one paragraph overview")
+    negotiations: list[Negotiation] = Field(default_factory=list, description="negotiation rounds")
+    statements: list[Statement] = Field(default_factory=list, description="statements by the parties")
+
+
+class Quote(Attributed):
+    """Words quoted exactly as published."""
+
+    id: Id = Field(description="anchor id, unique in the briefing")
+    speaker: SourceRef = Field(description="id of the source who said it")
+    text: Text = Field(description="the exact words, verbatim, without surrounding quotation marks")
+    fragment: bool = Field(False, description="true if only part of a sentence was quoted")
+    when: When | None = Field(None, description="when it was said, if the source says")
+    channel: Channel = Field(description="how it was said")
+    context: Text = Field(description="what it was said about")
+
+
+class Event(Attributed):
+    """A dated event on the timeline, linking to the section that tells it."""
+
+    when: When = Field(description="when it happened")
+    text: ShortText = Field(description="what happened, one line")
+    section: Section = Field(description="the section that covers it")
+    anchor: Id | None = Field(None, description="id of the claim, figure, quote or development it refers to")
+
+
+class Briefing(Record):
+    """One situation report: metadata, sources, the four sections and a timeline."""
+
+    slug: Id = Field(description="URL slug, unique across briefings, e.g. 2025-07-01-izhevsk-kupol-strike")
+    title: ShortText = Field(description="headline")
+    published: dt.date = Field(description="publication date, YYYY-MM-DD")
+    summary: Text = Field(description="one-paragraph summary")
+    takeaways: list[Claim] = Field(min_length=1, description="key takeaways, most important first")
+    places: list[PlaceRef] = Field(min_length=1, description="ids of places the briefing concerns")
+    tags: list[Id] = Field(default_factory=list, description="topic tags")
+    sources: list[Source] = Field(min_length=1, description="every source cited")
+    strike: Strike = Field(description="the strike section")
+    front_lines: FrontLines = Field(description="the front-lines section")
+    diplomacy: Diplomacy = Field(description="the diplomacy section")
+    quotes: list[Quote] = Field(description="the quotes section (may be an empty list)")
+    timeline: list[Event] = Field(default_factory=list, description="dated events, any order")
+
+
+class Coordinates(Record):
+    """A WGS84 position."""
+
+    lat: float = Field(ge=-90, le=90, description="latitude in degrees")
+    lon: float = Field(ge=-180, le=180, description="longitude in degrees")
+
+
+class Person(Record):
+    """A person named in briefings."""
+
+    id: Id = Field(description="id briefings use")
+    name: ShortText = Field(description="usual spelling of the name")
+    variants: list[ShortText] = Field(default_factory=list, description="other spellings found in sources")
+    role: ShortText = Field(description="role, as of the latest briefing")
+
+
+class Place(Record):
+    """A city, region, country or site."""
+
+    id: Id = Field(description="id briefings use")
+    name: ShortText = Field(description="name")
+    kind: Literal["city", "region", "country", "airport"] = Field(description="city, region, country or airport")
+    within: PlaceRef | None = Field(None, description="id of the enclosing place")
+    coordinates: Coordinates | None = Field(None, description="position, for the locator map")
+
+
+class Facility(Record):
+    """A plant, base or other site that can be a target."""
+
+    id: Id = Field(description="id briefings use")
+    name: ShortText = Field(description="name")
+    variants: list[ShortText] = Field(default_factory=list, description="other names")
+    place: PlaceRef = Field(description="id of the place it is in")
+
+
+class Organisation(Record):
+    """An agency, service or other body."""
+
+    id: Id = Field(description="id briefings use")
+    name: ShortText = Field(description="name")
+    variants: list[ShortText] = Field(default_factory=list, description="other names or abbreviations")
+
+
+class Entities(Record):
+    """Shared records that briefings reference by id."""
+
+    people: list[Person] = Field(default_factory=list, description="people")
+    places: list[Place] = Field(default_factory=list, description="places")
+    facilities: list[Facility] = Field(default_factory=list, description="facilities")
+    organisations: list[Organisation] = Field(default_factory=list, description="organisations")
+
+    def ids(self) -> dict[str, set[str]]:
+        """Known ids per reference kind."""
+        return {
+            "person": {p.id for p in self.people},
+            "place": {p.id for p in self.places},
+            "facility": {f.id for f in self.facilities},
+            "organisation": {o.id for o in self.organisations},
+        }
+
+
+# --------------------------------------------------------------------------- cross-references
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class RefProblem:
+    """A cross-reference that does not resolve, or an id used twice."""
+
+    loc: Loc
+    message: str
+    expected: str
+
+
+def _walk_refs(obj: Any, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+    """Yield (loc, kind, id) for every Ref-marked field under a model instance."""
+    if isinstance(obj, BaseModel):
+        for name, info in type(obj).model_fields.items():
+            value = getattr(obj, name)
+            kinds = [m.kind for m in info.metadata if isinstance(m, Ref)]
+            kinds += _ref_kinds_in(info.annotation)
+            if kinds and value is not None:
+                if isinstance(value, list):
+                    for i, item in enumerate(value):
+                        yield (*loc, name, i), kinds[0], item
+                else:
+                    yield (*loc, name), kinds[0], value
+            else:
+                yield from _walk_refs(value, (*loc, name))
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from _walk_refs(item, (*loc, i))
+
+
+def _ref_kinds_in(annotation: Any) -> list[str]:
+    """Ref kinds inside list[...] / X | None annotations."""
+    found: list[str] = []
+    for meta in getattr(annotation, "__metadata__", ()):
+        if isinstance(meta, Ref):
+            found.append(meta.kind)
+    for arg in getattr(annotation, "__args__", ()):
+        found += _ref_kinds_in(arg)
+    return found
+
+
+def _duplicates(items: list[tuple[Loc, str]], what: str) -> Iterator[RefProblem]:
+    seen: dict[str, Loc] = {}
+    for loc, ident in items:
+        if ident in seen:
+            first = ".".join(str(p) for p in seen[ident])
+            yield RefProblem(loc, f"duplicate {what} {ident!r} (first used at {first})", f"a unique {what}")
+        else:
+            seen[ident] = loc
+
+
+def anchored(briefing: Briefing) -> Iterator[tuple[Loc, str, Section]]:
+    """Every (loc, anchor id, section) in a briefing: claims, figures, quotes, developments ..."""
+
+    def walk(obj: Any, loc: Loc, section: Section | None) -> Iterator[tuple[Loc, str, Section]]:
+        if isinstance(obj, Event):
+            return
+        if isinstance(obj, BaseModel):
+            ident = getattr(obj, "id", None)
+            if section is not None and isinstance(ident, str) and not isinstance(obj, Source):
+                yield (*loc, "id"), ident, section
+            for name in type(obj).model_fields:
+                yield from walk(getattr(obj, name), (*loc, name), section)
+        elif isinstance(obj, list):
+            for i, item in enumerate(obj):
+                yield from walk(item, (*loc, i), section)
+
+    for name, section in (
+        ("strike", Section.strike),
+        ("front_lines", Section.front_lines),
+        ("diplomacy", Section.diplomacy),
+        ("quotes", Section.quotes),
+    ):
+        yield from walk(getattr(briefing, name), (name,), section)
+
+
+def check_briefing_refs(briefing: Briefing, entities: Entities) -> list[RefProblem]:
+    """Every reference in a briefing resolves; ids that become anchors are unique."""
+    known = entities.ids()
+    source_ids = [s.id for s in briefing.sources]
+    known["source"] = set(source_ids)
+    problems: list[RefProblem] = []
+    for loc, kind, ident in _walk_refs(briefing, ()):
+        if ident not in known[kind]:
+            where = "this briefing's sources" if kind == "source" else f"the {kind} records in the entities file"
+            options = ", ".join(sorted(known[kind])) or "none defined"
+            problems.append(RefProblem(loc, f"unknown {kind} id {ident!r}", f"an id from {where}: {options}"))
+    problems += _duplicates([(("sources", i, "id"), s) for i, s in enumerate(source_ids)], "source id")
+    anchors = list(anchored(briefing))
+    problems += _duplicates([(loc, ident) for loc, ident, _ in anchors], "anchor id")
+    by_section = {(section, ident) for _, ident, section in anchors}
+    for i, event in enumerate(briefing.timeline):
+        if event.anchor and (event.section, event.anchor) not in by_section:
+            ids = sorted(ident for s, ident in by_section if s == event.section)
+            problems.append(
+                RefProblem(
+                    ("timeline", i, "anchor"),
+                    f"no claim, figure or quote with id {event.anchor!r} in section {event.section.value}",
+                    "one of: " + ", ".join(ids),
+                )
+            )
+    return problems
+
+
+def check_entity_refs(entities: Entities) -> list[RefProblem]:
+    """Entity records reference each other correctly and ids are unique per kind."""
+    known = entities.ids()
+    problems: list[RefProblem] = []
+    for loc, kind, ident in _walk_refs(entities, ()):
+        if ident not in known[kind]:
+            problems.append(RefProblem(loc, f"unknown {kind} id {ident!r}", f"an id of a {kind} record"))
+    for kind in ("people", "places", "facilities", "organisations"):
+        records = getattr(entities, kind)
+        problems += _duplicates([((kind, i, "id"), r.id) for i, r in enumerate(records)], f"{kind} id")
+    return problems

@@ -1,0 +1,145 @@
+"""The build pipeline as named stages: load -> validate -> render -> build -> check -> publish.
+
+`generate` (load, validate, render) is shared by `python build.py` and the MkDocs
+hook; `build_site` adds the MkDocs build, the link check and the atomic publish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .load import Dataset, load_dataset
+from .render import BRIEFING_PAGES, Page, briefing_dir, render_pages
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a project's inputs and output live."""
+
+    root: Path
+    config_file: Path
+    data_dir: Path
+    templates_dir: Path
+    docs_dir: Path
+    site_dir: Path
+
+    @classmethod
+    def at(cls, root: Path, site_dir: Path | None = None) -> Project:
+        """The conventional layout under root."""
+        root = root.resolve()
+        return cls(
+            root=root,
+            config_file=root / "mkdocs.yml",
+            data_dir=root / "data",
+            templates_dir=root / "templates",
+            docs_dir=root / "docs",
+            site_dir=(site_dir or root / "site").resolve(),
+        )
+
+
+@dataclass(frozen=True)
+class Generated:
+    """What the generator stage produced: the data and every page."""
+
+    dataset: Dataset
+    pages: list[Page]
+    nav: list[Any]
+    slug_of: dict[str, str] = field(default_factory=dict)
+
+
+def navigation(dataset: Dataset) -> list[Any]:
+    """A small nav whose size does not grow with the archive: home, the latest briefing, about."""
+    nav: list[Any] = [{"Home": "index.md"}]
+    if dataset.briefings:
+        latest = dataset.briefings[0]
+        folder = briefing_dir(latest.slug)
+        nav.append({"Latest briefing": [{link.title: f"{folder}/{link.file}"} for link in BRIEFING_PAGES]})
+    nav.append({"How we work": "about.md"})
+    return nav
+
+
+def generate(project: Project) -> Generated:
+    """Load and validate the data, then render every page in memory."""
+    dataset = load_dataset(project.data_dir, project.root)
+    pages = render_pages(dataset, project.templates_dir)
+    slug_of = {p.src_uri: p.briefing for p in pages if p.briefing}
+    return Generated(dataset, pages, navigation(dataset), slug_of)
+
+
+# --------------------------------------------------------------------------- build, check, publish
+
+
+@dataclass
+class BuildResult:
+    """What a full build produced and measured."""
+
+    generated: Generated
+    site_dir: Path
+    pages: int
+    links: Any  # links.LinkReport
+    timings: dict[str, float]
+
+
+def mkdocs_build(project: Project, out_dir: Path) -> None:
+    """The real MkDocs build, strict, into out_dir (warnings are errors)."""
+    import logging
+    import os
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    from .errors import BuildError
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    try:
+        config = load_config(config_file=str(project.config_file), site_dir=str(out_dir), strict=True)
+        build(config)
+    except (Abort, ConfigurationError) as exc:
+        raise BuildError(f"MkDocs build failed: {exc.format_message() if hasattr(exc, 'format_message') else exc}") from None
+
+
+def check_links(site: Path, project: Project | None = None) -> Any:
+    """Our resolver plus lychee over the built site; raise LinkCheckError on any problem."""
+    from .errors import LinkCheckError
+    from .links import check_site, run_lychee
+
+    report = check_site(site)
+    config = project.root / "lychee.toml" if project else None
+    second = run_lychee(site, config)
+    seen = {(b.page, b.link) for b in report.broken}
+    report.broken += [b for b in second.broken if (b.page, b.link) not in seen]
+    report.checked = max(report.checked, second.checked)
+    if report.broken:
+        lines = [b.format() for b in report.broken] + [report.summary()]
+        raise LinkCheckError("link check failed:\n" + "\n".join(lines))
+    return report
+
+
+def build_site(project: Project) -> BuildResult:
+    """load -> validate -> render -> MkDocs build -> link check -> publish."""
+    import time
+
+    from .publish import publish
+
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    generated = generate(project)
+    timings["generate"] = time.perf_counter() - start
+    holder: dict[str, Any] = {}
+
+    def build_into(temp: Path) -> None:
+        t0 = time.perf_counter()
+        mkdocs_build(project, temp)
+        t1 = time.perf_counter()
+        holder["links"] = check_links(temp, project)
+        timings["mkdocs"] = t1 - t0
+        timings["check"] = time.perf_counter() - t1
+        holder["pages"] = sum(1 for _ in temp.rglob("*.html"))
+
+    protected = [project.root, project.docs_dir, project.data_dir, project.templates_dir]
+    publish(project.site_dir, protected, build_into)
+    return BuildResult(generated, project.site_dir, holder["pages"], holder["links"], timings)

@@ -1,0 +1,266 @@
+"""Jinja rendering: the escaping environment, display filters and the page plan.
+
+Data text is untrusted. Every `{{ value }}` in a template passes through `finalize`,
+which escapes it for Markdown *and* HTML at once by turning every character that
+could start Markdown, HTML or an attribute list into a numeric character reference.
+Only values marked trusted (Markup: macro output, validated ids and URLs) pass as
+they are. Python prepares data; templates decide how it looks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from .load import Dataset
+from .model import (
+    CHANNEL_LABELS,
+    ID_PATTERN,
+    KM_PER_MILE,
+    QUALIFIER_WORDS,
+    SECTION_TITLES,
+    SOURCE_KIND_LABELS,
+    STATUS_INFO,
+    UNIT_WORDS,
+    Briefing,
+    Channel,
+    Figure,
+    Section,
+    SourceKind,
+    Status,
+    Unit,
+    When,
+)
+
+# Characters that can start Markdown, HTML, an attribute list, an entity or emoji
+# syntax anywhere in a line. `-`, `.` and digits only matter at the start of a line,
+# handled below, so ordinary prose keeps its hyphens and full stops.
+_SPECIAL = set("\\`*_{}[]()#+!|~^=:<>&\"'$@%")
+_LEADING = re.compile(r"^(\d+)([.)])|^([-.])")
+_ID_RE = re.compile(ID_PATTERN)
+
+
+def md_escape(value: object) -> str:
+    """Escape any value so Markdown and HTML show it as literal text, on one line."""
+    text = str(value)
+    # A newline could end an HTML block or start a new Markdown block; HTML shows
+    # any whitespace run as one space anyway, so the reader sees the same text.
+    text = re.sub(r"\s*[\r\n\t\f\v]+\s*", " ", text)
+    out = "".join(f"&#{ord(ch)};" if ch in _SPECIAL else ch for ch in text)
+    return _LEADING.sub(lambda m: f"{m.group(1)}&#{ord(m.group(2))};" if m.group(1) else f"&#{ord(m.group(3))};", out)
+
+
+def _finalize(value: Any) -> Any:
+    if hasattr(value, "__html__"):
+        return value
+    if value is None:
+        raise ValueError("a template printed None; guard optional fields with {% if %}")
+    return Markup(md_escape(value))
+
+
+def _join(items: Iterable[Any], sep: str = "") -> Markup:
+    return Markup(sep).join(_finalize(i) for i in items)
+
+
+# --------------------------------------------------------------------------- display filters
+
+
+def anchor(value: str) -> Markup:
+    """A validated id, safe to print as an HTML id or URL fragment."""
+    if not _ID_RE.match(value):
+        raise ValueError(f"not a safe id: {value!r}")
+    return Markup(value)
+
+
+def safe_url(value: str) -> Markup:
+    """An http(s) URL, percent-encoded so it cannot break out of a Markdown link or attribute."""
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"refusing to link a non-http(s) URL: {value!r}")
+    return Markup(quote(value, safe="/:?#&=;,+%@!$~.-_[]").replace("&", "&amp;"))
+
+
+def number(value: float) -> str:
+    """1000 -> 1,000; 2.5 -> 2.5."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,g}"
+
+
+def figure_value(fig: Figure) -> str:
+    """`over 1,000` : qualifier and number."""
+    return " ".join(p for p in (QUALIFIER_WORDS[fig.qualifier], number(fig.value)) if p)
+
+
+def unit_words(fig: Figure) -> str:
+    """Singular or plural unit words."""
+    one, many = UNIT_WORDS[fig.unit]
+    return one if fig.value == 1 and fig.qualifier.value == "exact" else many
+
+
+def miles(fig: Figure) -> str:
+    """Miles for a km figure: as the source printed them, else computed."""
+    mi = fig.mi_as_reported if fig.mi_as_reported is not None else round(fig.value / KM_PER_MILE)
+    return f"{number(mi)} mi"
+
+
+def format_date(value: dt.date | str) -> str:
+    """30 June 2025, June 2025 or 2025, from a date or an ISO date part."""
+    if isinstance(value, dt.date):
+        return f"{value.day} {value:%B %Y}"
+    bits = [int(b) for b in value.split("-")]
+    if len(bits) == 3:
+        return format_date(dt.date(*bits))
+    if len(bits) == 2:
+        return f"{dt.date(bits[0], bits[1], 1):%B %Y}"
+    return str(bits[0])
+
+
+def format_when(when: When) -> str:
+    """An ISO date or range in words: `28–29 June 2025`."""
+    parts = when.date.split("/")
+    if len(parts) == 1:
+        return format_date(parts[0])
+    start, end = parts
+    if len(start) == len(end) == 10 and start[:7] == end[:7]:
+        return f"{int(start[8:])}–{format_date(end)}"
+    return f"{format_date(start)} – {format_date(end)}"
+
+
+# --------------------------------------------------------------------------- page plan
+
+
+@dataclass(frozen=True)
+class Page:
+    """One generated page: where it goes (relative to docs) and its Markdown."""
+
+    src_uri: str
+    content: str
+    briefing: str | None = None  # slug of the briefing the page shows, if any
+
+
+@dataclass(frozen=True)
+class SectionLink:
+    """A page of a briefing, for its in-briefing navigation."""
+
+    key: str
+    title: str
+    file: str
+
+
+BRIEFING_PAGES: tuple[SectionLink, ...] = (
+    SectionLink("overview", "Overview", "index.md"),
+    SectionLink(Section.strike.value, SECTION_TITLES[Section.strike], "strike.md"),
+    SectionLink(Section.front_lines.value, SECTION_TITLES[Section.front_lines], "front-lines.md"),
+    SectionLink(Section.diplomacy.value, SECTION_TITLES[Section.diplomacy], "diplomacy.md"),
+    SectionLink(Section.quotes.value, SECTION_TITLES[Section.quotes], "quotes.md"),
+    SectionLink("sources", "Sources", "sources.md"),
+)
+_TEMPLATE_FOR = {link.key: f"{link.key}.md.j2" for link in BRIEFING_PAGES}
+
+
+def briefing_dir(slug: str) -> str:
+    """Folder (relative to docs) of a briefing's pages."""
+    return f"briefings/{anchor(slug)}"
+
+
+@dataclass
+class BriefingView:
+    """What templates need about one briefing, prepared in Python."""
+
+    briefing: Briefing
+    entities: Any
+    sources: dict[str, Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sources = {s.id: s for s in self.briefing.sources}
+
+    @property
+    def key_figures(self) -> list[Figure]:
+        """Casualties, distances, weapons, then other figures, for the at-a-glance panel."""
+        b = self.briefing
+        figures = [*b.strike.casualties, *b.strike.distances, *b.strike.weapons]
+        figures += [f for d in b.front_lines.developments for f in d.figures]
+        figures += [n.rounds for n in b.diplomacy.negotiations if n.rounds]
+        return figures
+
+    @property
+    def timeline(self) -> list[Any]:
+        """Events in date order."""
+        return sorted(self.briefing.timeline, key=lambda e: e.when.bounds())
+
+    def entity(self, kind: str, ident: str) -> Any:
+        """The shared record for an id."""
+        records = {
+            "person": self.entities.people,
+            "place": self.entities.places,
+            "facility": self.entities.facilities,
+            "organisation": self.entities.organisations,
+        }[kind]
+        return next(r for r in records if r.id == ident)
+
+
+def make_environment(templates_dir: Path) -> Environment:
+    """The Jinja environment: strict, Markdown-escaping, with display filters."""
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        undefined=StrictUndefined,
+        autoescape=True,  # so macro output is Markup and is not escaped twice
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=True,
+    )
+    # Jinja's own escape and join only HTML-escape; make them escape for Markdown too.
+    env.filters.update(
+        e=_finalize,
+        escape=_finalize,
+        join=_join,
+        anchor=anchor,
+        url=safe_url,
+        number=number,
+        figure_value=figure_value,
+        unit_words=unit_words,
+        miles=miles,
+        date=format_date,
+        when=format_when,
+    )
+    env.globals.update(
+        STATUS_INFO=STATUS_INFO,
+        CHANNEL_LABELS=CHANNEL_LABELS,
+        SOURCE_KIND_LABELS=SOURCE_KIND_LABELS,
+        SECTION_TITLES=SECTION_TITLES,
+        BRIEFING_PAGES=BRIEFING_PAGES,
+        Status=Status,
+        Channel=Channel,
+        SourceKind=SourceKind,
+        Unit=Unit,
+        Section=Section,
+    )
+    return env
+
+
+def render_pages(dataset: Dataset, templates_dir: Path) -> list[Page]:
+    """Every generated page of the site, in memory."""
+    env = make_environment(templates_dir)
+    pages = [Page("index.md", env.get_template("home.md.j2").render(briefings=dataset.briefings))]
+    for briefing in dataset.briefings:
+        view = BriefingView(briefing, dataset.entities)
+        folder = briefing_dir(briefing.slug)
+        for i, link in enumerate(BRIEFING_PAGES):
+            content = env.get_template(_TEMPLATE_FOR[link.key]).render(
+                b=briefing,
+                view=view,
+                current=link,
+                previous=BRIEFING_PAGES[i - 1] if i else None,
+                next=BRIEFING_PAGES[i + 1] if i + 1 < len(BRIEFING_PAGES) else None,
+            )
+            pages.append(Page(f"{folder}/{link.file}", content, briefing.slug))
+    return pages

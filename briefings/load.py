@@ -80,12 +80,17 @@ class Document:
 
     path: str
     data: Any
-    marks: dict[Loc, tuple[int, int]]
+    marks: dict[Loc, tuple[int, int]]  # where each value starts
+    key_marks: dict[Loc, tuple[int, int]]  # where each mapping key starts
 
-    def locate(self, loc: Loc) -> tuple[int | None, int | None]:
-        """Line and column of the closest located prefix of loc."""
+    def locate(self, loc: Loc, key: bool = False) -> tuple[int | None, int | None]:
+        """Line and column of loc's value (or key), else of its closest located parent's key."""
+        if not key and loc in self.marks:
+            return self.marks[loc]
         for end in range(len(loc), -1, -1):
-            if loc[:end] in self.marks:
+            if loc[:end] in self.key_marks:
+                return self.key_marks[loc[:end]]
+            if loc[:end] in self.marks and (end == 0 or isinstance(loc[end - 1], int)):
                 return self.marks[loc[:end]]
         return None, None
 
@@ -96,6 +101,7 @@ class _Builder:
     def __init__(self, path: str) -> None:
         self.path = path
         self.marks: dict[Loc, tuple[int, int]] = {}
+        self.key_marks: dict[Loc, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self.seen: set[int] = set()
         self.count = 0
@@ -126,10 +132,10 @@ class _Builder:
                     self.problem(key_node, loc, f"key {key!r} is not text", "field names")
                     continue
                 if key in result:
-                    first = self.marks[(*loc, key)][0]
+                    first = self.key_marks[(*loc, key)][0]
                     self.problem(key_node, (*loc, key), f"duplicate key {key!r} (first on line {first})", "each key once")
                     continue
-                self.marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                self.key_marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 result[key] = self.build(value_node, (*loc, key))
             return result
         if isinstance(node, yaml.SequenceNode):
@@ -193,7 +199,7 @@ def parse_yaml(path: Path, display: str) -> tuple[Document | None, list[Problem]
         return None, builder.problems
     if not isinstance(data, dict) and not builder.problems:
         builder.problem(node, (), f"top level is a {type(data).__name__}", "a YAML mapping of fields")
-    return Document(display, data, builder.marks), builder.problems
+    return Document(display, data, builder.marks, builder.key_marks), builder.problems
 
 
 # --------------------------------------------------------------------------- validation
@@ -254,7 +260,7 @@ def _pydantic_problems(doc: Document, model: type[BaseModel], exc: ValidationErr
         else:
             description = _field_description(model, loc)
             expected = description
-        line, col = doc.locate(loc)
+        line, col = doc.locate(loc, key=kind in ("missing", "extra_forbidden"))
         problems.append(Problem(doc.path, line, col, _dotted(loc), message, expected))
     return problems
 

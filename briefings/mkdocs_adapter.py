@@ -51,6 +51,15 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+def on_page_markdown(markdown: str, page: Any, config: MkDocsConfig, files: Files) -> str:
+    """Give generated pages a full <title> (Material reads page.meta.title), e.g. `Quotes · Headline`."""
+    generated: Generated = config[_KEY]  # type: ignore[index]
+    title = generated.titles.get(page.file.src_uri)
+    if title:
+        page.meta["title"] = title
+    return markdown
+
+
 def on_page_context(context: dict[str, Any], page: Any, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
     """Expose the briefing a page belongs to, for theme overrides."""
     generated: Generated = config[_KEY]  # type: ignore[index]

@@ -11,10 +11,13 @@ import sys
 from pathlib import Path
 
 # MkDocs imports this file by path; make the package beside it importable.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
 
 from briefings import mkdocs_adapter  # noqa: E402
 
 on_config = mkdocs_adapter.on_config
 on_files = mkdocs_adapter.on_files
+on_page_markdown = mkdocs_adapter.on_page_markdown
 on_page_context = mkdocs_adapter.on_page_context

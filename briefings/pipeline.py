@@ -47,6 +47,7 @@ class Generated:
     pages: list[Page]
     nav: list[Any]
     slug_of: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 def navigation(dataset: Dataset) -> list[Any]:
@@ -56,7 +57,7 @@ def navigation(dataset: Dataset) -> list[Any]:
         latest = dataset.briefings[0]
         folder = briefing_dir(latest.slug)
         nav.append({"Latest briefing": [{link.title: f"{folder}/{link.file}"} for link in BRIEFING_PAGES]})
-    nav.append({"How we work": "about.md"})
+    nav.append({"How we work": [{"Method": "about.md"}, {"Verification statuses": "statuses.md"}]})
     return nav
 
 
@@ -65,7 +66,8 @@ def generate(project: Project) -> Generated:
     dataset = load_dataset(project.data_dir, project.root)
     pages = render_pages(dataset, project.templates_dir)
     slug_of = {p.src_uri: p.briefing for p in pages if p.briefing}
-    return Generated(dataset, pages, navigation(dataset), slug_of)
+    titles = {p.src_uri: p.title for p in pages}
+    return Generated(dataset, pages, navigation(dataset), slug_of, titles)
 
 
 # --------------------------------------------------------------------------- build, check, publish

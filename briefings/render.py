@@ -142,6 +142,7 @@ class Page:
 
     src_uri: str
     content: str
+    title: str
     briefing: str | None = None  # slug of the briefing the page shows, if any
 
 
@@ -250,7 +251,10 @@ def make_environment(templates_dir: Path) -> Environment:
 def render_pages(dataset: Dataset, templates_dir: Path) -> list[Page]:
     """Every generated page of the site, in memory."""
     env = make_environment(templates_dir)
-    pages = [Page("index.md", env.get_template("home.md.j2").render(briefings=dataset.briefings))]
+    pages = [
+        Page("index.md", env.get_template("home.md.j2").render(briefings=dataset.briefings), "Situation reports"),
+        Page("statuses.md", env.get_template("statuses.md.j2").render(), "Verification statuses"),
+    ]
     for briefing in dataset.briefings:
         view = BriefingView(briefing, dataset.entities)
         folder = briefing_dir(briefing.slug)
@@ -262,5 +266,6 @@ def render_pages(dataset: Dataset, templates_dir: Path) -> list[Page]:
                 previous=BRIEFING_PAGES[i - 1] if i else None,
                 next=BRIEFING_PAGES[i + 1] if i + 1 < len(BRIEFING_PAGES) else None,
             )
-            pages.append(Page(f"{folder}/{link.file}", content, briefing.slug))
+            title = briefing.title if link.key == "overview" else f"{link.title} · {briefing.title}"
+            pages.append(Page(f"{folder}/{link.file}", content, title, briefing.slug))
     return pages

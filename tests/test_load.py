@@ -1,0 +1,134 @@
+"""Loading and validating data files: the seed is valid, mistakes get file:line: field messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefings.errors import DataError
+from briefings.load import load_dataset
+from conftest import ROOT, SEED, SEED_SLUG
+
+SEED_TEXT = SEED.read_text(encoding="utf-8")
+NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
+
+
+def line_of(text: str, needle: str, nth: int = 1) -> int:
+    """1-based line number of the nth line containing needle."""
+    hits = [i for i, line in enumerate(text.splitlines(), 1) if needle in line]
+    return hits[nth - 1]
+
+
+def errors_for(project: Path) -> list[str]:
+    with pytest.raises(DataError) as info:
+        load_dataset(project / "data", project)
+    return [p.format() for p in info.value.problems]
+
+
+def test_bundled_data_validates():
+    dataset = load_dataset(ROOT / "data", ROOT)
+    slugs = [b.slug for b in dataset.briefings]
+    assert SEED_SLUG in slugs
+    seed = next(b for b in dataset.briefings if b.slug == SEED_SLUG)
+    assert {f.id: f.value for f in seed.strike.casualties} == {"killed": 3, "hospitalised": 35, "critical": 10}
+    assert len(seed.quotes) == 5
+
+
+def replace_in_seed(project: Path, old: str, new: str) -> str:
+    assert old in SEED_TEXT, old
+    text = SEED_TEXT.replace(old, new, 1)
+    (project / NAME).write_text(text, encoding="utf-8")
+    return text
+
+
+def test_wrong_type_names_file_line_and_field(project):
+    text = replace_in_seed(project, "      value: 35\n", "      value: thirty-five\n")
+    line = line_of(text, "value: thirty-five")
+    [err] = errors_for(project)
+    assert err.startswith(f"{NAME}:{line}:")
+    assert "strike.casualties[1].value: Input should be a valid number" in err
+    assert "(expected the number, 0 or more; distances in kilometres)" in err
+
+
+def test_unknown_source_id(project):
+    text = replace_in_seed(project, "    sources: [brechalov]\n", "    sources: [brechalow]\n")
+    line = line_of(text, "sources: [brechalow]")
+    errs = errors_for(project)
+    assert len(errs) == 1
+    assert errs[0].startswith(f"{NAME}:{line}:")
+    assert "takeaways[1].sources[0]: unknown source id 'brechalow'" in errs[0]
+    assert "expected an id from this briefing's sources" in errs[0]
+
+
+def test_missing_section(project):
+    start = SEED_TEXT.index("\ndiplomacy:\n")
+    end = SEED_TEXT.index("\nquotes:\n")
+    (project / NAME).write_text(SEED_TEXT[:start] + SEED_TEXT[end:], encoding="utf-8")
+    [err] = errors_for(project)
+    assert err.startswith(f"{NAME}:")
+    assert ": diplomacy: required field is missing (expected the diplomacy section)" in err
+
+
+def test_bad_date(project):
+    text = replace_in_seed(project, "published: 2025-07-01\n", "published: 2025-02-30\n")
+    line = line_of(text, "published: 2025-02-30")
+    [err] = errors_for(project)
+    assert err.startswith(f"{NAME}:{line}:12: published: ")
+    assert "day value is outside expected range" in err
+    assert "(expected publication date, YYYY-MM-DD)" in err
+
+
+def test_bad_when_date_and_phrase(project):
+    text = replace_in_seed(project, "date: 2025-06-30\n", "date: 2025-06-31\n")
+    line = line_of(text, "date: 2025-06-31")
+    [err] = errors_for(project)
+    assert err.startswith(f"{NAME}:{line}:")
+    assert "'2025-06-31' is not a real date: day is out of range for month" in err
+
+
+def test_duplicate_slug_across_files(project):
+    (project / "data" / "briefings" / "copy.yaml").write_text(SEED_TEXT, encoding="utf-8")
+    errs = [e for e in errors_for(project) if "duplicate slug" in e]
+    line = line_of(SEED_TEXT, "slug:")
+    assert errs == [
+        f"data/briefings/copy.yaml:{line}:7: slug: duplicate slug '{SEED_SLUG}' "
+        f"(also in {NAME}:{line}) (expected a slug no other briefing uses)"
+    ]
+
+
+def test_all_errors_of_a_file_reported_at_once(project):
+    text = SEED_TEXT.replace("      value: 35\n", "      value: -35\n").replace(
+        "    sources: [brechalov]\n", "    sources: [nobody]\n"
+    ).replace("status: unconfirmed", "status: rumoured")
+    (project / NAME).write_text(text, encoding="utf-8")
+    errs = errors_for(project)
+    joined = "\n".join(errs)
+    assert "greater than or equal to 0" in joined
+    assert "Input should be 'confirmed', 'verified'" in joined
+    # Reference checks run only on a structurally valid file; the two above come first.
+    assert len(errs) == 2
+
+
+def test_unknown_field_typo_fails(project):
+    text = replace_in_seed(project, "quotes:\n  - id: quote-special-operation", "qoutes:\n  - id: quote-special-operation")
+    errs = errors_for(project)
+    line = line_of(text, "qoutes:")
+    assert f"{NAME}:{line}:1: qoutes: unknown field 'qoutes'" in errs[0] or any(
+        e.startswith(f"{NAME}:{line}:1: qoutes: unknown field 'qoutes'") for e in errs
+    )
+    assert any("quotes: required field is missing" in e for e in errs)
+
+
+def test_timeline_anchor_must_exist(project):
+    text = replace_in_seed(project, "anchor: talks-since-may", "anchor: talks-since-june")
+    line = line_of(text, "anchor: talks-since-june")
+    [err] = errors_for(project)
+    assert err.startswith(f"{NAME}:{line}:")
+    assert "no claim, figure or quote with id 'talks-since-june' in section diplomacy" in err
+
+
+def test_miles_must_match_kilometres(project):
+    replace_in_seed(project, "mi_as_reported: 620", "mi_as_reported: 720")
+    [err] = errors_for(project)
+    assert "mi_as_reported 720 does not match 1000 km (= 621 mi)" in err

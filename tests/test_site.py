@@ -1,0 +1,128 @@
+"""The built bundled site, as a reader sees it (parsed HTML, one shared build)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from conftest import SEED_SLUG, content, page
+
+B = f"briefings/{SEED_SLUG}"
+
+
+def text_of(node) -> str:
+    return re.sub(r"\s+", " ", node.get_text(" ", strip=True))
+
+
+def figure(site: Path, rel: str, figure_id: str) -> dict[str, str]:
+    node = content(page(site, rel)).find(id=figure_id)
+    assert node is not None, f"no figure {figure_id} on {rel}"
+    return {
+        part: text_of(node.select_one(f".bf-figure__{part}"))
+        for part in ("label", "value", "unit", "alt")
+        if node.select_one(f".bf-figure__{part}")
+    } | {"badge": text_of(node.select_one(".bf-badge"))}
+
+
+def test_strike_page_shows_casualties(built_site):
+    assert figure(built_site, f"{B}/strike", "killed") == {
+        "label": "Killed", "value": "3", "unit": "people", "badge": "Reported"
+    }
+    assert figure(built_site, f"{B}/strike", "hospitalised")["value"] == "35"
+    critical = figure(built_site, f"{B}/strike", "critical")
+    assert (critical["value"], critical["badge"]) == ("10", "Confirmed")
+
+
+def test_strike_page_shows_distances_with_miles(built_site):
+    assert figure(built_site, f"{B}/strike", "distance-border") == {
+        "label": "Izhevsk from the Ukrainian border", "value": "over 1,000", "unit": "km", "alt": "(620 mi)",
+        "badge": "Reported",
+    }
+    flown = figure(built_site, f"{B}/strike", "distance-flown")
+    assert (flown["value"], flown["alt"], flown["badge"]) == ("about 1,300", "(807 mi)", "Claimed")
+
+
+def test_overview_has_takeaways_and_key_figures(built_site):
+    art = content(page(built_site, B))
+    assert text_of(art.h1) .startswith("Drone strike on the Kupol plant in Izhevsk kills three")
+    takeaways = art.select("#sec-takeaways ~ .bf-claim")
+    assert len(takeaways) >= 5
+    values = {n["id"]: text_of(n.select_one(".bf-figure__value")) for n in art.select(".bf-figure")}
+    assert values == {
+        "killed": "3", "hospitalised": "35", "critical": "10", "distance-border": "over 1,000",
+        "distance-flown": "about 1,300", "drones-used": "2", "drones-and-missiles": "537", "negotiation-rounds": "2",
+    }
+
+
+def test_quotes_page_shows_five_quotes_with_speakers(built_site):
+    art = content(page(built_site, f"{B}/quotes"))
+    cards = art.select("figure.bf-quote")
+    got = [(text_of(c.select_one(".bf-quote__speaker")), text_of(c.blockquote)) for c in cards]
+    assert got == [
+        ("An unnamed Ukrainian official", "Each such special operation reduces the enemy’s offensive potential, disrupts "
+         "military production chains and demonstrates that even deep in Russia’s rear, there are no safe zones for its "
+         "military infrastructure,"),
+        ("Vladimir Putin", "absolutely contradictory"),
+        ("Volodymyr Zelensky", "Putin has already stolen practically half a year from diplomacy… on top of the entire "
+         "duration of this war,"),
+        ("Volodymyr Zelensky", "Russia is not changing its plans and is not looking for a way out of this war. On the "
+         "contrary, they are preparing for new operations, including on the territory of European countries."),
+        ("Keith Kellogg", "continue to stall for time while it bombs civilian targets in Ukraine."),
+    ]
+    kellogg = cards[4]
+    assert "Post on X" in text_of(kellogg.figcaption)
+    assert "partial quote" in text_of(kellogg.figcaption)
+
+
+def test_unconfirmed_claim_shows_its_status(built_site):
+    claim = content(page(built_site, f"{B}/front-lines")).find(id="village-taken")
+    badge = claim.select_one(".bf-badge")
+    assert text_of(badge) == "Not independently confirmed"
+    assert badge["title"] == "No independent confirmation is available."
+    assert "reports emerging from Russian sources" in text_of(claim)
+
+
+def test_every_citation_lands_on_its_source_anchor(built_site):
+    sources = content(page(built_site, f"{B}/sources"))
+    anchors = {s["id"]: text_of(s.h2).removesuffix(" ¶") for s in sources.select("section.bf-source")}
+    assert "source-russian-officials" in anchors
+    cited = 0
+    for rel in ("", "/strike", "/front-lines", "/diplomacy", "/quotes"):
+        for link in content(page(built_site, B + rel)).select(".bf-cite a"):
+            target, fragment = link["href"].split("#")
+            assert target == ("sources/" if rel == "" else "../sources/")
+            assert anchors[fragment] == text_of(link)
+            cited += 1
+    assert cited > 40
+
+
+def test_timeline_keeps_phrase_and_absolute_date(built_site):
+    events = content(page(built_site, B)).select(".bf-event")
+    monday = [e for e in events if "Ustymenko" in text_of(e)]
+    assert len(monday) == 1
+    time = monday[0].find("time")
+    assert time["datetime"] == "2025-06-30"
+    assert text_of(monday[0]).startswith("30 June 2025 (“On Monday”)")
+    assert monday[0].a["href"] == "front-lines/#ustymenko-honoured"
+
+
+def test_home_lists_briefings_latest_first(built_site):
+    art = content(page(built_site, ""))
+    dates = [t["datetime"] for t in art.select(".bf-listing time")]
+    assert dates and dates == sorted(dates, reverse=True)
+    assert art.select_one(".bf-listing h2 a")["href"] == f"{B}/"
+
+
+def test_page_titles_name_section_and_briefing(built_site):
+    title = page(built_site, f"{B}/quotes").title.string
+    assert title == "Quotes · Drone strike on the Kupol plant in Izhevsk kills three - Situation reports"
+
+
+def test_navigation_is_small_and_search_and_palette_exist(built_site):
+    soup = page(built_site, f"{B}/strike")
+    nav_links = soup.select("nav.md-nav--primary a.md-nav__link")
+    assert len(nav_links) < 20
+    assert soup.select_one("input.md-search__input") is not None
+    assert len(soup.select("form[data-md-component=palette] input")) == 2
+    index = (built_site / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert "Kupol" in index and "Kellogg" in index

@@ -33,13 +33,25 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--project", type=Path, default=Path.cwd(), help="project folder (default: current folder)")
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    b = sub.add_parser("build", help="build the site into site/ (the default command)", epilog=EXIT_CODES,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    b = sub.add_parser(
+        "build",
+        help="build the site into site/ (the default command)",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     b.add_argument("--site-dir", type=Path, help="output folder (default: PROJECT/site)")
-    sub.add_parser("check", help="validate the data files without building", epilog=EXIT_CODES,
-                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    c = sub.add_parser("check-links", help="check links and markup of a built site", epilog=EXIT_CODES,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_parser(
+        "check",
+        help="validate the data files without building",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    c = sub.add_parser(
+        "check-links",
+        help="check links and markup of a built site",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     c.add_argument("site", nargs="?", type=Path, help="built site folder (default: PROJECT/site)")
     return parser
 

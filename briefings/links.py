@@ -149,7 +149,7 @@ def _resolve(site: Path, page_rel: PurePosixPath, url: str, base_path: str) -> t
     if path.startswith("/"):
         if not path.startswith(base_path):
             return None, parts.fragment
-        target = PurePosixPath(path[len(base_path):])
+        target = PurePosixPath(path[len(base_path) :])
     elif path:
         target = page_rel.parent / path
     else:

@@ -42,7 +42,9 @@ _Resolver.add_implicit_resolver(
 )
 _Resolver.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
     list("-+0123456789."),
 )
 
@@ -133,7 +135,9 @@ class _Builder:
                     continue
                 if key in result:
                     first = self.key_marks[(*loc, key)][0]
-                    self.problem(key_node, (*loc, key), f"duplicate key {key!r} (first on line {first})", "each key once")
+                    self.problem(
+                        key_node, (*loc, key), f"duplicate key {key!r} (first on line {first})", "each key once"
+                    )
                     continue
                 self.key_marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 result[key] = self.build(value_node, (*loc, key))
@@ -359,8 +363,14 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
         if briefing.slug in first_line:
             other, other_line = first_line[briefing.slug]
             problems.append(
-                Problem(name, line, col, "slug", f"duplicate slug {briefing.slug!r} (also in {other}:{other_line})",
-                        "a slug no other briefing uses")
+                Problem(
+                    name,
+                    line,
+                    col,
+                    "slug",
+                    f"duplicate slug {briefing.slug!r} (also in {other}:{other_line})",
+                    "a slug no other briefing uses",
+                )
             )
             continue
         first_line[briefing.slug] = (name, line)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any, Iterator, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -311,8 +312,7 @@ class Figure(Attributed):
             computed = self.value / KM_PER_MILE
             if abs(self.mi_as_reported - computed) > max(2.0, computed * 0.02):
                 raise ValueError(
-                    f"mi_as_reported {self.mi_as_reported:g} does not match {self.value:g} km "
-                    f"(= {computed:.0f} mi)"
+                    f"mi_as_reported {self.mi_as_reported:g} does not match {self.value:g} km (= {computed:.0f} mi)"
                 )
         return self
 

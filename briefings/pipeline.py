@@ -101,7 +101,9 @@ def mkdocs_build(project: Project, out_dir: Path) -> None:
         config = load_config(config_file=str(project.config_file), site_dir=str(out_dir), strict=True)
         build(config)
     except (Abort, ConfigurationError) as exc:
-        raise BuildError(f"MkDocs build failed: {exc.format_message() if hasattr(exc, 'format_message') else exc}") from None
+        raise BuildError(
+            f"MkDocs build failed: {exc.format_message() if hasattr(exc, 'format_message') else exc}"
+        ) from None
 
 
 def check_links(site: Path, project: Project | None = None) -> Any:

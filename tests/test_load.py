@@ -98,9 +98,11 @@ def test_duplicate_slug_across_files(project):
 
 
 def test_all_errors_of_a_file_reported_at_once(project):
-    text = SEED_TEXT.replace("      value: 35\n", "      value: -35\n").replace(
-        "    sources: [brechalov]\n", "    sources: [nobody]\n"
-    ).replace("status: unconfirmed", "status: rumoured")
+    text = (
+        SEED_TEXT.replace("      value: 35\n", "      value: -35\n")
+        .replace("    sources: [brechalov]\n", "    sources: [nobody]\n")
+        .replace("status: unconfirmed", "status: rumoured")
+    )
     (project / NAME).write_text(text, encoding="utf-8")
     errs = errors_for(project)
     joined = "\n".join(errs)
@@ -111,7 +113,9 @@ def test_all_errors_of_a_file_reported_at_once(project):
 
 
 def test_unknown_field_typo_fails(project):
-    text = replace_in_seed(project, "quotes:\n  - id: quote-special-operation", "qoutes:\n  - id: quote-special-operation")
+    text = replace_in_seed(
+        project, "quotes:\n  - id: quote-special-operation", "qoutes:\n  - id: quote-special-operation"
+    )
     errs = errors_for(project)
     line = line_of(text, "qoutes:")
     assert f"{NAME}:{line}:1: qoutes: unknown field 'qoutes'" in errs[0] or any(

@@ -26,7 +26,10 @@ def figure(site: Path, rel: str, figure_id: str) -> dict[str, str]:
 
 def test_strike_page_shows_casualties(built_site):
     assert figure(built_site, f"{B}/strike", "killed") == {
-        "label": "Killed", "value": "3", "unit": "people", "badge": "Reported"
+        "label": "Killed",
+        "value": "3",
+        "unit": "people",
+        "badge": "Reported",
     }
     assert figure(built_site, f"{B}/strike", "hospitalised")["value"] == "35"
     critical = figure(built_site, f"{B}/strike", "critical")
@@ -35,7 +38,10 @@ def test_strike_page_shows_casualties(built_site):
 
 def test_strike_page_shows_distances_with_miles(built_site):
     assert figure(built_site, f"{B}/strike", "distance-border") == {
-        "label": "Izhevsk from the Ukrainian border", "value": "over 1,000", "unit": "km", "alt": "(620 mi)",
+        "label": "Izhevsk from the Ukrainian border",
+        "value": "over 1,000",
+        "unit": "km",
+        "alt": "(620 mi)",
         "badge": "Reported",
     }
     flown = figure(built_site, f"{B}/strike", "distance-flown")
@@ -44,13 +50,19 @@ def test_strike_page_shows_distances_with_miles(built_site):
 
 def test_overview_has_takeaways_and_key_figures(built_site):
     art = content(page(built_site, B))
-    assert text_of(art.h1) .startswith("Drone strike on the Kupol plant in Izhevsk kills three")
+    assert text_of(art.h1).startswith("Drone strike on the Kupol plant in Izhevsk kills three")
     takeaways = art.select("#sec-takeaways ~ .bf-claim")
     assert len(takeaways) >= 5
     values = {n["id"]: text_of(n.select_one(".bf-figure__value")) for n in art.select(".bf-figure")}
     assert values == {
-        "killed": "3", "hospitalised": "35", "critical": "10", "distance-border": "over 1,000",
-        "distance-flown": "about 1,300", "drones-used": "2", "drones-and-missiles": "537", "negotiation-rounds": "2",
+        "killed": "3",
+        "hospitalised": "35",
+        "critical": "10",
+        "distance-border": "over 1,000",
+        "distance-flown": "about 1,300",
+        "drones-used": "2",
+        "drones-and-missiles": "537",
+        "negotiation-rounds": "2",
     }
 
 
@@ -59,14 +71,23 @@ def test_quotes_page_shows_five_quotes_with_speakers(built_site):
     cards = art.select("figure.bf-quote")
     got = [(text_of(c.select_one(".bf-quote__speaker")), text_of(c.blockquote)) for c in cards]
     assert got == [
-        ("An unnamed Ukrainian official", "Each such special operation reduces the enemy’s offensive potential, disrupts "
-         "military production chains and demonstrates that even deep in Russia’s rear, there are no safe zones for its "
-         "military infrastructure,"),
+        (
+            "An unnamed Ukrainian official",
+            "Each such special operation reduces the enemy’s offensive potential, disrupts "
+            "military production chains and demonstrates that even deep in Russia’s rear, "
+            "there are no safe zones for its military infrastructure,",
+        ),
         ("Vladimir Putin", "absolutely contradictory"),
-        ("Volodymyr Zelensky", "Putin has already stolen practically half a year from diplomacy… on top of the entire "
-         "duration of this war,"),
-        ("Volodymyr Zelensky", "Russia is not changing its plans and is not looking for a way out of this war. On the "
-         "contrary, they are preparing for new operations, including on the territory of European countries."),
+        (
+            "Volodymyr Zelensky",
+            "Putin has already stolen practically half a year from diplomacy… on top of the entire "
+            "duration of this war,",
+        ),
+        (
+            "Volodymyr Zelensky",
+            "Russia is not changing its plans and is not looking for a way out of this war. On the "
+            "contrary, they are preparing for new operations, including on the territory of European countries.",
+        ),
         ("Keith Kellogg", "continue to stall for time while it bombs civilian targets in Ukraine."),
     ]
     kellogg = cards[4]

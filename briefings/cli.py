@@ -46,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    sc = sub.add_parser(
+        "schema",
+        help="write schema/*.json and the README data-format section from the model",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sc.add_argument("--check", action="store_true", help="only verify they are current (exit 1 if not)")
     c = sub.add_parser(
         "check-links",
         help="check links and markup of a built site",
@@ -66,6 +73,8 @@ def _run(args: argparse.Namespace) -> int:
         n = len(generated.dataset.briefings)
         print(f"ok: {n} briefing{'s' if n != 1 else ''} valid, {len(generated.pages)} pages would be generated")
         return 0
+    if command == "schema":
+        return _schema(project.root, args.check)
     if command == "check-links":
         site = (args.site or project.site_dir).resolve()
         if not site.is_dir():
@@ -79,6 +88,24 @@ def _run(args: argparse.Namespace) -> int:
     print(f"built {len(result.generated.dataset.briefings)} briefings, {result.pages} pages into {result.site_dir}")
     print(result.links.summary())
     print(f"done in {time.perf_counter() - start:.2f}s ({stages})")
+    return 0
+
+
+def _schema(root: Path, check_only: bool) -> int:
+    from .reference import json_schemas, with_reference
+
+    wanted = {root / "schema" / name: text for name, text in json_schemas().items()}
+    readme = root / "README.md"
+    wanted[readme] = with_reference(readme.read_text(encoding="utf-8"))
+    stale = [p for p, text in wanted.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+    if check_only:
+        for path in stale:
+            print(f"out of date: {path.relative_to(root)} (run `python build.py schema`)", file=sys.stderr)
+        return 1 if stale else 0
+    for path in stale:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(wanted[path], encoding="utf-8")
+        print(f"wrote {path.relative_to(root)}")
     return 0
 
 

@@ -57,7 +57,15 @@ def navigation(dataset: Dataset) -> list[Any]:
         latest = dataset.briefings[0]
         folder = briefing_dir(latest.slug)
         nav.append({"Latest briefing": [{link.title: f"{folder}/{link.file}"} for link in BRIEFING_PAGES]})
-    nav.append({"How we work": [{"Method": "about.md"}, {"Verification statuses": "statuses.md"}]})
+    nav.append(
+        {
+            "How we work": [
+                {"Method": "about.md"},
+                {"Verification statuses": "statuses.md"},
+                {"Data format": "reference.md"},
+            ]
+        }
+    )
     return nav
 
 

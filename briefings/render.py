@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .load import Dataset
+from .reference import json_schemas, records
 from .model import (
     CHANNEL_LABELS,
     ID_PATTERN,
@@ -254,7 +255,9 @@ def render_pages(dataset: Dataset, templates_dir: Path) -> list[Page]:
     pages = [
         Page("index.md", env.get_template("home.md.j2").render(briefings=dataset.briefings), "Situation reports"),
         Page("statuses.md", env.get_template("statuses.md.j2").render(), "Verification statuses"),
+        Page("reference.md", env.get_template("reference.md.j2").render(records=records()), "Data format reference"),
     ]
+    pages += [Page(f"schema/{name}", text, name) for name, text in json_schemas().items()]
     for briefing in dataset.briefings:
         view = BriefingView(briefing, dataset.entities)
         folder = briefing_dir(briefing.slug)

@@ -21,7 +21,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .load import Dataset
-from .reference import json_schemas, records
 from .model import (
     CHANNEL_LABELS,
     ID_PATTERN,
@@ -40,6 +39,7 @@ from .model import (
     Unit,
     When,
 )
+from .reference import json_schemas, records
 
 # Characters that can start Markdown, HTML, an attribute list, an entity or emoji
 # syntax anywhere in a line. `-`, `.` and digits only matter at the start of a line,

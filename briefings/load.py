@@ -315,6 +315,8 @@ _CACHE: dict[tuple[str, str], tuple[Any, Document | None, list[Problem]]] = {}
 
 
 def _load_model(path: Path, display: str, model: type[M]) -> tuple[M | None, Document | None, list[Problem]]:
+    if path.stat().st_size > MAX_BYTES:
+        return None, None, parse_yaml(path, display)[1]  # reports the size without reading the file
     key = (display, hashlib.sha256(path.read_bytes()).hexdigest() + model.__name__)
     if key in _CACHE:
         return _CACHE[key]

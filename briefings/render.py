@@ -47,6 +47,8 @@ from .reference import json_schemas, records
 _SPECIAL = set("\\`*_{}[]()#+!|~^=:<>&\"'$@%")
 _LEADING = re.compile(r"^(\d+)([.)])|^([-.])")
 _ID_RE = re.compile(ID_PATTERN)
+# Everything a Markdown parser or str.splitlines() could treat as a line break.
+_BREAKS = re.compile(r"[ ]*[\r\n\t\f\v\x1c-\x1e\x85\u2028\u2029]+[ ]*")
 
 
 def md_escape(value: object) -> str:
@@ -54,9 +56,15 @@ def md_escape(value: object) -> str:
     text = str(value)
     # A newline could end an HTML block or start a new Markdown block; HTML shows
     # any whitespace run as one space anyway, so the reader sees the same text.
-    text = re.sub(r"\s*[\r\n\t\f\v]+\s*", " ", text)
+    text = _BREAKS.sub(" ", text)
     out = "".join(f"&#{ord(ch)};" if ch in _SPECIAL else ch for ch in text)
-    return _LEADING.sub(lambda m: f"{m.group(1)}&#{ord(m.group(2))};" if m.group(1) else f"&#{ord(m.group(3))};", out)
+    out = _LEADING.sub(lambda m: f"{m.group(1)}&#{ord(m.group(2))};" if m.group(1) else f"&#{ord(m.group(3))};", out)
+    # Leading spaces would indent a code block; trailing ones would make a <br>.
+    core = out.strip(" ")
+    if core == out:
+        return out
+    start = out.index(core) if core else len(out)
+    return "&#32;" * start + core + "&#32;" * (len(out) - start - len(core))
 
 
 def _finalize(value: Any) -> Any:

@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     c.add_argument("site", nargs="?", type=Path, help="built site folder (default: PROJECT/site)")
+    c.add_argument("--external", action="store_true", help="also fetch external links (network; cached a day)")
+    c.add_argument("--list-external", action="store_true", help="list external links with the pages using them")
     return parser
 
 
@@ -79,7 +81,10 @@ def _run(args: argparse.Namespace) -> int:
         site = (args.site or project.site_dir).resolve()
         if not site.is_dir():
             raise UsageError(f"no built site at {site}; run `python build.py` first")
-        report = check_links(site, project)
+        report = check_links(site, project, external=args.external)
+        if args.list_external:
+            for url, pages in sorted(report.external.items()):
+                print(f"{url} <- {', '.join(sorted(set(pages)))}")
         print(report.summary())
         return 0
     start = time.perf_counter()

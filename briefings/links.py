@@ -45,6 +45,7 @@ class Broken:
     page: str
     link: str
     reason: str
+    target: str = ""  # the resolved site path and fragment, e.g. /other/index.html#x (for de-duplication)
 
     def format(self) -> str:
         """`page -> link: reason`."""
@@ -181,13 +182,26 @@ def check_site(site: Path, base_path: str = "/") -> LinkReport:
             target, fragment = _resolve(site, rel, url, base_path)
             if target is None:
                 report.broken.append(Broken(str(rel), url, "points outside the site"))
-            elif not target.is_file():
-                report.broken.append(Broken(str(rel), url, "no such file"))
+                continue
+            normal = normal_target(site, target, fragment)
+            if not target.is_file():
+                report.broken.append(Broken(str(rel), url, "no such file", normal))
             elif fragment and target.suffix == ".html":
                 ids = pages[target].ids if target in pages else _parse(target).ids
                 if fragment not in ids:
-                    report.broken.append(Broken(str(rel), url, f"no element with id {fragment!r}"))
+                    report.broken.append(Broken(str(rel), url, f"no element with id {fragment!r}", normal))
     return report
+
+
+def normal_target(site: Path, target: Path, fragment: str) -> str:
+    """Site-absolute path of a link target (directories as index.html) plus its fragment."""
+    if target.is_dir() or (not target.exists() and not target.suffix):
+        target = target / "index.html"  # a missing folder and its index are the same fault
+    try:
+        rel = "/" + target.resolve().relative_to(site).as_posix()
+    except ValueError:
+        rel = str(target)
+    return rel + (f"#{fragment}" if fragment else "")
 
 
 def lychee_binary() -> str | None:
@@ -204,7 +218,7 @@ def run_lychee(site: Path, config: Path | None = None) -> LinkReport:
     site = site.resolve()
     cmd = [binary, "--no-progress", "--format", "json", "--root-dir", str(site)]
     if config is not None and config.exists():
-        cmd += ["--config", str(config)]
+        cmd += ["--config", str(config.resolve())]
     # Offline, fragments, verbatim and index files are also forced here so that a
     # missing or edited lychee.toml cannot turn the check into one that skips them.
     cmd += ["--offline", "--include-fragments", "--include-verbatim", "--index-files", "index.html"]
@@ -221,8 +235,109 @@ def run_lychee(site: Path, config: Path | None = None) -> LinkReport:
     for page, errors in sorted(data.get("error_map", {}).items()):
         rel = Path(page).resolve().relative_to(site).as_posix() if Path(page).is_absolute() else page
         for err in errors:
-            url = err["url"].removeprefix(f"file://{site}")
+            url = unquote(err["url"].removeprefix(f"file://{site}"))
             status = err.get("status", {})
             reason = status.get("text") if isinstance(status, dict) else str(status)
-            report.broken.append(Broken(str(rel).removeprefix(f"{site.name}/"), url, reason or "broken"))
+            path, _, fragment = url.partition("#")
+            normal = normal_target(site, site / path.lstrip("/"), fragment) if path.startswith("/") else url
+            report.broken.append(Broken(str(rel).removeprefix(f"{site.name}/"), url, reason or "broken", normal))
     return report
+
+
+# --------------------------------------------------------------------------- external links
+
+
+def check_external_syntax(report: LinkReport) -> list[Broken]:
+    """Offline: every external URL has an allowed scheme, a host and no whitespace."""
+    broken = []
+    for url, pages in sorted(report.external.items()):
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme in ("http", "https"):
+            ok = bool(parts.hostname) and not any(ch.isspace() for ch in url)
+            try:
+                parts.port  # noqa: B018  (raises on a malformed port)
+            except ValueError:
+                ok = False
+        elif scheme == "mailto":
+            ok = "@" in parts.path
+        else:
+            ok = False
+        if not ok:
+            broken.extend(Broken(page, url, "malformed or disallowed external URL") for page in sorted(set(pages)))
+    return broken
+
+
+@dataclass
+class ExternalResult:
+    """Outcome of fetching one external URL."""
+
+    url: str
+    ok: bool
+    status: int | None
+    reason: str
+    attempts: int
+
+
+def fetch_status(url: str, timeout: float, retries: int, backoff: float) -> ExternalResult:
+    """GET a URL following redirects; retry 429 and 5xx with backoff (honouring a short Retry-After)."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    attempts = 0
+    while True:
+        attempts += 1
+        request = urllib.request.Request(url, headers={"User-Agent": "briefings-link-check/1"}, method="GET")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return ExternalResult(url, True, response.status, "ok", attempts)
+        except urllib.error.HTTPError as exc:
+            status, retry_after = exc.code, exc.headers.get("Retry-After")
+            if (status == 429 or status >= 500) and attempts <= retries:
+                delay = backoff * 2 ** (attempts - 1)
+                if retry_after and retry_after.isdigit():
+                    delay = min(float(retry_after), 10.0)
+                time.sleep(delay)
+                continue
+            return ExternalResult(url, False, status, f"HTTP {status}", attempts)
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            if "timed out" in str(reason).lower():
+                reason = "timed out"
+            return ExternalResult(url, False, None, str(reason), attempts)
+
+
+def check_external_online(
+    report: LinkReport,
+    cache_file: Path | None = None,
+    concurrency: int = 4,
+    timeout: float = 10.0,
+    retries: int = 2,
+    backoff: float = 0.5,
+    cache_ttl: float = 86_400.0,
+) -> list[Broken]:
+    """Opt-in: fetch every external URL (bounded concurrency, retries, cache of successes)."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    now = time.time()
+    cache: dict[str, float] = {}
+    if cache_file and cache_file.exists():
+        try:
+            cache = {u: t for u, t in json.loads(cache_file.read_text()).items() if now - t < cache_ttl}
+        except (ValueError, AttributeError):
+            cache = {}
+    todo = [u for u in sorted(report.external) if u not in cache and urlsplit(u).scheme in ("http", "https")]
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        results = list(pool.map(lambda u: fetch_status(u, timeout, retries, backoff), todo))
+    broken = []
+    for result in results:
+        if result.ok:
+            cache[result.url] = now
+        else:
+            broken.extend(Broken(p, result.url, result.reason) for p in sorted(set(report.external[result.url])))
+    if cache_file:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        cache_file.write_text(json.dumps(cache, indent=1, sort_keys=True))
+    return broken

@@ -114,17 +114,25 @@ def mkdocs_build(project: Project, out_dir: Path) -> None:
         ) from None
 
 
-def check_links(site: Path, project: Project | None = None) -> Any:
-    """Our resolver plus lychee over the built site; raise LinkCheckError on any problem."""
+def check_links(site: Path, project: Project | None = None, external: bool = False) -> Any:
+    """Our resolver, lychee and the markup scan over a built site; raise LinkCheckError on any problem.
+
+    External links are checked for syntax offline; with external=True they are also fetched.
+    """
     from .errors import LinkCheckError
-    from .links import check_site, run_lychee
+    from .links import check_external_online, check_external_syntax, check_site, run_lychee
 
     report = check_site(site)
     config = project.root / "lychee.toml" if project else None
     second = run_lychee(site, config)
-    seen = {(b.page, b.link) for b in report.broken}
-    report.broken += [b for b in second.broken if (b.page, b.link) not in seen]
+    # The two checkers word links differently; the same resolved target is one fault.
+    seen = {(b.page, b.target or b.link) for b in report.broken}
+    report.broken += [b for b in second.broken if (b.page, b.target or b.link) not in seen]
     report.checked = max(report.checked, second.checked)
+    report.broken += check_external_syntax(report)
+    if external:
+        cache = (project.root if project else site.parent) / ".cache" / "external-links.json"
+        report.broken += check_external_online(report, cache)
     if report.broken:
         lines = [b.format() for b in report.broken] + [report.summary()]
         raise LinkCheckError("link check failed:\n" + "\n".join(lines))

@@ -17,7 +17,8 @@ GOOD = """<!doctype html><html><head><title>x</title>
 <link rel="stylesheet" href="{up}assets/site.css"><script src="{up}assets/site.js"></script></head>
 <body><article class="md-content__inner"><h1 id="top">Page</h1>
 <p><a href="{up}other/">other</a> <a href="{up}other/#there">there</a> <a href="#top">top</a>
-<a href="{up}other/index.html#there">explicit</a> <img src="{up}assets/pic.png" srcset="{up}assets/pic.png 1x, {up}assets/pic.png 2x">
+<a href="{up}other/index.html#there">explicit</a>
+<img src="{up}assets/pic.png" srcset="{up}assets/pic.png 1x, {up}assets/pic.png 2x">
 <a href="https://example.org/ok">external</a></p></article></body></html>
 """
 

@@ -66,14 +66,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .pipeline import Project, build_site, check_links, generate
+    from .pipeline import Project, build_site, check_links
 
     project = Project.at(args.project, getattr(args, "site_dir", None))
     command = args.command or "build"
     if command == "check":
-        generated = generate(project)
-        n = len(generated.dataset.briefings)
-        print(f"ok: {n} briefing{'s' if n != 1 else ''} valid, {len(generated.pages)} pages would be generated")
+        from .load import load_dataset
+
+        dataset = load_dataset(project.data_dir, project.root)
+        n = len(dataset.briefings)
+        print(f"ok: {n} briefing{'s' if n != 1 else ''} valid")
         return 0
     if command == "schema":
         return _schema(project.root, args.check)
@@ -90,7 +92,7 @@ def _run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     result = build_site(project)
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
-    print(f"built {len(result.generated.dataset.briefings)} briefings, {result.pages} pages into {result.site_dir}")
+    print(f"built {len(result.dataset.briefings)} briefings, {result.pages} pages into {result.site_dir}")
     print(result.links.summary())
     print(f"done in {time.perf_counter() - start:.2f}s ({stages})")
     return 0

@@ -18,7 +18,16 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import DataError, Problem
-from .model import Briefing, Entities, RefProblem, check_briefing_refs, check_entity_refs
+from .model import (
+    Briefing,
+    Dispute,
+    Disputes,
+    Entities,
+    RefProblem,
+    check_briefing_refs,
+    check_disputes,
+    check_entity_refs,
+)
 
 MAX_BYTES = 2 * 1024 * 1024  # a briefing is ~20 KB; anything this big is a mistake or an attack
 MAX_NODES = 200_000
@@ -307,11 +316,13 @@ class Dataset:
     entities: Entities
     briefings: tuple[Briefing, ...]  # latest first
     files: dict[str, str]  # slug -> data file (display path)
+    disputes: tuple[Dispute, ...] = ()
 
 
 # Parsed-and-validated models keyed by (path, content hash): an unchanged file is never
 # parsed twice in one process (a preview session rebuilds on every edit).
 _CACHE: dict[tuple[str, str], tuple[Any, Document | None, list[Problem]]] = {}
+_CACHE_DOCS: dict[str, Document] = {}  # display path -> last parsed document, for cross-file checks
 
 
 def _load_model(path: Path, display: str, model: type[M]) -> tuple[M | None, Document | None, list[Problem]]:
@@ -353,11 +364,13 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
     briefings: list[Briefing] = []
     files: dict[str, str] = {}
     first_line: dict[str, tuple[str, int | None]] = {}
+    failed = 0
     for path in briefing_files:
         name = display(path)
         briefing, doc, found = _load_model(path, name, Briefing)
         problems += found
         if briefing is None or doc is None:
+            failed += 1
             continue
         if entities is not None:
             problems += _ref_problems(doc, check_briefing_refs(briefing, entities))
@@ -376,9 +389,38 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
             )
             continue
         first_line[briefing.slug] = (name, line)
+        _CACHE_DOCS[name] = doc
         briefings.append(briefing)
         files[briefing.slug] = name
+    slugs = {b.slug for b in briefings}
+    # Cross-file references are checked only when every briefing loaded: a briefing that
+    # failed would otherwise show up again as an "unknown briefing" everywhere it is cited.
+    for briefing in briefings if not failed else []:
+        for i, earlier in enumerate(briefing.strike.earlier_strikes):
+            if earlier.briefing and earlier.briefing not in slugs:
+                name = files[briefing.slug]
+                doc = _CACHE_DOCS[name]
+                line, col = doc.locate(("strike", "earlier_strikes", i, "briefing"))
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        col,
+                        f"strike.earlier_strikes[{i}].briefing",
+                        f"unknown briefing {earlier.briefing!r}",
+                        "the slug of another briefing",
+                    )
+                )
+    disputes = Disputes()
+    disputes_path = data_dir / "disputes.yaml"
+    if disputes_path.exists():
+        loaded, disputes_doc, found = _load_model(disputes_path, display(disputes_path), Disputes)
+        problems += found
+        if loaded is not None and disputes_doc is not None:
+            disputes = loaded
+            if not failed:
+                problems += _ref_problems(disputes_doc, check_disputes(disputes, briefings))
     if problems or entities is None:
         raise DataError(problems)
     briefings.sort(key=lambda b: (b.published, b.slug), reverse=True)
-    return Dataset(entities, tuple(briefings), files)
+    return Dataset(entities, tuple(briefings), files, tuple(disputes.disputes))

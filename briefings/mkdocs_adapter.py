@@ -8,6 +8,8 @@ trigger endless rebuilds).
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from .errors import DataError
+from .feeds import SiteInfo
 from .pipeline import Generated, Project, generate
+from .relations import latest_date
 
 _KEY = "_briefings_generated"
 
@@ -25,14 +29,29 @@ def _project(config: MkDocsConfig) -> Project:
     return Project.at(Path(config.config_file_path).resolve().parent)
 
 
+def site_info(config: MkDocsConfig) -> SiteInfo:
+    """Site-wide settings the generated outputs need, from mkdocs.yml."""
+    if not config.site_url:
+        raise PluginError("mkdocs.yml must set site_url: feeds and canonical URLs need absolute addresses")
+    if not config.use_directory_urls:
+        raise PluginError("mkdocs.yml must keep use_directory_urls: true (generated links assume it)")
+    url = config.site_url if config.site_url.endswith("/") else config.site_url + "/"
+    return SiteInfo(url, config.site_name, config.site_author or config.site_name, config.site_description or "")
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Load, validate and render; set the small explicit navigation."""
     try:
-        generated = generate(_project(config))
+        generated = generate(_project(config), site_info(config))
     except DataError as exc:
         # PluginError is logged by MkDocs as a one-line error, without traceback.
         raise PluginError("invalid briefing data:\n" + exc.format()) from None
     config[_KEY] = generated  # type: ignore[index]  # per-build state, not module state
+    # Dates come from the data, never the clock: MkDocs stamps the sitemap with this.
+    latest = latest_date(generated.dataset)
+    os.environ["SOURCE_DATE_EPOCH"] = str(
+        int(dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.UTC).timestamp())
+    )
     if config.nav is None:
         config.nav = generated.nav
     return config
@@ -57,6 +76,9 @@ def on_page_markdown(markdown: str, page: Any, config: MkDocsConfig, files: File
     title = generated.titles.get(page.file.src_uri)
     if title:
         page.meta["title"] = title
+    meta = generated.meta.get(page.file.src_uri)
+    if meta:
+        page.meta["briefing_meta"] = meta  # read by overrides/main.html (JSON-LD, OpenGraph)
     return markdown
 
 

@@ -280,6 +280,7 @@ class Unit(StrEnum):
     drones = "drones"
     drones_and_missiles = "drones-and-missiles"
     negotiation_rounds = "negotiation-rounds"
+    uncrewed_boats = "uncrewed-boats"
 
 
 UNIT_WORDS: dict[Unit, tuple[str, str]] = {
@@ -288,6 +289,7 @@ UNIT_WORDS: dict[Unit, tuple[str, str]] = {
     Unit.drones: ("drone", "drones"),
     Unit.drones_and_missiles: ("drone or missile", "drones and missiles"),
     Unit.negotiation_rounds: ("negotiation round", "negotiation rounds"),
+    Unit.uncrewed_boats: ("uncrewed boat", "uncrewed boats"),
 }
 
 
@@ -336,6 +338,7 @@ class EarlierStrike(Record):
 
     when: When = Field(description="when it happened")
     claims: list[Claim] = Field(min_length=1, description="what is said about it")
+    briefing: Id | None = Field(None, description="slug of the briefing that covers it, if there is one")
 
 
 class Strike(Record):
@@ -407,11 +410,12 @@ class Statement(Attributed):
 
 
 class Diplomacy(Record):
-    """Negotiations and statements."""
+    """Negotiations, statements and measures such as sanctions."""
 
     summary: Text | None = Field(None, description="one paragraph overview")
     negotiations: list[Negotiation] = Field(default_factory=list, description="negotiation rounds")
     statements: list[Statement] = Field(default_factory=list, description="statements by the parties")
+    measures: list[Claim] = Field(default_factory=list, description="sanctions and other measures")
 
 
 class Quote(Attributed):
@@ -435,6 +439,13 @@ class Event(Attributed):
     anchor: Id | None = Field(None, description="id of the claim, figure, quote or development it refers to")
 
 
+class Correction(Record):
+    """A change made after publication."""
+
+    date: dt.date = Field(description="when the correction was made, YYYY-MM-DD")
+    text: Text = Field(description="what was changed and why")
+
+
 class Briefing(Record):
     """One situation report: metadata, sources, the four sections and a timeline."""
 
@@ -451,6 +462,19 @@ class Briefing(Record):
     diplomacy: Diplomacy = Field(description="the diplomacy section")
     quotes: list[Quote] = Field(description="the quotes section (may be an empty list)")
     timeline: list[Event] = Field(default_factory=list, description="dated events, any order")
+    corrections: list[Correction] = Field(default_factory=list, description="corrections log, oldest first")
+
+    @property
+    def updated(self) -> dt.date:
+        """Date of the last correction, else the publication date."""
+        return max([self.published, *(c.date for c in self.corrections)])
+
+    @model_validator(mode="after")
+    def _corrections_after_publication(self) -> Briefing:
+        early = [c.date.isoformat() for c in self.corrections if c.date < self.published]
+        if early:
+            raise ValueError(f"corrections dated before publication: {', '.join(early)}")
+        return self
 
 
 class Coordinates(Record):
@@ -474,7 +498,9 @@ class Place(Record):
 
     id: Id = Field(description="id briefings use")
     name: ShortText = Field(description="name")
-    kind: Literal["city", "region", "country", "airport"] = Field(description="city, region, country or airport")
+    kind: Literal["city", "region", "country", "airport", "sea"] = Field(
+        description="city, region, country, airport or sea"
+    )
     within: PlaceRef | None = Field(None, description="id of the enclosing place")
     coordinates: Coordinates | None = Field(None, description="position, for the locator map")
 
@@ -512,6 +538,27 @@ class Entities(Record):
             "facility": {f.id for f in self.facilities},
             "organisation": {o.id for o in self.organisations},
         }
+
+
+class DisputeSide(Record):
+    """One side of a disputed point: a claim in some briefing."""
+
+    briefing: Id = Field(description="slug of the briefing holding the claim")
+    claim: Id = Field(description="id of the claim (or figure) in that briefing")
+
+
+class Dispute(Record):
+    """A point on which sources disagree, shown on every briefing that holds a side."""
+
+    id: Id = Field(description="anchor id, unique among disputes")
+    topic: ShortText = Field(description='the question in dispute, e.g. "Was anyone hurt in the November 2024 strike?"')
+    sides: list[DisputeSide] = Field(min_length=2, description="the claims that disagree, each with its sources")
+
+
+class Disputes(Record):
+    """Disputed points across briefings."""
+
+    disputes: list[Dispute] = Field(default_factory=list, description="disputed points")
 
 
 # --------------------------------------------------------------------------- cross-references
@@ -632,4 +679,27 @@ def check_entity_refs(entities: Entities) -> list[RefProblem]:
     for kind in ("people", "places", "facilities", "organisations"):
         records = getattr(entities, kind)
         problems += _duplicates([((kind, i, "id"), r.id) for i, r in enumerate(records)], f"{kind} id")
+    return problems
+
+
+def check_disputes(disputes: Disputes, briefings: list[Briefing]) -> list[RefProblem]:
+    """Every side of a dispute names an existing briefing and a claim or figure in it."""
+    by_slug = {b.slug: b for b in briefings}
+    problems: list[RefProblem] = []
+    problems += _duplicates([(("disputes", i, "id"), d.id) for i, d in enumerate(disputes.disputes)], "dispute id")
+    for i, dispute in enumerate(disputes.disputes):
+        for j, side in enumerate(dispute.sides):
+            loc: Loc = ("disputes", i, "sides", j)
+            briefing = by_slug.get(side.briefing)
+            if briefing is None:
+                options = ", ".join(sorted(by_slug)) or "none"
+                problems.append(
+                    RefProblem((*loc, "briefing"), f"unknown briefing {side.briefing!r}", f"one of: {options}")
+                )
+                continue
+            ids = {ident for _, ident, _ in anchored(briefing)}
+            if side.claim not in ids:
+                problems.append(
+                    RefProblem((*loc, "claim"), f"no claim or figure {side.claim!r} in {side.briefing}", "an anchor id")
+                )
     return problems

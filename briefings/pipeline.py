@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .feeds import SiteInfo
 from .load import Dataset, load_dataset
 from .render import BRIEFING_PAGES, Page, briefing_dir, render_pages
 
@@ -48,15 +49,26 @@ class Generated:
     nav: list[Any]
     slug_of: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def navigation(dataset: Dataset) -> list[Any]:
-    """A small nav whose size does not grow with the archive: home, the latest briefing, about."""
+    """A small nav whose size does not grow with the archive: home, the latest briefing, indexes, about."""
     nav: list[Any] = [{"Home": "index.md"}]
     if dataset.briefings:
         latest = dataset.briefings[0]
         folder = briefing_dir(latest.slug)
         nav.append({"Latest briefing": [{link.title: f"{folder}/{link.file}"} for link in BRIEFING_PAGES]})
+    nav.append(
+        {
+            "Browse": [
+                {"Archive": "archive/index.md"},
+                {"Timeline": "timeline/index.md"},
+                {"People, places, facilities": "entities/index.md"},
+                {"Tags": "tags/index.md"},
+            ]
+        }
+    )
     nav.append(
         {
             "How we work": [
@@ -69,13 +81,14 @@ def navigation(dataset: Dataset) -> list[Any]:
     return nav
 
 
-def generate(project: Project) -> Generated:
+def generate(project: Project, site: SiteInfo) -> Generated:
     """Load and validate the data, then render every page in memory."""
     dataset = load_dataset(project.data_dir, project.root)
-    pages = render_pages(dataset, project.templates_dir)
+    pages = render_pages(dataset, project.templates_dir, site)
     slug_of = {p.src_uri: p.briefing for p in pages if p.briefing}
-    titles = {p.src_uri: p.title for p in pages}
-    return Generated(dataset, pages, navigation(dataset), slug_of, titles)
+    titles = {p.src_uri: p.title for p in pages if p.src_uri.endswith(".md")}
+    meta = {p.src_uri: p.meta for p in pages if p.meta}
+    return Generated(dataset, pages, navigation(dataset), slug_of, titles, meta)
 
 
 # --------------------------------------------------------------------------- build, check, publish
@@ -85,7 +98,7 @@ def generate(project: Project) -> Generated:
 class BuildResult:
     """What a full build produced and measured."""
 
-    generated: Generated
+    dataset: Dataset
     site_dir: Path
     pages: int
     links: Any  # links.LinkReport
@@ -147,8 +160,8 @@ def build_site(project: Project) -> BuildResult:
 
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    generated = generate(project)
-    timings["generate"] = time.perf_counter() - start
+    dataset = load_dataset(project.data_dir, project.root)  # data errors surface before any build work
+    timings["validate"] = time.perf_counter() - start
     holder: dict[str, Any] = {}
 
     def build_into(temp: Path) -> None:
@@ -162,4 +175,4 @@ def build_site(project: Project) -> BuildResult:
 
     protected = [project.root, project.docs_dir, project.data_dir, project.templates_dir]
     publish(project.site_dir, protected, build_into)
-    return BuildResult(generated, project.site_dir, holder["pages"], holder["links"], timings)
+    return BuildResult(dataset, project.site_dir, holder["pages"], holder["links"], timings)

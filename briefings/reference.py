@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .model import Briefing, Entities, Ref, _check_date_spec, _check_id, _check_url
+from .model import Briefing, Disputes, Entities, Ref, _check_date_spec, _check_id, _check_url
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def _type_name(annotation: Any, found: list[type[BaseModel]]) -> str:
 
 def records() -> list[RecordDoc]:
     """Every record type reachable from a briefing file and the entities file, in reading order."""
-    found: list[type[BaseModel]] = [Briefing, Entities]
+    found: list[type[BaseModel]] = [Briefing, Entities, Disputes]
     docs: list[RecordDoc] = []
     i = 0
     while i < len(found):
@@ -93,7 +93,8 @@ def missing_descriptions() -> list[str]:
 def json_schemas() -> dict[str, str]:
     """JSON Schema text per data file kind, for editors' autocompletion."""
     out = {}
-    for filename, model in (("briefing.schema.json", Briefing), ("entities.schema.json", Entities)):
+    kinds = (("briefing.schema.json", Briefing), ("entities.schema.json", Entities), ("disputes.schema.json", Disputes))
+    for filename, model in kinds:
         schema = model.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         out[filename] = json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

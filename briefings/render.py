@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata
 from .load import Dataset
 from .model import (
     CHANNEL_LABELS,
@@ -40,6 +41,7 @@ from .model import (
     When,
 )
 from .reference import json_schemas, records
+from .relations import ENTITY_FOLDERS, Relations, relate
 
 # Characters that can start Markdown, HTML, an attribute list, an entity or emoji
 # syntax anywhere in a line. `-`, `.` and digits only matter at the start of a line,
@@ -147,12 +149,14 @@ def format_when(when: When) -> str:
 
 @dataclass(frozen=True)
 class Page:
-    """One generated page: where it goes (relative to docs) and its Markdown."""
+    """One generated file: where it goes (relative to docs), its content and what it depends on."""
 
     src_uri: str
     content: str
     title: str
     briefing: str | None = None  # slug of the briefing the page shows, if any
+    meta: dict[str, Any] | None = None  # JSON-LD and OpenGraph values for the theme
+    depends: frozenset[str] | None = None  # slugs whose data it shows; None: every briefing
 
 
 @dataclass(frozen=True)
@@ -186,10 +190,13 @@ class BriefingView:
 
     briefing: Briefing
     entities: Any
+    relations: Relations | None = None
+    base: str = ""  # path from the current page to the briefing's folder
     sources: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = {s.id: s for s in self.briefing.sources}
+        self.base = Markup(self.base)  # a relative path built from validated slugs, not data text
 
     @property
     def key_figures(self) -> list[Figure]:
@@ -214,6 +221,47 @@ class BriefingView:
             "organisation": self.entities.organisations,
         }[kind]
         return next(r for r in records if r.id == ident)
+
+    def disputed(self, ident: str | None) -> str | None:
+        """Id of the dispute a claim or figure is a side of, if any."""
+        if ident is None or self.relations is None:
+            return None
+        return self.relations.disputed_items.get((self.briefing.slug, ident))
+
+    @property
+    def disputes(self) -> list[Any]:
+        """Disputes this briefing holds a side of, each with its resolved sides."""
+        if self.relations is None:
+            return []
+        out = []
+        for dispute in self.relations.disputes_of.get(self.briefing.slug, []):
+            sides = [
+                BriefingSide(
+                    BriefingView(
+                        side.briefing,
+                        self.entities,
+                        self.relations,
+                        "" if side.briefing.slug == self.briefing.slug else f"../{side.briefing.slug}/",
+                    ),
+                    side.item,
+                )
+                for side in self.relations.sides[dispute.id]
+            ]
+            out.append((dispute, sides))
+        return out
+
+    @property
+    def neighbours(self) -> tuple[Briefing | None, Briefing | None]:
+        """Earlier and later briefings by publication date."""
+        return self.relations.neighbours(self.briefing.slug) if self.relations else (None, None)
+
+
+@dataclass(frozen=True)
+class BriefingSide:
+    """One side of a dispute as a template shows it: the item and a view to cite its sources."""
+
+    view: BriefingView
+    item: Any
 
 
 def make_environment(templates_dir: Path) -> Environment:
@@ -241,6 +289,7 @@ def make_environment(templates_dir: Path) -> Environment:
         miles=miles,
         date=format_date,
         when=format_when,
+        month=lambda m: dt.date(2000, m, 1).strftime("%B"),
     )
     env.globals.update(
         STATUS_INFO=STATUS_INFO,
@@ -248,6 +297,7 @@ def make_environment(templates_dir: Path) -> Environment:
         SOURCE_KIND_LABELS=SOURCE_KIND_LABELS,
         SECTION_TITLES=SECTION_TITLES,
         BRIEFING_PAGES=BRIEFING_PAGES,
+        ENTITY_FOLDERS=ENTITY_FOLDERS,
         Status=Status,
         Channel=Channel,
         SourceKind=SourceKind,
@@ -257,26 +307,117 @@ def make_environment(templates_dir: Path) -> Environment:
     return env
 
 
-def render_pages(dataset: Dataset, templates_dir: Path) -> list[Page]:
-    """Every generated page of the site, in memory."""
+HOME_LISTING = 20  # earlier briefings listed on the home page; the archive has the rest
+
+
+def _root(src_uri: str) -> Markup:
+    """Relative path from a page's folder to the docs root (trusted: built from slugs)."""
+    return Markup("../" * src_uri.count("/"))
+
+
+def render_pages(dataset: Dataset, templates_dir: Path, site: SiteInfo) -> list[Page]:
+    """Every generated page and file of the site, in memory."""
     env = make_environment(templates_dir)
-    pages = [
-        Page("index.md", env.get_template("home.md.j2").render(briefings=dataset.briefings), "Situation reports"),
-        Page("statuses.md", env.get_template("statuses.md.j2").render(), "Verification statuses"),
-        Page("reference.md", env.get_template("reference.md.j2").render(records=records()), "Data format reference"),
-    ]
-    pages += [Page(f"schema/{name}", text, name) for name, text in json_schemas().items()]
-    for briefing in dataset.briefings:
-        view = BriefingView(briefing, dataset.entities)
+    rel = relate(dataset)
+    briefings = list(dataset.briefings)
+    every = None  # depends on every briefing
+    pages: list[Page] = []
+
+    def add(src_uri: str, template: str, title: str, depends: frozenset[str] | None = every, **context: Any) -> None:
+        text = env.get_template(template).render(root=_root(src_uri), rel=rel, title=title, **context)
+        pages.append(Page(src_uri, text, title, depends=depends))
+
+    latest = (
+        BriefingView(briefings[0], dataset.entities, rel, f"{briefing_dir(briefings[0].slug)}/") if briefings else None
+    )
+    add(
+        "index.md",
+        "home.md.j2",
+        site.name,
+        latest=latest,
+        earlier=briefings[1 : HOME_LISTING + 1],
+        total=len(briefings),
+    )
+    add("statuses.md", "statuses.md.j2", "Verification statuses", frozenset())
+    add("reference.md", "reference.md.j2", "Data format reference", frozenset(), records=records())
+    years = rel.years()
+    add("archive/index.md", "archive.md.j2", "Archive", years=years)
+    for year, months in years.items():
+        add(
+            f"archive/{year}.md",
+            "archive-year.md.j2",
+            f"Archive {year}",
+            frozenset(b.slug for bs in months.values() for b in bs),
+            year=year,
+            months=months,
+        )
+    timeline_years = rel.timeline_years()
+    add("timeline/index.md", "timeline.md.j2", "Timeline", years=timeline_years)
+    for year, entries in timeline_years.items():
+        add(
+            f"timeline/{year}.md",
+            "timeline-year.md.j2",
+            f"Timeline {year}",
+            frozenset(e.briefing.slug for e in entries),
+            year=year,
+            entries=entries,
+        )
+    add("tags/index.md", "tags.md.j2", "Tags", tags=rel.tags)
+    for tag, tagged in rel.tags.items():
+        add(
+            f"tags/{anchor(tag)}.md",
+            "tag.md.j2",
+            f"Tag: {tag}",
+            frozenset(b.slug for b in tagged),
+            tag=tag,
+            briefings=tagged,
+        )
+    add("entities/index.md", "entities.md.j2", "People, places and facilities", entities=rel.entities)
+    for (kind, ident), entity in rel.entities.items():
+        add(
+            f"entities/{ENTITY_FOLDERS[kind]}/{anchor(ident)}.md",
+            "entity.md.j2",
+            entity.record.name,
+            frozenset(b.slug for b in entity.briefings),
+            entity=entity,
+        )
+
+    for briefing in briefings:
+        view = BriefingView(briefing, dataset.entities, rel)
         folder = briefing_dir(briefing.slug)
         for i, link in enumerate(BRIEFING_PAGES):
+            src_uri = f"{folder}/{link.file}"
             content = env.get_template(_TEMPLATE_FOR[link.key]).render(
                 b=briefing,
                 view=view,
+                rel=rel,
+                root=_root(src_uri),
                 current=link,
                 previous=BRIEFING_PAGES[i - 1] if i else None,
                 next=BRIEFING_PAGES[i + 1] if i + 1 < len(BRIEFING_PAGES) else None,
             )
-            title = briefing.title if link.key == "overview" else f"{link.title} · {briefing.title}"
-            pages.append(Page(f"{folder}/{link.file}", content, title, briefing.slug))
+            section = None if link.key == "overview" else link.title
+            title = briefing.title if section is None else f"{section} · {briefing.title}"
+            depends = frozenset(
+                {
+                    briefing.slug,
+                    *(s.briefing.slug for d in rel.disputes_of.get(briefing.slug, []) for s in rel.sides[d.id]),
+                    *(b.slug for b in view.neighbours if b),
+                }
+            )
+            pages.append(
+                Page(src_uri, content, title, briefing.slug, page_metadata(briefing, site, src_uri, section), depends)
+            )
+        pages.append(
+            Page(
+                f"api/briefings/{briefing.slug}.json",
+                briefing_json(briefing),
+                briefing.slug,
+                depends=frozenset({briefing.slug}),
+            )
+        )
+    pages.append(Page("api/briefings.json", index_json(briefings, site), "index"))
+    pages.append(Page("feed.xml", atom_feed(briefings, site), "Atom feed"))
+    pages.append(Page("feed.json", json_feed(briefings, site), "JSON Feed"))
+    pages += [Page(f"schema/{name}", text, name, depends=frozenset()) for name, text in json_schemas().items()]
     return pages

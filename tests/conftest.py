@@ -14,7 +14,7 @@ from briefings.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "briefings" / "2025-07-01-izhevsk-kupol-strike.yaml"
 SEED_SLUG = "2025-07-01-izhevsk-kupol-strike"
-PROJECT_PARTS = ("mkdocs.yml", "lychee.toml", "briefings", "templates", "docs", "data")
+PROJECT_PARTS = ("mkdocs.yml", "lychee.toml", "briefings", "templates", "docs", "data", "overrides")
 
 
 def copy_project(dest: Path) -> Path:

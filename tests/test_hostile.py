@@ -259,7 +259,6 @@ def test_no_markup_from_data_anywhere(hostile_site):
             assert not [a for a in tag.attrs if a.startswith("on")], tag
             for attr in ("href", "src"):
                 assert not str(tag.get(attr, "")).lower().startswith(("javascript:", "data:")), tag
-        assert "49" not in art.get_text() or "7*7" in art.get_text()
 
 
 def test_hostile_title_and_context_stay_text(hostile_site):

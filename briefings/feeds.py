@@ -1,0 +1,172 @@
+"""Machine-readable outputs: Atom and JSON Feed, JSON exports, JSON-LD and OpenGraph metadata.
+
+XML is built with ElementTree and JSON with json.dumps: serialisers, never string
+concatenation, so data text cannot break out of its element or string. Every date
+comes from the data, so two builds of the same input are byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import Any
+
+from .model import Briefing
+
+ATOM = "http://www.w3.org/2005/Atom"
+FEED_SIZE = 50
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """Site-wide settings from mkdocs.yml the outputs need."""
+
+    url: str  # absolute, ending in /
+    name: str
+    author: str
+    description: str = ""
+
+    def page_url(self, src_uri: str) -> str:
+        """Absolute URL of a generated page (directory URLs: x/index.md -> x/, x.md -> x/)."""
+        if src_uri.endswith("index.md"):
+            path = src_uri[: -len("index.md")]
+        elif src_uri.endswith(".md"):
+            path = src_uri[: -len(".md")] + "/"
+        else:
+            path = src_uri
+        return self.url + path
+
+
+def _timestamp(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def briefing_uri(slug: str) -> str:
+    """Source path of a briefing's overview page."""
+    return f"briefings/{slug}/index.md"
+
+
+def atom_feed(briefings: list[Briefing], site: SiteInfo) -> str:
+    """An RFC 4287 Atom feed of the latest briefings."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = site.url
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = site.name
+    if site.description:
+        ET.SubElement(feed, f"{{{ATOM}}}subtitle").text = site.description
+    updated = max((b.updated for b in briefings), default=dt.date(1970, 1, 1))
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = _timestamp(updated)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", type="application/atom+xml", href=site.url + "feed.xml")
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=site.url)
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = site.author
+    for b in briefings[:FEED_SIZE]:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        url = site.page_url(briefing_uri(b.slug))
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = url
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = b.title
+        ET.SubElement(entry, f"{{{ATOM}}}published").text = _timestamp(b.published)
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _timestamp(b.updated)
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=url)
+        ET.SubElement(entry, f"{{{ATOM}}}summary", type="text").text = b.summary
+        for tag in b.tags:
+            ET.SubElement(entry, f"{{{ATOM}}}category", term=tag)
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def json_feed(briefings: list[Briefing], site: SiteInfo) -> str:
+    """A JSON Feed 1.1 of the latest briefings."""
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": site.name,
+        "home_page_url": site.url,
+        "feed_url": site.url + "feed.json",
+        "description": site.description,
+        "authors": [{"name": site.author}],
+        "language": "en",
+        "items": [
+            {
+                "id": site.page_url(briefing_uri(b.slug)),
+                "url": site.page_url(briefing_uri(b.slug)),
+                "title": b.title,
+                "summary": b.summary,
+                "content_text": "\n".join([b.summary, *(f"- {t.text}" for t in b.takeaways)]),
+                "date_published": _timestamp(b.published),
+                "date_modified": _timestamp(b.updated),
+                "tags": list(b.tags),
+                "attachments": [{"url": site.url + f"api/briefings/{b.slug}.json", "mime_type": "application/json"}],
+            }
+            for b in briefings[:FEED_SIZE]
+        ],
+    }
+    return json.dumps(feed, indent=2, ensure_ascii=False) + "\n"
+
+
+def briefing_json(briefing: Briefing) -> str:
+    """The validated model of one briefing as JSON (not the raw YAML)."""
+    return json.dumps(briefing.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def index_json(briefings: list[Briefing], site: SiteInfo) -> str:
+    """A list of every briefing with its page and export URLs."""
+    return (
+        json.dumps(
+            [
+                {
+                    "slug": b.slug,
+                    "title": b.title,
+                    "published": b.published.isoformat(),
+                    "updated": b.updated.isoformat(),
+                    "url": site.page_url(briefing_uri(b.slug)),
+                    "json": site.url + f"api/briefings/{b.slug}.json",
+                }
+                for b in briefings
+            ],
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
+
+
+def _script_safe(data: Any) -> str:
+    """JSON that cannot close a <script> element or open a comment, whatever the data holds."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def page_metadata(briefing: Briefing, site: SiteInfo, src_uri: str, section_title: str | None) -> dict[str, Any]:
+    """JSON-LD NewsArticle and OpenGraph article:* values for one briefing page."""
+    url = site.page_url(src_uri)
+    headline = briefing.title if section_title is None else f"{section_title}: {briefing.title}"
+    jsonld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": headline[:110],
+        "description": briefing.summary,
+        "datePublished": briefing.published.isoformat(),
+        "dateModified": briefing.updated.isoformat(),
+        "url": url,
+        "mainEntityOfPage": url,
+        "isPartOf": {"@type": "WebSite", "name": site.name, "url": site.url},
+        "author": {"@type": "Organization", "name": site.author},
+        "publisher": {"@type": "Organization", "name": site.author},
+        "keywords": list(briefing.tags),
+    }
+    return {
+        "jsonld": _script_safe(jsonld),
+        "og": [
+            ("og:type", "article"),
+            ("og:title", headline),
+            ("og:description", briefing.summary),
+            ("og:url", url),
+            ("og:site_name", site.name),
+            ("article:published_time", briefing.published.isoformat()),
+            ("article:modified_time", briefing.updated.isoformat()),
+            *(("article:tag", t) for t in briefing.tags),
+            *((("article:section", section_title),) if section_title else ()),
+        ],
+    }

@@ -1,0 +1,193 @@
+"""Relations across briefings: entity mentions, tags, merged timeline, disputes, date order.
+
+Pure functions of the validated Dataset; the render stage turns them into pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from .load import Dataset
+from .model import Briefing, Claim, Dispute, Event, Figure, Ref, Section, anchored
+
+ENTITY_KINDS = ("person", "place", "facility", "organisation")
+ENTITY_FOLDERS = {"person": "people", "place": "places", "facility": "facilities", "organisation": "organisations"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A claim or figure of a briefing that names an entity."""
+
+    briefing: Briefing
+    section: Section
+    anchor: str
+    text: str
+
+
+@dataclass
+class EntityPage:
+    """Everything an entity's page lists."""
+
+    kind: str
+    record: Any
+    briefings: list[Briefing] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """An event of some briefing, for the merged timeline."""
+
+    briefing: Briefing
+    event: Event
+
+
+@dataclass(frozen=True)
+class DisputeSideView:
+    """One side of a dispute, resolved to its briefing and claim or figure."""
+
+    briefing: Briefing
+    item: Claim | Figure
+    section: Section
+
+
+def _refs(obj: Any) -> set[tuple[str, str]]:
+    """(kind, id) of every entity reference in a model tree."""
+    found: set[tuple[str, str]] = set()
+    if isinstance(obj, BaseModel):
+        for name, info in type(obj).model_fields.items():
+            value = getattr(obj, name)
+            kinds = [m.kind for m in info.metadata if isinstance(m, Ref)] + _kinds(info.annotation)
+            if kinds and kinds[0] in ENTITY_KINDS and value is not None:
+                for ident in value if isinstance(value, list) else [value]:
+                    found.add((kinds[0], ident))
+            else:
+                found |= _refs(value)
+    elif isinstance(obj, list):
+        for item in obj:
+            found |= _refs(item)
+    return found
+
+
+def _kinds(annotation: Any) -> list[str]:
+    out = [m.kind for m in getattr(annotation, "__metadata__", ()) if isinstance(m, Ref)]
+    for arg in getattr(annotation, "__args__", ()):
+        out += _kinds(arg)
+    return out
+
+
+def _items(briefing: Briefing) -> list[tuple[Section, Any]]:
+    """Every anchored claim, figure, quote, statement and development with its section."""
+    items = []
+    for loc, _ident, section in anchored(briefing):
+        node: Any = briefing
+        for part in loc[:-1]:
+            node = node[part] if isinstance(part, int) else getattr(node, part)
+        items.append((section, node))
+    return items
+
+
+def _text(item: Any) -> str:
+    return " ".join(
+        str(getattr(item, name)) for name in ("text", "label", "title", "change", "note") if getattr(item, name, None)
+    )
+
+
+@dataclass
+class Relations:
+    """All cross-briefing relations of a dataset."""
+
+    entities: dict[tuple[str, str], EntityPage]
+    tags: dict[str, list[Briefing]]
+    timeline: list[TimelineEntry]
+    disputes_of: dict[str, list[Dispute]]
+    disputed_items: dict[tuple[str, str], str]  # (slug, anchor) -> dispute id
+    sides: dict[str, list[DisputeSideView]]
+    by_date: list[Briefing]  # oldest first
+
+    def neighbours(self, slug: str) -> tuple[Briefing | None, Briefing | None]:
+        """The briefings published just before and just after this one."""
+        order = [b.slug for b in self.by_date]
+        i = order.index(slug)
+        return (self.by_date[i - 1] if i else None, self.by_date[i + 1] if i + 1 < len(order) else None)
+
+    def years(self) -> dict[int, dict[int, list[Briefing]]]:
+        """Briefings by year and month, latest first."""
+        out: dict[int, dict[int, list[Briefing]]] = defaultdict(lambda: defaultdict(list))
+        for b in reversed(self.by_date):
+            out[b.published.year][b.published.month].append(b)
+        return {y: dict(m) for y, m in out.items()}
+
+    def timeline_years(self) -> dict[int, list[TimelineEntry]]:
+        """Merged timeline entries grouped by the year they start in, latest year first."""
+        out: dict[int, list[TimelineEntry]] = defaultdict(list)
+        for entry in self.timeline:
+            out[entry.event.when.bounds()[0].year].append(entry)
+        return dict(sorted(out.items(), reverse=True))
+
+
+def relate(dataset: Dataset) -> Relations:
+    """Compute every relation the cross-briefing pages need."""
+    records: dict[tuple[str, str], EntityPage] = {}
+    for kind, items in (
+        ("person", dataset.entities.people),
+        ("place", dataset.entities.places),
+        ("facility", dataset.entities.facilities),
+        ("organisation", dataset.entities.organisations),
+    ):
+        for record in items:
+            records[(kind, record.id)] = EntityPage(kind, record)
+    patterns = {
+        key: re.compile(
+            r"\b(?:"
+            + "|".join(re.escape(n) for n in [page.record.name, *getattr(page.record, "variants", [])])
+            + r")\b"
+        )
+        for key, page in records.items()
+    }
+    by_date = sorted(dataset.briefings, key=lambda b: (b.published, b.slug))
+    tags: dict[str, list[Briefing]] = defaultdict(list)
+    timeline: list[TimelineEntry] = []
+    for briefing in reversed(by_date):
+        referenced = _refs(briefing)
+        items = _items(briefing)
+        for key, page in records.items():
+            mentions = [
+                Mention(briefing, section, item.id, _text(item))
+                for section, item in items
+                if isinstance(item, (Claim, Figure)) and patterns[key].search(_text(item))
+            ]
+            if key in referenced or mentions:
+                page.briefings.append(briefing)
+                page.mentions += mentions
+        for tag in briefing.tags:
+            tags[tag].append(briefing)
+        timeline += [TimelineEntry(briefing, event) for event in briefing.timeline]
+    timeline.sort(key=lambda e: (e.event.when.bounds(), e.briefing.published, e.briefing.slug), reverse=True)
+
+    slugs = {b.slug: b for b in dataset.briefings}
+    disputes_of: dict[str, list[Dispute]] = defaultdict(list)
+    disputed: dict[tuple[str, str], str] = {}
+    sides: dict[str, list[DisputeSideView]] = {}
+    for dispute in dataset.disputes:
+        views = []
+        for side in dispute.sides:
+            briefing = slugs[side.briefing]
+            section, item = next((s, i) for s, i in _items(briefing) if i.id == side.claim)
+            views.append(DisputeSideView(briefing, item, section))
+            disputed[(briefing.slug, side.claim)] = dispute.id
+            if dispute not in disputes_of[briefing.slug]:
+                disputes_of[briefing.slug].append(dispute)
+        sides[dispute.id] = views
+    return Relations(records, dict(sorted(tags.items())), timeline, dict(disputes_of), disputed, sides, by_date)
+
+
+def latest_date(dataset: Dataset) -> dt.date:
+    """The newest publication or correction date: the site's own 'last updated'."""
+    return max((b.updated for b in dataset.briefings), default=dt.date(1970, 1, 1))

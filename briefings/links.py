@@ -341,3 +341,48 @@ def check_external_online(
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         cache_file.write_text(json.dumps(cache, indent=1, sort_keys=True))
     return broken
+
+
+# --------------------------------------------------------------------------- feeds and exports
+
+
+def check_feeds(site: Path) -> tuple[int, list[Broken]]:
+    """Every site URL in feed.xml, feed.json and api/*.json resolves to a built file.
+
+    The base URL is read from feed.json's home_page_url, so the check needs no configuration.
+    """
+    import xml.etree.ElementTree as ET
+
+    feed_json = site / "feed.json"
+    if not feed_json.exists():
+        return 0, []
+    base = json.loads(feed_json.read_text(encoding="utf-8"))["home_page_url"]
+    urls: list[tuple[str, str]] = []
+
+    def collect(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                collect(value, where)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value, where)
+        elif isinstance(node, str) and node.startswith(base):
+            urls.append((where, node))
+
+    for path in [feed_json, *sorted((site / "api").rglob("*.json"))]:
+        collect(json.loads(path.read_text(encoding="utf-8")), path.relative_to(site).as_posix())
+    atom = site / "feed.xml"
+    if atom.exists():
+        for element in ET.parse(atom).iter():
+            for value in [element.get("href"), element.text if element.tag.endswith("}id") else None]:
+                if value and value.startswith(base):
+                    urls.append(("feed.xml", value))
+    broken = []
+    for where, url in urls:
+        path = unquote(urlsplit(url).path[len(urlsplit(base).path) :])
+        target = site / path
+        if path.endswith("/") or path == "" or target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            broken.append(Broken(where, url, "no such page in the built site", normal_target(site, target, "")))
+    return len(urls), broken

@@ -133,15 +133,18 @@ def check_links(site: Path, project: Project | None = None, external: bool = Fal
     External links are checked for syntax offline; with external=True they are also fetched.
     """
     from .errors import LinkCheckError
-    from .links import check_external_online, check_external_syntax, check_site, run_lychee
+    from .links import check_external_online, check_external_syntax, check_feeds, check_site, run_lychee
 
     report = check_site(site)
+    feed_links, feed_broken = check_feeds(site)
+    report.checked += feed_links
+    report.broken += feed_broken
     config = project.root / "lychee.toml" if project else None
     second = run_lychee(site, config)
     # The two checkers word links differently; the same resolved target is one fault.
     seen = {(b.page, b.target or b.link) for b in report.broken}
     report.broken += [b for b in second.broken if (b.page, b.target or b.link) not in seen]
-    report.checked = max(report.checked, second.checked)
+    report.checked = max(report.checked, second.checked + feed_links)
     report.broken += check_external_syntax(report)
     if external:
         cache = (project.root if project else site.parent) / ".cache" / "external-links.json"

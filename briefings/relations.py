@@ -94,9 +94,21 @@ def _items(briefing: Briefing) -> list[tuple[Section, Any]]:
 
 
 def _text(item: Any) -> str:
-    return " ".join(
-        str(getattr(item, name)) for name in ("text", "label", "title", "change", "note") if getattr(item, name, None)
-    )
+    fields = ("text", "label", "title", "change", "note", "attribution")
+    return " ".join(str(getattr(item, name)) for name in fields if getattr(item, name, None))
+
+
+def _cited_entities(briefing: Briefing, item: Any) -> set[tuple[str, str]]:
+    """People and organisations behind the sources an item cites."""
+    by_id = {s.id: s for s in briefing.sources}
+    out = set()
+    for sid in getattr(item, "sources", []):
+        source = by_id[sid]
+        if source.person:
+            out.add(("person", source.person))
+        if source.organisation:
+            out.add(("organisation", source.organisation))
+    return out
 
 
 @dataclass
@@ -161,7 +173,8 @@ def relate(dataset: Dataset) -> Relations:
             mentions = [
                 Mention(briefing, section, item.id, _text(item))
                 for section, item in items
-                if isinstance(item, (Claim, Figure)) and patterns[key].search(_text(item))
+                if isinstance(item, (Claim, Figure))
+                and (patterns[key].search(_text(item)) or key in _cited_entities(briefing, item))
             ]
             if key in referenced or mentions:
                 page.briefings.append(briefing)

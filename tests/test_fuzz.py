@@ -55,6 +55,14 @@ def text_paths(model: type[BaseModel], data: dict[str, Any], prefix: tuple = ())
     return paths
 
 
+class _QuotingDumper(yaml.SafeDumper):
+    """Double-quotes every string: PyYAML's dumper follows YAML 1.1 and would leave `1e100` bare,
+    which our YAML 1.2 loader (correctly) reads as a number."""
+
+
+_QuotingDumper.add_representer(str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style='"'))
+
+
 def valid(text: str) -> bool:
     try:
         _check_text(text)
@@ -127,7 +135,7 @@ def test_random_text_never_becomes_markup(fuzz_project, data):
         for part in path[:-1]:
             node = node[part]
         node[path[-1]] = value
-    (project.root / NAME).write_text(yaml.safe_dump(doc, allow_unicode=True, width=10_000), encoding="utf-8")
+    (project.root / NAME).write_text(yaml.dump(doc, Dumper=_QuotingDumper, allow_unicode=True, width=10_000))
     out = project.root / "out"
     mkdocs_build(project, out)
     assert signature(out) == baseline

@@ -79,6 +79,9 @@ def on_page_markdown(markdown: str, page: Any, config: MkDocsConfig, files: File
     meta = generated.meta.get(page.file.src_uri)
     if meta:
         page.meta["briefing_meta"] = meta  # read by overrides/main.html (JSON-LD, OpenGraph)
+    if page.file.src_uri.endswith("/strike.md"):
+        # Readers searching for a target or place want the page that describes the strike.
+        page.meta["search"] = {"boost": 2}
     return markdown
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from .feeds import SiteInfo
 from .load import Dataset, load_dataset
+from .locator import load_region
 from .render import BRIEFING_PAGES, Page, briefing_dir, render_pages
 
 
@@ -84,7 +85,8 @@ def navigation(dataset: Dataset) -> list[Any]:
 def generate(project: Project, site: SiteInfo) -> Generated:
     """Load and validate the data, then render every page in memory."""
     dataset = load_dataset(project.data_dir, project.root)
-    pages = render_pages(dataset, project.templates_dir, site)
+    region = load_region(project.data_dir / "geo" / "region.json")
+    pages = render_pages(dataset, project.templates_dir, site, region)
     slug_of = {p.src_uri: p.briefing for p in pages if p.briefing}
     titles = {p.src_uri: p.title for p in pages if p.src_uri.endswith(".md")}
     meta = {p.src_uri: p.meta for p in pages if p.meta}

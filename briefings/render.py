@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata
 from .load import Dataset
+from .locator import LocatorMap, Region, locator_map
 from .model import (
     CHANNEL_LABELS,
     ID_PATTERN,
@@ -192,6 +193,7 @@ class BriefingView:
     entities: Any
     relations: Relations | None = None
     base: str = ""  # path from the current page to the briefing's folder
+    region: Region | None = None  # boundary data for the locator map
     sources: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -251,6 +253,22 @@ class BriefingView:
         return out
 
     @property
+    def locator(self) -> LocatorMap | None:
+        """The strike's locator map: the struck place, other places with coordinates, distance rings."""
+        if self.region is None:
+            return None
+        place = self.entity("place", self.briefing.strike.place)
+        if place.coordinates is None:
+            return None
+        others = []
+        for ident in self.briefing.places:
+            other = self.entity("place", ident)
+            if other.coordinates and other.id != place.id:
+                others.append((other.name, other.coordinates.lat, other.coordinates.lon))
+        rings = [(f"{figure_value(f)} km", f.label, f.value) for f in self.briefing.strike.distances]
+        return locator_map(self.region, (place.name, place.coordinates.lat, place.coordinates.lon), others, rings)
+
+    @property
     def neighbours(self) -> tuple[Briefing | None, Briefing | None]:
         """Earlier and later briefings by publication date."""
         return self.relations.neighbours(self.briefing.slug) if self.relations else (None, None)
@@ -290,6 +308,7 @@ def make_environment(templates_dir: Path) -> Environment:
         date=format_date,
         when=format_when,
         month=lambda m: dt.date(2000, m, 1).strftime("%B"),
+        safe_path=safe_path,
     )
     env.globals.update(
         STATUS_INFO=STATUS_INFO,
@@ -315,7 +334,17 @@ def _root(src_uri: str) -> Markup:
     return Markup("../" * src_uri.count("/"))
 
 
-def render_pages(dataset: Dataset, templates_dir: Path, site: SiteInfo) -> list[Page]:
+def safe_path(value: str) -> Markup:
+    """SVG path data made of commands and numbers only."""
+    if not _PATH_RE.match(value):
+        raise ValueError("refusing SVG path data with characters other than M, L, Z and numbers")
+    return Markup(value)
+
+
+_PATH_RE = re.compile(r"^[MLZ0-9. \-]*$")
+
+
+def render_pages(dataset: Dataset, templates_dir: Path, site: SiteInfo, region: Region | None = None) -> list[Page]:
     """Every generated page and file of the site, in memory."""
     env = make_environment(templates_dir)
     rel = relate(dataset)
@@ -383,7 +412,7 @@ def render_pages(dataset: Dataset, templates_dir: Path, site: SiteInfo) -> list[
         )
 
     for briefing in briefings:
-        view = BriefingView(briefing, dataset.entities, rel)
+        view = BriefingView(briefing, dataset.entities, rel, region=region)
         folder = briefing_dir(briefing.slug)
         for i, link in enumerate(BRIEFING_PAGES):
             src_uri = f"{folder}/{link.file}"

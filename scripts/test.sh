@@ -2,7 +2,25 @@
 # Run every test (installs dependencies on first run). Extra arguments go to pytest.
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 cd "$ROOT"
-"$PY" -m ruff check briefings tests build.py
+# Browser tests need Debian's Chromium and axe-core from npm (never a tool's own browser download).
+if [[ "${BRIEFINGS_SKIP_BROWSER:-0}" != "1" ]]; then
+  need=()
+  [[ -x /usr/bin/chromium ]] || need+=(chromium)
+  command -v npm >/dev/null || need+=(npm)
+  if ((${#need[@]})); then
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+      echo "installing ${need[*]} with apt-get" >&2
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+      echo "missing ${need[*]}: install them (sudo apt-get install ${need[*]}) or set BRIEFINGS_SKIP_BROWSER=1" >&2
+      exit 1
+    fi
+  fi
+  if [[ ! -f tests/browser/node_modules/axe-core/axe.min.js ]]; then
+    npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+  fi
+fi
+"$PY" -m ruff check briefings tests build.py scripts bench
 set +e
 "$PY" -m pytest "$@"
 status=$?

@@ -110,7 +110,7 @@ def test_disputed_point_shown_on_both_briefings(built_site):
         assert len(sides) == 2
         assert any("The previous incident caused no injuries or deaths." in s for s in sides)
         assert any("Injured: 1 person" in s and "Alexander Brechalov" in s for s in sides)
-        assert text_of(dispute.select_one(".bf-badge")) == "Disputed"
+        assert text_of(dispute.select_one(".bf-badge__label")) == "Disputed"
 
 
 def test_prev_next_between_briefings(built_site):

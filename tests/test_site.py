@@ -21,7 +21,7 @@ def figure(site: Path, rel: str, figure_id: str) -> dict[str, str]:
         part: text_of(node.select_one(f".bf-figure__{part}"))
         for part in ("label", "value", "unit", "alt")
         if node.select_one(f".bf-figure__{part}")
-    } | {"badge": text_of(node.select_one(".bf-badge"))}
+    } | {"badge": text_of(node.select_one(".bf-badge__label"))}
 
 
 def test_strike_page_shows_casualties(built_site):
@@ -98,8 +98,9 @@ def test_quotes_page_shows_five_quotes_with_speakers(built_site):
 def test_unconfirmed_claim_shows_its_status(built_site):
     claim = content(page(built_site, f"{B}/front-lines")).find(id="village-taken")
     badge = claim.select_one(".bf-badge")
-    assert text_of(badge) == "Not independently confirmed"
-    assert badge["title"] == "No independent confirmation is available."
+    assert text_of(badge.select_one(".bf-badge__label")) == "Not independently confirmed"
+    assert text_of(badge.select_one(".bf-badge__explain")) == ": No independent confirmation is available."
+    assert badge["tabindex"] == "0"  # focusable, so keyboard users can read the explanation
     assert "reports emerging from Russian sources" in text_of(claim)
 
 

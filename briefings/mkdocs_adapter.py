@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,19 @@ from mkdocs.structure.files import File, Files
 
 from .errors import DataError
 from .feeds import SiteInfo
-from .pipeline import Generated, Project, generate
+from .pipeline import Generated, Project, error_pages, generate
 from .relations import latest_date
 
 _KEY = "_briefings_generated"
+
+# Process state, kept here because MkDocs re-executes the hook file on every rebuild
+# of `mkdocs serve` while this package module stays loaded.
+_STATE: dict[str, Any] = {"command": "build", "last_good": None}
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    """Remember whether this process serves a preview (then data errors become error pages)."""
+    _STATE["command"] = command
 
 
 def _project(config: MkDocsConfig) -> Project:
@@ -43,9 +53,14 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Load, validate and render; set the small explicit navigation."""
     try:
         generated = generate(_project(config), site_info(config))
+        _STATE["last_good"] = generated
     except DataError as exc:
-        # PluginError is logged by MkDocs as a one-line error, without traceback.
-        raise PluginError("invalid briefing data:\n" + exc.format()) from None
+        if _STATE["command"] != "serve":
+            # PluginError is logged by MkDocs as a one-line error, without traceback.
+            raise PluginError("invalid briefing data:\n" + exc.format()) from None
+        # In a preview, keep serving: every page shows the problems until the file is fixed.
+        print(f"\ninvalid briefing data (the preview shows this until it is fixed):\n{exc.format()}\n", file=sys.stderr)
+        generated = error_pages(exc, _STATE["last_good"], _project(config))
     config[_KEY] = generated  # type: ignore[index]  # per-build state, not module state
     # Dates come from the data, never the clock: MkDocs stamps the sitemap with this.
     latest = latest_date(generated.dataset)

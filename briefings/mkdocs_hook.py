@@ -17,6 +17,7 @@ if _ROOT not in sys.path:
 
 from briefings import mkdocs_adapter  # noqa: E402
 
+on_startup = mkdocs_adapter.on_startup
 on_config = mkdocs_adapter.on_config
 on_files = mkdocs_adapter.on_files
 on_page_markdown = mkdocs_adapter.on_page_markdown

@@ -13,6 +13,8 @@ from typing import Any
 from .feeds import SiteInfo
 from .load import Dataset, load_dataset
 from .locator import load_region
+from .reference import json_schemas, records
+from .model import Entities
 from .render import BRIEFING_PAGES, Page, briefing_dir, render_pages
 
 
@@ -91,6 +93,27 @@ def generate(project: Project, site: SiteInfo) -> Generated:
     titles = {p.src_uri: p.title for p in pages if p.src_uri.endswith(".md")}
     meta = {p.src_uri: p.meta for p in pages if p.meta}
     return Generated(dataset, pages, navigation(dataset), slug_of, titles, meta)
+
+
+def error_pages(error: Any, last_good: Generated | None, project: Project) -> Generated:
+    """Pages that show data errors in a preview: the home page and every page the editor may be on."""
+    from .render import make_environment
+
+    env = make_environment(project.templates_dir)
+    content = env.get_template("data-error.md.j2").render(problems=error.problems, summary=error.format().splitlines()[-1])
+    fixed = {"statuses.md": "statuses.md.j2", "reference.md": "reference.md.j2"}  # need no briefing data
+    uris = ["index.md"]
+    if last_good is not None:
+        uris += [p.src_uri for p in last_good.pages if p.src_uri.endswith(".md") and p.src_uri not in ("index.md", *fixed)]
+    pages = [Page(uri, content, "Data error") for uri in uris]
+    pages += [Page(uri, env.get_template(t).render(records=records()), uri) for uri, t in fixed.items()]
+    pages += [Page(f"schema/{name}", text, name) for name, text in json_schemas().items()]
+    nav = [
+        {"Data error": "index.md"},
+        {"How we work": [{"Method": "about.md"}, {"Verification statuses": "statuses.md"}, {"Data format": "reference.md"}]},
+    ]
+    empty = Dataset(Entities(), (), {})
+    return Generated(empty, pages, nav, {}, {p.src_uri: "Data error" for p in pages}, {})
 
 
 # --------------------------------------------------------------------------- build, check, publish

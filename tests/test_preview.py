@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from conftest import SEED_SLUG
 
@@ -26,8 +27,9 @@ def free_port() -> int:
 
 
 def fetch(url: str) -> str:
+    """The text a reader sees on the page (parsed, so entities are decoded)."""
     with urllib.request.urlopen(url, timeout=5) as response:
-        return response.read().decode("utf-8")
+        return BeautifulSoup(response.read().decode("utf-8"), "lxml").get_text(" ")
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -79,3 +81,39 @@ def test_data_and_template_edits_show_up_in_the_preview(serve, project):
     template.write_text(template.read_text().replace("## Casualties", "## Casualty figures"))
     wait_for(lambda: "Casualty figures" in fetch(url), 30, "the template edit to be served")
     assert not list((project / "docs").rglob("strike*")), "generated pages must never be written into docs/"
+
+
+@pytest.mark.slow
+def test_data_error_shows_in_preview_and_fixing_recovers(serve, project):
+    url = f"{serve}/briefings/{SEED_SLUG}/strike/"
+    assert "In critical condition" in fetch(url)
+    data = project / NAME
+    good = data.read_text()
+    data.write_text(good.replace("value: 35\n", "value: -35\n"))
+    wait_for(lambda: "Data error" in fetch(url), 30, "the error page")
+    page = fetch(url)
+    assert f"{NAME}:" in page and "strike.casualties[1].value" in page
+    assert "greater than or equal to 0" in page
+    assert "Data error" in fetch(serve + "/")
+    data.write_text(good.replace("label: In critical condition", "label: Critical, fixed"))
+    wait_for(lambda: "Critical, fixed" in fetch(url), 30, "recovery after the fix")
+
+
+@pytest.mark.slow
+def test_preview_starts_even_with_broken_data(project):
+    data = project / NAME
+    data.write_text(data.read_text().replace("status: unconfirmed", "status: rumour"))
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=project, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        wait_for(lambda: "Data error" in fetch(f"http://127.0.0.1:{port}/"), 60, "the error page")
+        assert "front_lines.developments[3].claims[1].status" in fetch(f"http://127.0.0.1:{port}/")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+        output = proc.stdout.read().decode()
+    assert f"{NAME}:" in output and "Traceback" not in output

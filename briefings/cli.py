@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -32,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--project", type=Path, default=Path.cwd(), help="project folder (default: current folder)")
     parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only errors and the final summary line")
+    parser.add_argument("--json", action="store_true", help="print the build or check summary as one JSON object")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     b = sub.add_parser(
         "build",
@@ -46,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    n = sub.add_parser(
+        "new",
+        help="write a skeleton data file for a new briefing",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    n.add_argument("slug", help="the new briefing's slug, e.g. 2025-07-02-odesa-port-strike")
+    n.add_argument("--from", dest="source", metavar="EXISTING", help="copy places, tags and sources from this slug")
     sc = sub.add_parser(
         "schema",
         help="write schema/*.json and the README data-format section from the model",
@@ -74,8 +85,19 @@ def _run(args: argparse.Namespace) -> int:
         from .load import load_dataset
 
         dataset = load_dataset(project.data_dir, project.root)
+        for warning in dataset.warnings:
+            print(warning.format(), file=sys.stderr)
         n = len(dataset.briefings)
-        print(f"ok: {n} briefing{'s' if n != 1 else ''} valid")
+        if args.json:
+            print(json.dumps({"briefings": n, "warnings": [w.format() for w in dataset.warnings]}))
+        else:
+            print(f"ok: {n} briefing{'s' if n != 1 else ''} valid, {len(dataset.warnings)} warnings")
+        return 0
+    if command == "new":
+        from .scaffold import new_briefing
+
+        path = new_briefing(project, args.slug, args.source)
+        print(f"wrote {path.relative_to(project.root)}; fill in the TODOs, then run: python build.py check")
         return 0
     if command == "schema":
         return _schema(project.root, args.check)
@@ -90,11 +112,31 @@ def _run(args: argparse.Namespace) -> int:
         print(report.summary())
         return 0
     start = time.perf_counter()
-    result = build_site(project)
-    stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
-    print(f"built {len(result.dataset.briefings)} briefings, {result.pages} pages into {result.site_dir}")
-    print(result.links.summary())
-    print(f"done in {time.perf_counter() - start:.2f}s ({stages})")
+    quiet = args.quiet or args.json
+    result = build_site(project, None if quiet else lambda message: print(f"  {message}", file=sys.stderr))
+    total = time.perf_counter() - start
+    warnings = [w.format() for w in result.dataset.warnings]
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    summary = {
+        "briefings": len(result.dataset.briefings),
+        "pages": result.pages,
+        "links_checked": result.links.checked,
+        "links_broken": len(result.links.broken),
+        "external_links": len(result.links.external),
+        "warnings": len(warnings),
+        "seconds": {**{k: round(v, 3) for k, v in result.timings.items()}, "total": round(total, 3)},
+        "site": str(result.site_dir),
+    }
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    stages = " · ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
+    if not quiet:
+        print(f"briefings {summary['briefings']} · pages {result.pages} · warnings {len(warnings)}")
+        print(result.links.summary())
+        print(f"stages: {stages} · total {total:.2f}s")
+    print(f"built {result.pages} pages into {result.site_dir}")
     return 0
 
 

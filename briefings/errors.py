@@ -39,6 +39,7 @@ class Problem:
     field: str
     message: str
     expected: str = ""
+    severity: str = "error"  # or "warning": reported, but does not fail the build
 
     def format(self) -> str:
         """Render as `file:LINE[:COL]: field: message (expected ...)`."""
@@ -47,7 +48,8 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        text = f"{where}: {self.field or '(file)'}: {self.message}"
+        label = "warning: " if self.severity == "warning" else ""
+        text = f"{where}: {self.field or '(file)'}: {label}{self.message}"
         if self.expected:
             text += f" (expected {self.expected})"
         return text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from .model import (
     check_briefing_refs,
     check_disputes,
     check_entity_refs,
+    likelihood_warnings,
 )
 
 MAX_BYTES = 2 * 1024 * 1024  # a briefing is ~20 KB; anything this big is a mistake or an attack
@@ -317,6 +318,7 @@ class Dataset:
     briefings: tuple[Briefing, ...]  # latest first
     files: dict[str, str]  # slug -> data file (display path)
     disputes: tuple[Dispute, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # things worth a look that do not block a build
 
 
 # Parsed-and-validated models keyed by (path, content hash): an unchanged file is never
@@ -365,6 +367,7 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
     files: dict[str, str] = {}
     first_line: dict[str, tuple[str, int | None]] = {}
     failed = 0
+    warnings: list[Problem] = []
     for path in briefing_files:
         name = display(path)
         briefing, doc, found = _load_model(path, name, Briefing)
@@ -374,6 +377,7 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
             continue
         if entities is not None:
             problems += _ref_problems(doc, check_briefing_refs(briefing, entities))
+        warnings += [replace(w, severity="warning") for w in _ref_problems(doc, likelihood_warnings(briefing))]
         line, col = doc.locate(("slug",))
         if briefing.slug in first_line:
             other, other_line = first_line[briefing.slug]
@@ -423,4 +427,4 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
     if problems or entities is None:
         raise DataError(problems)
     briefings.sort(key=lambda b: (b.published, b.slug), reverse=True)
-    return Dataset(entities, tuple(briefings), files, tuple(disputes.disputes))
+    return Dataset(entities, tuple(briefings), files, tuple(disputes.disputes), tuple(sorted(warnings)))

@@ -29,6 +29,8 @@ _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 def _check_text(value: str) -> str:
     if not value.strip():
         raise ValueError("text is empty")
+    if value.lstrip().startswith("TODO"):
+        raise ValueError("placeholder not filled in")
     for ch in value:
         if ch in "\n\t":
             continue
@@ -265,11 +267,40 @@ class Attributed(Record):
     )
 
 
+class Likelihood(StrEnum):
+    """The UK intelligence probability yardstick (Professional Head of Intelligence Assessment)."""
+
+    remote_chance = "remote-chance"
+    highly_unlikely = "highly-unlikely"
+    unlikely = "unlikely"
+    realistic_possibility = "realistic-possibility"
+    likely = "likely"
+    highly_likely = "highly-likely"
+    almost_certain = "almost-certain"
+
+
+# term shown, probability range in per cent, words that express it in free text
+LIKELIHOOD_INFO: dict[Likelihood, tuple[str, str, tuple[str, ...]]] = {
+    Likelihood.remote_chance: ("Remote chance", "0–5%", ("remote chance",)),
+    Likelihood.highly_unlikely: ("Highly unlikely", "10–20%", ("highly unlikely", "very unlikely")),
+    Likelihood.unlikely: ("Unlikely", "25–35%", ("unlikely", "improbable")),
+    Likelihood.realistic_possibility: ("Realistic possibility", "40–50%", ("realistic possibility",)),
+    Likelihood.likely: ("Likely or probable", "55–75%", ("likely", "probable", "probably")),
+    Likelihood.highly_likely: ("Highly likely", "80–90%", ("highly likely", "very likely")),
+    Likelihood.almost_certain: ("Almost certain", "95–100%", ("almost certain", "almost certainly")),
+}
+
+
 class Claim(Attributed):
     """One factual statement with its attribution and verification status."""
 
     id: Id | None = Field(None, description="anchor id, unique in the briefing, so the timeline can link here")
     text: Text = Field(description="the statement, in plain text")
+    likelihood: Likelihood | None = Field(
+        None,
+        description="for assessments: the probability yardstick term (remote-chance, highly-unlikely, unlikely, "
+        "realistic-possibility, likely, highly-likely, almost-certain)",
+    )
 
 
 class Unit(StrEnum):
@@ -703,3 +734,48 @@ def check_disputes(disputes: Disputes, briefings: list[Briefing]) -> list[RefPro
                     RefProblem((*loc, "claim"), f"no claim or figure {side.claim!r} in {side.briefing}", "an anchor id")
                 )
     return problems
+
+
+def _likelihood_words() -> list[tuple[str, Likelihood]]:
+    words = [(w, level) for level, (_, _, ws) in LIKELIHOOD_INFO.items() for w in ws]
+    return sorted(words, key=lambda pair: -len(pair[0]))  # "highly unlikely" before "unlikely" before "likely"
+
+
+def likelihood_terms(text: str) -> set[Likelihood]:
+    """Yardstick levels that words in free text express."""
+    found: set[Likelihood] = set()
+    remaining = text.lower()
+    for word, level in _likelihood_words():
+        pattern = re.compile(rf"\b{re.escape(word)}\b")
+        if pattern.search(remaining):
+            found.add(level)
+            remaining = pattern.sub(" ", remaining)
+    return found
+
+
+def likelihood_warnings(briefing: Briefing) -> list[RefProblem]:
+    """Claims whose text uses a likelihood word that contradicts their likelihood field."""
+    warnings = []
+
+    def walk(obj: Any, loc: Loc) -> None:
+        if isinstance(obj, Claim) and obj.likelihood is not None:
+            other = likelihood_terms(obj.text) - {obj.likelihood}
+            if other:
+                words = ", ".join(LIKELIHOOD_INFO[o][0].lower() for o in sorted(other))
+                term, rng, _ = LIKELIHOOD_INFO[obj.likelihood]
+                warnings.append(
+                    RefProblem(
+                        (*loc, "text"),
+                        f"text says {words} but likelihood is {obj.likelihood.value}",
+                        f"wording that matches {term.lower()} ({rng})",
+                    )
+                )
+        if isinstance(obj, BaseModel):
+            for name in type(obj).model_fields:
+                walk(getattr(obj, name), (*loc, name))
+        elif isinstance(obj, list):
+            for i, item in enumerate(obj):
+                walk(item, (*loc, i))
+
+    walk(briefing, ())
+    return warnings

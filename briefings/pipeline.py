@@ -6,6 +6,7 @@ hook; `build_site` adds the MkDocs build, the link check and the atomic publish.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,8 @@ from typing import Any
 from .feeds import SiteInfo
 from .load import Dataset, load_dataset
 from .locator import load_region
-from .reference import json_schemas, records
 from .model import Entities
+from .reference import json_schemas, records
 from .render import BRIEFING_PAGES, Page, briefing_dir, render_pages
 
 
@@ -100,17 +101,27 @@ def error_pages(error: Any, last_good: Generated | None, project: Project) -> Ge
     from .render import make_environment
 
     env = make_environment(project.templates_dir)
-    content = env.get_template("data-error.md.j2").render(problems=error.problems, summary=error.format().splitlines()[-1])
+    content = env.get_template("data-error.md.j2").render(
+        problems=error.problems, summary=error.format().splitlines()[-1]
+    )
     fixed = {"statuses.md": "statuses.md.j2", "reference.md": "reference.md.j2"}  # need no briefing data
     uris = ["index.md"]
     if last_good is not None:
-        uris += [p.src_uri for p in last_good.pages if p.src_uri.endswith(".md") and p.src_uri not in ("index.md", *fixed)]
+        uris += [
+            p.src_uri for p in last_good.pages if p.src_uri.endswith(".md") and p.src_uri not in ("index.md", *fixed)
+        ]
     pages = [Page(uri, content, "Data error") for uri in uris]
     pages += [Page(uri, env.get_template(t).render(records=records()), uri) for uri, t in fixed.items()]
     pages += [Page(f"schema/{name}", text, name) for name, text in json_schemas().items()]
     nav = [
         {"Data error": "index.md"},
-        {"How we work": [{"Method": "about.md"}, {"Verification statuses": "statuses.md"}, {"Data format": "reference.md"}]},
+        {
+            "How we work": [
+                {"Method": "about.md"},
+                {"Verification statuses": "statuses.md"},
+                {"Data format": "reference.md"},
+            ]
+        },
     ]
     empty = Dataset(Entities(), (), {})
     return Generated(empty, pages, nav, {}, {p.src_uri: "Data error" for p in pages}, {})
@@ -180,27 +191,35 @@ def check_links(site: Path, project: Project | None = None, external: bool = Fal
     return report
 
 
-def build_site(project: Project) -> BuildResult:
-    """load -> validate -> render -> MkDocs build -> link check -> publish."""
+def build_site(project: Project, progress: Callable[[str], None] | None = None) -> BuildResult:
+    """validate -> (render + MkDocs build, through the hook) -> link check -> publish."""
     import time
 
     from .publish import publish
 
+    say = progress or (lambda message: None)
     timings: dict[str, float] = {}
     start = time.perf_counter()
+    say("validate: reading data files")
     dataset = load_dataset(project.data_dir, project.root)  # data errors surface before any build work
     timings["validate"] = time.perf_counter() - start
+    say(f"validate: {len(dataset.briefings)} briefings valid, {len(dataset.warnings)} warnings")
     holder: dict[str, Any] = {}
 
     def build_into(temp: Path) -> None:
         t0 = time.perf_counter()
+        say("build: rendering pages and running MkDocs (strict)")
         mkdocs_build(project, temp)
         t1 = time.perf_counter()
-        holder["links"] = check_links(temp, project)
-        timings["mkdocs"] = t1 - t0
-        timings["check"] = time.perf_counter() - t1
         holder["pages"] = sum(1 for _ in temp.rglob("*.html"))
+        say(f"build: {holder['pages']} pages in {t1 - t0:.1f}s; check: links, anchors, feeds, markup")
+        holder["links"] = check_links(temp, project)
+        timings["build"] = t1 - t0
+        timings["check"] = time.perf_counter() - t1
+        say("publish: swapping the new site into place")
 
     protected = [project.root, project.docs_dir, project.data_dir, project.templates_dir]
+    t2 = time.perf_counter()
     publish(project.site_dir, protected, build_into)
+    timings["publish"] = time.perf_counter() - t2 - timings["build"] - timings["check"]
     return BuildResult(dataset, project.site_dir, holder["pages"], holder["links"], timings)

@@ -27,6 +27,7 @@ from .model import (
     CHANNEL_LABELS,
     ID_PATTERN,
     KM_PER_MILE,
+    LIKELIHOOD_INFO,
     QUALIFIER_WORDS,
     SECTION_TITLES,
     SOURCE_KIND_LABELS,
@@ -35,6 +36,7 @@ from .model import (
     Briefing,
     Channel,
     Figure,
+    Likelihood,
     Section,
     SourceKind,
     Status,
@@ -312,6 +314,8 @@ def make_environment(templates_dir: Path) -> Environment:
     )
     env.globals.update(
         STATUS_INFO=STATUS_INFO,
+        LIKELIHOOD_INFO=LIKELIHOOD_INFO,
+        Likelihood=Likelihood,
         CHANNEL_LABELS=CHANNEL_LABELS,
         SOURCE_KIND_LABELS=SOURCE_KIND_LABELS,
         SECTION_TITLES=SECTION_TITLES,

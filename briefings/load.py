@@ -36,7 +36,10 @@ MAX_NODES = 200_000
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
-_Parser = getattr(yaml, "CParser", None) or yaml.parser.Parser
+try:  # libyaml's C parser is ~10x faster; PyYAML exposes it only under yaml.cyaml
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - wheels ship libyaml
+    _CParser = None
 
 
 class _Resolver(yaml.resolver.BaseResolver):
@@ -59,7 +62,7 @@ _Resolver.add_implicit_resolver(
 )
 
 
-if _Parser is yaml.parser.Parser:
+if _CParser is None:  # pragma: no cover
 
     class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver):
         def __init__(self, stream: str) -> None:
@@ -71,9 +74,9 @@ if _Parser is yaml.parser.Parser:
 
 else:
 
-    class _Composer(yaml.CParser, _Resolver):  # type: ignore[no-redef]
+    class _Composer(_CParser, _Resolver):  # type: ignore[no-redef]
         def __init__(self, stream: str) -> None:
-            yaml.CParser.__init__(self, stream)
+            _CParser.__init__(self, stream)
             _Resolver.__init__(self)
 
 

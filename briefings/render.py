@@ -49,8 +49,9 @@ from .relations import ENTITY_FOLDERS, Relations, relate
 # Characters that can start Markdown, HTML, an attribute list, an entity or emoji
 # syntax anywhere in a line. `-`, `.` and digits only matter at the start of a line,
 # handled below, so ordinary prose keeps its hyphens and full stops.
-_SPECIAL = set("\\`*_{}[]()#+!|~^=:<>&\"'$@%")
-_LEADING = re.compile(r"^(\d+)([.)])|^([-.])")
+_SPECIAL = set("\\`*_{}[]#|~^=<>&\"")
+_ENTITIES = {ord(ch): f"&#{ord(ch)};" for ch in _SPECIAL}
+_LEADING = re.compile(r"^(\d+)([.)])|^([-.+])")
 _ID_RE = re.compile(ID_PATTERN)
 # Everything a Markdown parser or str.splitlines() could treat as a line break.
 _BREAKS = re.compile(r"[ ]*[\r\n\t\f\v\x1c-\x1e\x85\u2028\u2029]+[ ]*")
@@ -62,7 +63,7 @@ def md_escape(value: object) -> str:
     # A newline could end an HTML block or start a new Markdown block; HTML shows
     # any whitespace run as one space anyway, so the reader sees the same text.
     text = _BREAKS.sub(" ", text)
-    out = "".join(f"&#{ord(ch)};" if ch in _SPECIAL else ch for ch in text)
+    out = text.translate(_ENTITIES)
     out = _LEADING.sub(lambda m: f"{m.group(1)}&#{ord(m.group(2))};" if m.group(1) else f"&#{ord(m.group(3))};", out)
     # Leading spaces would indent a code block; trailing ones would make a <br>.
     core = out.strip(" ")

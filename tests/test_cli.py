@@ -36,7 +36,7 @@ def test_build_with_broken_data_exits_2_and_builds_nothing(project, capsys):
     (project / NAME).write_text("slug: [unclosed\n", encoding="utf-8")
     assert main(["--project", str(project)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"{NAME}:2:1: (file): YAML syntax error")
+    assert f"\n{NAME}:2:1: (file): YAML syntax error" in err
     assert not (project / "site").exists()
 
 

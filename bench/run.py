@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+"""Benchmark the generator against the floor MkDocs itself sets, at N = 10, 100, 1000 briefings.
+
+Everything is measured in one run on the same machine and reported as ratios, since
+absolute seconds vary between machines:
+
+- full build: `build.py build` (validate, render, MkDocs strict via the hook); the
+  link check is timed separately because the floor has none;
+- floor: a bare `mkdocs build` of the same pre-rendered Markdown with the same nav;
+- generator: load + validate + render in a fresh process, against raw Jinja rendering
+  of the same pages from already-validated data;
+- peak memory (max RSS) of the full build process; HTML bytes of one briefing page;
+- edit-to-preview latency at the largest N: save a data file, poll the served page.
+
+Usage: python bench/run.py [--sizes 10,100,1000] [--preview mkdocs,fast,none] [--out bench/results/latest.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import typing
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from briefings.load import parse_yaml  # noqa: E402
+from briefings.model import Briefing, _check_text  # noqa: E402
+
+SEED = ROOT / "data" / "briefings" / "2025-07-01-izhevsk-kupol-strike.yaml"
+PARTS = ("mkdocs.yml", "lychee.toml", "briefings", "templates", "docs", "overrides")
+WORDS = (
+    "drone strike plant officials reported region forces attack according ministry statement talks village "
+    "border missile defence air city governor damage hospital night troops front negotiations envoy sanctions "
+    "industry report claims confirmed footage verified airport flights halted offensive eastern western"
+).split()
+TAGS = [f"topic-{i}" for i in range(20)]
+
+
+class _QuotingDumper(yaml.SafeDumper):
+    """Double-quotes every string so the YAML 1.2 loader reads exactly what was written."""
+
+
+_QuotingDumper.add_representer(str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style='"'))
+
+
+def _is_text(meta: list[Any]) -> bool:
+    return any(getattr(m, "func", None) is _check_text for m in meta)
+
+
+def _text_paths(model: type, data: dict[str, Any], prefix: tuple = ()) -> list[tuple]:
+    import types
+
+    from pydantic import BaseModel
+
+    paths: list[tuple] = []
+    for name, info in model.model_fields.items():
+        if name not in data:
+            continue
+        target = info.annotation
+        if typing.get_origin(target) in (typing.Union, types.UnionType):
+            target = next(a for a in typing.get_args(target) if a is not type(None))
+        if _is_text(info.metadata) or _is_text(list(getattr(target, "__metadata__", ()))):
+            paths.append((*prefix, name))
+        elif typing.get_origin(target) is list:
+            item = typing.get_args(target)[0]
+            for i, element in enumerate(data[name]):
+                if isinstance(item, type) and issubclass(item, BaseModel):
+                    paths += _text_paths(item, element, (*prefix, name, i))
+                elif _is_text(list(getattr(item, "__metadata__", ()))):
+                    paths.append((*prefix, name, i))
+        elif isinstance(target, type) and issubclass(target, BaseModel) and isinstance(data[name], dict):
+            paths += _text_paths(target, data[name], (*prefix, name))
+    return paths
+
+
+def _words(rng: random.Random, length: int) -> str:
+    out: list[str] = []
+    while sum(len(w) + 1 for w in out) < length:
+        out.append(rng.choice(WORDS))
+    return " ".join(out).capitalize()
+
+
+def synthetic_briefings(n: int, seed: int = 1) -> list[dict[str, Any]]:
+    """N valid briefings shaped like the seed (same sections and field sizes), text randomised."""
+    doc, problems = parse_yaml(SEED, SEED.name)
+    assert doc is not None and not problems
+    base = doc.data
+    paths = _text_paths(Briefing, base)
+    rng = random.Random(seed)
+    start = dt.date(2025, 7, 1)
+    out = []
+    for i in range(n):
+        data = copy.deepcopy(base)
+        for path in paths:
+            node = data
+            for part in path[:-1]:
+                node = node[part]
+            node[path[-1]] = _words(rng, max(8, len(str(node[path[-1]]))))
+        day = start - dt.timedelta(days=i)
+        data["slug"] = f"{day.isoformat()}-synthetic-{i:04d}"
+        data["published"] = day.isoformat()
+        data["tags"] = rng.sample(TAGS, 3)
+        for earlier in data["strike"]["earlier_strikes"]:
+            earlier.pop("briefing", None)
+        out.append(data)
+    return out
+
+
+def make_project(dest: Path, n: int) -> Path:
+    """A scratch project with the real code and templates and N synthetic briefings."""
+    dest.mkdir(parents=True)
+    for part in PARTS:
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / part)
+    (dest / "data" / "briefings").mkdir(parents=True)
+    shutil.copy2(ROOT / "data" / "entities.yaml", dest / "data" / "entities.yaml")
+    shutil.copytree(ROOT / "data" / "geo", dest / "data" / "geo")
+    for data in synthetic_briefings(n):
+        text = yaml.dump(data, Dumper=_QuotingDumper, allow_unicode=True, width=10_000, sort_keys=False)
+        (dest / "data" / "briefings" / f"{data['slug']}.yaml").write_text(text, encoding="utf-8")
+    return dest
+
+
+def run_measured(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in bytes of that one child, and its stdout."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - start
+    # communicate() reaped the child; its rusage is gone, so measure with wait4 instead:
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return seconds, 0, out.decode()
+
+
+def run_with_rss(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Like run_measured, but reads the child's own peak RSS with os.wait4."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    out_file = tempfile.TemporaryFile()
+    err_file = tempfile.TemporaryFile()
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=out_file, stderr=err_file, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    out_file.seek(0)
+    err_file.seek(0)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd} failed ({proc.returncode}): {err_file.read().decode()[-2000:]}")
+    return seconds, usage.ru_maxrss * 1024, out_file.read().decode()
+
+
+GENERATOR_PROBE = r"""
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from briefings.feeds import SiteInfo
+from briefings.load import load_dataset
+from briefings.locator import load_region
+from briefings.render import render_pages
+root = Path(sys.argv[1])
+site = SiteInfo("https://briefings.example.org/", "Situation reports", "desk")
+t0 = time.perf_counter()
+dataset = load_dataset(root / "data", root)
+t1 = time.perf_counter()
+region = load_region(root / "data" / "geo" / "region.json")
+pages = render_pages(dataset, root / "templates", site, region)
+t2 = time.perf_counter()
+pages = render_pages(dataset, root / "templates", site, region)  # raw rendering, templates compiled
+t3 = time.perf_counter()
+print(json.dumps({"load_validate": t1 - t0, "render_first": t2 - t1, "render_warm": t3 - t2, "pages": len(pages)}))
+"""
+
+
+def generator_timing(project: Path) -> dict[str, float]:
+    """Load+validate+render in a fresh process (cold cache) against warm raw Jinja rendering."""
+    _, _, out = run_measured([sys.executable, "-c", GENERATOR_PROBE, str(project), str(ROOT)], project)
+    return json.loads(out)
+
+
+def floor_build(project: Path, work: Path) -> tuple[float, int]:
+    """A bare `mkdocs build` of the same pre-rendered pages and nav, without our hook."""
+    floor = work / "floor"
+    shutil.copytree(project / "docs", floor / "docs")
+    shutil.copytree(project / "overrides", floor / "overrides")
+    probe = r"""
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from briefings.feeds import SiteInfo
+from briefings.pipeline import Project, generate
+project = Project.at(Path(sys.argv[1]))
+generated = generate(project, SiteInfo("https://briefings.example.org/", "Situation reports", "desk"))
+docs = Path(sys.argv[2]) / "docs"
+for page in generated.pages:
+    target = docs / page.src_uri
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page.content, encoding="utf-8")
+print(json.dumps(generated.nav))
+"""
+    _, _, nav = run_measured([sys.executable, "-c", probe, str(project), str(floor), str(ROOT)], project)
+    config = yaml.safe_load((project / "mkdocs.yml").read_text())
+    config.pop("hooks")
+    config["watch"] = []
+    config["nav"] = json.loads(nav)
+    config["site_dir"] = str(work / "floor-site")
+    (floor / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    seconds, rss, _ = run_with_rss([sys.executable, "-m", "mkdocs", "build", "--strict"], floor)
+    return seconds, rss
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=120) as response:
+        return response.read().decode("utf-8")
+
+
+def preview_latency(project: Path, command: list[str], slug: str, timeout: float = 600) -> dict[str, float]:
+    """Seconds from saving a data file until the served page shows the change."""
+    port = free_port()
+    cmd = [*command, "--dev-addr", f"127.0.0.1:{port}"]
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}/briefings/{slug}/strike/"
+    try:
+        start = time.perf_counter()
+        while True:
+            try:
+                if "The strike" in fetch(url):
+                    break
+            except OSError:
+                pass
+            if time.perf_counter() - start > timeout:
+                raise TimeoutError("server did not come up")
+            time.sleep(0.2)
+        startup = time.perf_counter() - start
+        time.sleep(2)  # let the watcher settle
+        path = project / "data" / "briefings" / f"{slug}.yaml"
+        marker = f"Edited label {random.randint(0, 10**9)}"
+        text = path.read_text()
+        saved = time.perf_counter()
+        path.write_text(text.replace('label: "Killed"', f'label: "{marker}"', 1))
+        while marker not in fetch(url):
+            if time.perf_counter() - saved > timeout:
+                raise TimeoutError("edit never showed")
+            time.sleep(0.05)
+        latency = time.perf_counter() - saved
+        path.write_text(text)
+        return {"startup": startup, "edit_to_preview": latency}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def measure(n: int, work: Path) -> dict[str, Any]:
+    """Every figure for one N."""
+    project = make_project(work / "project", n)
+    site = work / "site"
+    seconds, rss, out = run_with_rss(
+        [sys.executable, str(ROOT / "build.py"), "--project", str(project), "--json", "build", "--site-dir", str(site)],
+        project,
+    )
+    summary = json.loads(out)
+    floor_seconds, floor_rss = floor_build(project, work)
+    gen = generator_timing(project)
+    slug = f"{dt.date(2025, 7, 1).isoformat()}-synthetic-0000"
+    html = site / "briefings" / slug / "strike" / "index.html"
+    build_seconds = summary["seconds"]["build"] + summary["seconds"]["validate"]
+    return {
+        "n": n,
+        "pages": summary["pages"],
+        "full_build_s": seconds,
+        "build_s": build_seconds,
+        "check_s": summary["seconds"]["check"],
+        "floor_s": floor_seconds,
+        "build_vs_floor": build_seconds / floor_seconds,
+        "ms_per_page": 1000 * build_seconds / summary["pages"],
+        "generator_s": gen["load_validate"] + gen["render_first"],
+        "raw_jinja_s": gen["render_warm"],
+        "generator_vs_jinja": (gen["load_validate"] + gen["render_first"]) / gen["render_warm"],
+        "peak_rss_mib": rss / 2**20,
+        "floor_rss_mib": floor_rss / 2**20,
+        "briefing_page_bytes": html.stat().st_size,
+        "links_checked": summary["links_checked"],
+        "project": str(project),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print a table, write JSON."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10,100,1000")
+    parser.add_argument("--preview", default="mkdocs,fast", help="comma list of mkdocs, fast; or none")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary projects")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    base = Path(tempfile.mkdtemp(prefix="briefings-bench-"))
+    rows = []
+    try:
+        for n in sizes:
+            print(f"N={n}: generating and building ...", file=sys.stderr, flush=True)
+            rows.append(measure(n, base / f"n{n}"))
+        largest = rows[-1]
+        preview: dict[str, Any] = {}
+        slug = f"{dt.date(2025, 7, 1).isoformat()}-synthetic-0000"
+        for kind in [k for k in args.preview.split(",") if k and k != "none"]:
+            print(f"N={largest['n']}: edit-to-preview with {kind} ...", file=sys.stderr, flush=True)
+            command = (
+                [sys.executable, "-m", "mkdocs", "serve"]
+                if kind == "mkdocs"
+                else [sys.executable, str(ROOT / "build.py"), "serve"]
+            )
+            preview[kind] = preview_latency(Path(largest["project"]), command, slug)
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    by_n = {r["n"]: r for r in rows}
+    ratios: dict[str, Any] = {}
+    if 1000 in by_n and 100 in by_n:
+        ratios["per_page_1000_vs_100"] = by_n[1000]["ms_per_page"] / by_n[100]["ms_per_page"]
+    if 1000 in by_n and 10 in by_n:
+        ratios["page_bytes_1000_vs_10"] = by_n[1000]["briefing_page_bytes"] / by_n[10]["briefing_page_bytes"]
+    result = {"rows": rows, "preview": preview, "ratios": ratios, "python": sys.version.split()[0],
+              "cpus": os.cpu_count()}
+    print(f"{'N':>5} {'pages':>6} {'build s':>8} {'floor s':>8} {'x floor':>8} {'ms/page':>8} {'gen/jinja':>9} "
+          f"{'RSS MiB':>8} {'page B':>8} {'check s':>8}")
+    for r in rows:
+        print(f"{r['n']:>5} {r['pages']:>6} {r['build_s']:>8.2f} {r['floor_s']:>8.2f} {r['build_vs_floor']:>8.2f} "
+              f"{r['ms_per_page']:>8.2f} {r['generator_vs_jinja']:>9.2f} {r['peak_rss_mib']:>8.0f} "
+              f"{r['briefing_page_bytes']:>8} {r['check_s']:>8.2f}")
+    for key, value in ratios.items():
+        print(f"{key}: {value:.3f}")
+    for kind, figures in preview.items():
+        print(f"edit-to-preview ({kind}, N={largest['n']}): {figures['edit_to_preview']:.2f}s "
+              f"(startup {figures['startup']:.1f}s)")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    for r in rows:
+        r.pop("project", None)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -246,8 +246,9 @@ def preview_latency(project: Path, command: list[str], slug: str, timeout: float
     port = free_port()
     cmd = [*command, "--dev-addr", f"127.0.0.1:{port}"]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}/briefings/{slug}/strike/"
     try:
         start = time.perf_counter()
@@ -351,19 +352,30 @@ def main(argv: list[str] | None = None) -> int:
         ratios["per_page_1000_vs_100"] = by_n[1000]["ms_per_page"] / by_n[100]["ms_per_page"]
     if 1000 in by_n and 10 in by_n:
         ratios["page_bytes_1000_vs_10"] = by_n[1000]["briefing_page_bytes"] / by_n[10]["briefing_page_bytes"]
-    result = {"rows": rows, "preview": preview, "ratios": ratios, "python": sys.version.split()[0],
-              "cpus": os.cpu_count()}
-    print(f"{'N':>5} {'pages':>6} {'build s':>8} {'floor s':>8} {'x floor':>8} {'ms/page':>8} {'gen/jinja':>9} "
-          f"{'RSS MiB':>8} {'page B':>8} {'check s':>8}")
+    result = {
+        "rows": rows,
+        "preview": preview,
+        "ratios": ratios,
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+    }
+    print(
+        f"{'N':>5} {'pages':>6} {'build s':>8} {'floor s':>8} {'x floor':>8} {'ms/page':>8} {'gen/jinja':>9} "
+        f"{'RSS MiB':>8} {'page B':>8} {'check s':>8}"
+    )
     for r in rows:
-        print(f"{r['n']:>5} {r['pages']:>6} {r['build_s']:>8.2f} {r['floor_s']:>8.2f} {r['build_vs_floor']:>8.2f} "
-              f"{r['ms_per_page']:>8.2f} {r['generator_vs_jinja']:>9.2f} {r['peak_rss_mib']:>8.0f} "
-              f"{r['briefing_page_bytes']:>8} {r['check_s']:>8.2f}")
+        print(
+            f"{r['n']:>5} {r['pages']:>6} {r['build_s']:>8.2f} {r['floor_s']:>8.2f} {r['build_vs_floor']:>8.2f} "
+            f"{r['ms_per_page']:>8.2f} {r['generator_vs_jinja']:>9.2f} {r['peak_rss_mib']:>8.0f} "
+            f"{r['briefing_page_bytes']:>8} {r['check_s']:>8.2f}"
+        )
     for key, value in ratios.items():
         print(f"{key}: {value:.3f}")
     for kind, figures in preview.items():
-        print(f"edit-to-preview ({kind}, N={largest['n']}): {figures['edit_to_preview']:.2f}s "
-              f"(startup {figures['startup']:.1f}s)")
+        print(
+            f"edit-to-preview ({kind}, N={largest['n']}): {figures['edit_to_preview']:.2f}s "
+            f"(startup {figures['startup']:.1f}s)"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for r in rows:
         r.pop("project", None)

@@ -110,6 +110,16 @@ def _path(points: list[tuple[float, float]], closed: bool = True) -> str:
     return f"M{head[0]} {head[1]}" + "".join(f"L{x} {y}" for x, y in rest) + ("Z" if closed else "")
 
 
+@lru_cache(maxsize=8)
+def _outlines(region: Region) -> tuple[tuple[str, str], ...]:
+    """Projected country outlines: the same for every map of a region, so computed once."""
+    project = _Projection(region.bbox)
+    return tuple(
+        (country, "".join(_path([project(x, y) for x, y in ring]) for ring in rings))
+        for country, rings in region.countries
+    )
+
+
 def locator_map(
     region: Region,
     primary: tuple[str, float, float],
@@ -121,10 +131,7 @@ def locator_map(
     name, lat, lon = primary
     if not project.contains(lon, lat):
         return None
-    outlines = tuple(
-        (country, "".join(_path([project(x, y) for x, y in ring]) for ring in rings_))
-        for country, rings_ in region.countries
-    )
+    outlines = _outlines(region)
     places = [MapPlace(name, *project(lon, lat), True)]
     places += [
         MapPlace(n, *project(o_lon, o_lat), False) for n, o_lat, o_lon in others if project.contains(o_lon, o_lat)

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -26,18 +27,23 @@ _ID_RE = re.compile(ID_PATTERN)
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _check_text(value: str) -> str:
     if not value.strip():
         raise ValueError("text is empty")
     if value.lstrip().startswith("TODO"):
         raise ValueError("placeholder not filled in")
-    for ch in value:
-        if ch in "\n\t":
-            continue
-        if ch in _BIDI:
-            raise ValueError(f"contains the bidirectional control character U+{ord(ch):04X}")
-        if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"):
-            raise ValueError(f"contains the control or unassigned character U+{ord(ch):04X}")
+    bad = _ASCII_CONTROL.search(value)
+    if bad:
+        raise ValueError(f"contains the control or unassigned character U+{ord(bad.group()):04X}")
+    if not value.isascii():  # most text is ASCII; only other characters need a category lookup
+        for ch in sorted(set(value)):
+            if ch in _BIDI:
+                raise ValueError(f"contains the bidirectional control character U+{ord(ch):04X}")
+            if ord(ch) > 127 and unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"):
+                raise ValueError(f"contains the control or unassigned character U+{ord(ch):04X}")
     return value
 
 
@@ -609,21 +615,29 @@ class RefProblem:
 def _walk_refs(obj: Any, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
     """Yield (loc, kind, id) for every Ref-marked field under a model instance."""
     if isinstance(obj, BaseModel):
-        for name, info in type(obj).model_fields.items():
+        for name, kind in _ref_fields(type(obj)).items():
             value = getattr(obj, name)
-            kinds = [m.kind for m in info.metadata if isinstance(m, Ref)]
-            kinds += _ref_kinds_in(info.annotation)
-            if kinds and value is not None:
+            if kind is not None:
                 if isinstance(value, list):
                     for i, item in enumerate(value):
-                        yield (*loc, name, i), kinds[0], item
-                else:
-                    yield (*loc, name), kinds[0], value
-            else:
+                        yield (*loc, name, i), kind, item
+                elif value is not None:
+                    yield (*loc, name), kind, value
+            elif isinstance(value, (BaseModel, list)):
                 yield from _walk_refs(value, (*loc, name))
     elif isinstance(obj, list):
         for i, item in enumerate(obj):
             yield from _walk_refs(item, (*loc, i))
+
+
+@cache
+def _ref_fields(model: type[BaseModel]) -> dict[str, str | None]:
+    """The reference kind of each field of a model, or None (cached: models do not change)."""
+    out: dict[str, str | None] = {}
+    for name, info in model.model_fields.items():
+        kinds = [m.kind for m in info.metadata if isinstance(m, Ref)] + _ref_kinds_in(info.annotation)
+        out[name] = kinds[0] if kinds else None
+    return out
 
 
 def _ref_kinds_in(annotation: Any) -> list[str]:
@@ -654,7 +668,7 @@ def anchored(briefing: Briefing) -> Iterator[tuple[Loc, str, Section]]:
         if isinstance(obj, Event):
             return
         if isinstance(obj, BaseModel):
-            ident = getattr(obj, "id", None)
+            ident = obj.__dict__.get("id")  # plain dict: no pydantic __getattr__ on models without id
             if section is not None and isinstance(ident, str) and not isinstance(obj, Source):
                 yield (*loc, "id"), ident, section
             for name in type(obj).model_fields:

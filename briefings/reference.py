@@ -7,6 +7,7 @@ import types
 import typing
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -63,6 +64,7 @@ def _type_name(annotation: Any, found: list[type[BaseModel]]) -> str:
     )
 
 
+@lru_cache(maxsize=1)
 def records() -> list[RecordDoc]:
     """Every record type reachable from a briefing file and the entities file, in reading order."""
     found: list[type[BaseModel]] = [Briefing, Entities, Disputes]
@@ -90,6 +92,7 @@ def missing_descriptions() -> list[str]:
     return [f"{r.name}.{f.name}" for r in records() for f in r.fields if not f.description.strip()]
 
 
+@lru_cache(maxsize=1)
 def json_schemas() -> dict[str, str]:
     """JSON Schema text per data file kind, for editors' autocompletion."""
     out = {}

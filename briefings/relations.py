@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -61,18 +62,28 @@ def _refs(obj: Any) -> set[tuple[str, str]]:
     """(kind, id) of every entity reference in a model tree."""
     found: set[tuple[str, str]] = set()
     if isinstance(obj, BaseModel):
-        for name, info in type(obj).model_fields.items():
+        for name, kind in _field_kinds(type(obj)).items():
             value = getattr(obj, name)
-            kinds = [m.kind for m in info.metadata if isinstance(m, Ref)] + _kinds(info.annotation)
-            if kinds and kinds[0] in ENTITY_KINDS and value is not None:
-                for ident in value if isinstance(value, list) else [value]:
-                    found.add((kinds[0], ident))
-            else:
+            if kind is not None:
+                if kind in ENTITY_KINDS and value is not None:
+                    for ident in value if isinstance(value, list) else [value]:
+                        found.add((kind, ident))
+            elif isinstance(value, (BaseModel, list)):
                 found |= _refs(value)
     elif isinstance(obj, list):
         for item in obj:
             found |= _refs(item)
     return found
+
+
+@cache
+def _field_kinds(model: type[BaseModel]) -> dict[str, str | None]:
+    """The entity kind each field of a model refers to, if any (cached: models do not change)."""
+    out: dict[str, str | None] = {}
+    for name, info in model.model_fields.items():
+        kinds = [m.kind for m in info.metadata if isinstance(m, Ref)] + _kinds(info.annotation)
+        out[name] = kinds[0] if kinds else None
+    return out
 
 
 def _kinds(annotation: Any) -> list[str]:
@@ -95,7 +106,8 @@ def _items(briefing: Briefing) -> list[tuple[Section, Any]]:
 
 def _text(item: Any) -> str:
     fields = ("text", "label", "title", "change", "note", "attribution")
-    return " ".join(str(getattr(item, name)) for name in fields if getattr(item, name, None))
+    values = [item.__dict__.get(name) for name in fields]  # plain dict: no pydantic __getattr__ on misses
+    return " ".join(str(v) for v in values if v)
 
 
 def _cited_entities(briefing: Briefing, item: Any) -> set[tuple[str, str]]:
@@ -168,13 +180,17 @@ def relate(dataset: Dataset) -> Relations:
     timeline: list[TimelineEntry] = []
     for briefing in reversed(by_date):
         referenced = _refs(briefing)
-        items = _items(briefing)
+        # Text and cited people of each claim or figure, computed once per briefing.
+        facts = [
+            (section, item, _text(item), _cited_entities(briefing, item))
+            for section, item in _items(briefing)
+            if isinstance(item, (Claim, Figure))
+        ]
         for key, page in records.items():
             mentions = [
-                Mention(briefing, section, item.id, _text(item))
-                for section, item in items
-                if isinstance(item, (Claim, Figure))
-                and (patterns[key].search(_text(item)) or key in _cited_entities(briefing, item))
+                Mention(briefing, section, item.id, text)
+                for section, item, text, cited in facts
+                if key in cited or patterns[key].search(text)
             ]
             if key in referenced or mentions:
                 page.briefings.append(briefing)

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -49,7 +50,7 @@ from .relations import ENTITY_FOLDERS, Relations, relate
 # Characters that can start Markdown, HTML, an attribute list, an entity or emoji
 # syntax anywhere in a line. `-`, `.` and digits only matter at the start of a line,
 # handled below, so ordinary prose keeps its hyphens and full stops.
-_SPECIAL = set("\\`*_{}[]#|~^=<>&\"")
+_SPECIAL = set('\\`*_{}[]#|~^=<>&"')
 _ENTITIES = {ord(ch): f"&#{ord(ch)};" for ch in _SPECIAL}
 _LEADING = re.compile(r"^(\d+)([.)])|^([-.+])")
 _ID_RE = re.compile(ID_PATTERN)
@@ -352,13 +353,15 @@ _PATH_RE = re.compile(r"^[MLZ0-9. \-]*$")
 def render_pages(dataset: Dataset, templates_dir: Path, site: SiteInfo, region: Region | None = None) -> list[Page]:
     """Every generated page and file of the site, in memory."""
     env = make_environment(templates_dir)
+    # One lookup per template per build: auto_reload would stat the file on every get_template.
+    template_named = lru_cache(maxsize=None)(env.get_template)
     rel = relate(dataset)
     briefings = list(dataset.briefings)
     every = None  # depends on every briefing
     pages: list[Page] = []
 
     def add(src_uri: str, template: str, title: str, depends: frozenset[str] | None = every, **context: Any) -> None:
-        text = env.get_template(template).render(root=_root(src_uri), rel=rel, title=title, **context)
+        text = template_named(template).render(root=_root(src_uri), rel=rel, title=title, **context)
         pages.append(Page(src_uri, text, title, depends=depends))
 
     latest = (
@@ -421,7 +424,7 @@ def render_pages(dataset: Dataset, templates_dir: Path, site: SiteInfo, region: 
         folder = briefing_dir(briefing.slug)
         for i, link in enumerate(BRIEFING_PAGES):
             src_uri = f"{folder}/{link.file}"
-            content = env.get_template(_TEMPLATE_FOR[link.key]).render(
+            content = template_named(_TEMPLATE_FOR[link.key]).render(
                 b=briefing,
                 view=view,
                 rel=rel,

@@ -20,7 +20,7 @@ if [[ "${BRIEFINGS_SKIP_BROWSER:-0}" != "1" ]]; then
     npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
   fi
 fi
-"$PY" -m ruff check briefings tests build.py scripts
+"$PY" -m ruff check briefings tests build.py scripts bench
 set +e
 "$PY" -m pytest "$@"
 status=$?

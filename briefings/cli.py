@@ -57,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     n.add_argument("slug", help="the new briefing's slug, e.g. 2025-07-02-odesa-port-strike")
     n.add_argument("--from", dest="source", metavar="EXISTING", help="copy places, tags and sources from this slug")
+    sv = sub.add_parser(
+        "serve",
+        help="fast live preview: rebuilds only the pages an edit changes",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sv.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT", help="address to serve on")
     sc = sub.add_parser(
         "schema",
         help="write schema/*.json and the README data-format section from the model",
@@ -98,6 +105,16 @@ def _run(args: argparse.Namespace) -> int:
 
         path = new_briefing(project, args.slug, args.source)
         print(f"wrote {path.relative_to(project.root)}; fill in the TODOs, then run: python build.py check")
+        return 0
+    if command == "serve":
+        from .preview import serve
+
+        host, _, port = args.dev_addr.rpartition(":")
+        if not host or not port.isdigit():
+            raise UsageError(f"--dev-addr must be HOST:PORT, not {args.dev_addr!r}")
+        logging.getLogger("briefings").setLevel(logging.INFO)
+        logging.getLogger("mkdocs").setLevel(logging.INFO)
+        serve(project, host, int(port))
         return 0
     if command == "schema":
         return _schema(project.root, args.check)

@@ -62,14 +62,19 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         print(f"\ninvalid briefing data (the preview shows this until it is fixed):\n{exc.format()}\n", file=sys.stderr)
         generated = error_pages(exc, _STATE["last_good"], _project(config))
     config[_KEY] = generated  # type: ignore[index]  # per-build state, not module state
-    # Dates come from the data, never the clock: MkDocs stamps the sitemap with this.
-    latest = latest_date(generated.dataset)
-    os.environ["SOURCE_DATE_EPOCH"] = str(
-        int(dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.UTC).timestamp())
-    )
+    set_build_date(generated)
     if config.nav is None:
         config.nav = generated.nav
     return config
+
+
+def set_build_date(generated: Generated) -> None:
+    """Dates come from the data, never the clock: MkDocs stamps the sitemap with this."""
+    if not generated.dataset.briefings:
+        return
+    latest = latest_date(generated.dataset)
+    stamp = dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.UTC).timestamp()
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp))
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:

@@ -1,0 +1,199 @@
+"""Fast preview: `python build.py serve`, rebuilding only the pages an edit changes.
+
+`mkdocs serve` rebuilds every page on every save, which takes tens of seconds for a
+large archive. This server runs the same MkDocs build once, keeps its state (config,
+files, navigation, theme environment, search index) and, when a data file changes,
+re-renders the Markdown of every page in memory (cheap), then converts and writes
+only the pages whose Markdown changed, updating their search-index entries in place.
+Anything structural (a template, a theme override, a hand-written page, mkdocs.yml,
+a page added or removed, a different navigation) falls back to a full build. A test
+builds the same edits with a plain `mkdocs build` and compares every file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page
+from mkdocs.config import load_config
+from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+from mkdocs.structure.nav import get_navigation
+from mkdocs.structure.pages import Page as MkPage
+from mkdocs.utils import clean_directory, get_build_date
+
+from . import mkdocs_adapter
+from .pipeline import Generated, Project, generate
+
+log = logging.getLogger("briefings.preview")
+_STRUCTURE = ("templates", "overrides", "docs", "mkdocs.yml")
+
+
+def _tree_hash(paths: list[Path]) -> str:
+    """A hash of every file under the given paths (names and contents)."""
+    digest = hashlib.sha256()
+    for root in paths:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            digest.update(str(path).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class UpdateResult:
+    """What one rebuild did."""
+
+    full: bool
+    pages: list[str] = field(default_factory=list)
+
+
+class IncrementalSite:
+    """A built site kept in memory so that data edits rebuild only what they change."""
+
+    def __init__(self, project: Project, site_dir: Path) -> None:
+        self.project = project
+        self.site_dir = site_dir
+        self.state: dict[str, Any] = {}
+        self.structure = ""
+
+    # ------------------------------------------------------------------ full build
+
+    def full_build(self) -> UpdateResult:
+        """The same steps as mkdocs.commands.build.build, keeping what they produce."""
+        os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+        self.structure = _tree_hash([self.project.root / p for p in _STRUCTURE])
+        config = load_config(config_file=str(self.project.config_file), site_dir=str(self.site_dir))
+        config = config.plugins.on_config(config)
+        config.plugins.on_pre_build(config=config)
+        clean_directory(config.site_dir)
+        files = get_files(config)
+        env = config.theme.get_env()
+        files.add_files_from_theme(env, config)
+        files = config.plugins.on_files(files, config=config)
+        set_exclusions(files, config)
+        nav = get_navigation(files, config)
+        nav = config.plugins.on_nav(nav, config=config, files=files)
+        inclusion = InclusionLevel.is_included
+        for file in files.documentation_pages(inclusion=inclusion):
+            if file.page is None and file.inclusion.is_not_in_nav():
+                MkPage(None, file, config)
+            _populate_page(file.page, config, files)
+        env = config.plugins.on_env(env, config=config, files=files)
+        files.copy_static_files(inclusion=inclusion)
+        for template in config.theme.static_templates:
+            _build_theme_template(template, env, files, config, nav)
+        doc_files = files.documentation_pages(inclusion=inclusion)
+        for file in doc_files:
+            _build_page(file.page, config, doc_files, nav, env)
+        config.plugins.on_post_build(config=config)
+        generated: Generated = config["_briefings_generated"]  # type: ignore[index]
+        self.state = {
+            "config": config,
+            "files": files,
+            "nav": nav,
+            "env": env,
+            "doc_files": doc_files,
+            "generated": generated,
+        }
+        return UpdateResult(True, [f.src_uri for f in doc_files])
+
+    # ------------------------------------------------------------------ incremental
+
+    def update(self) -> UpdateResult:
+        """Rebuild after a change: only changed pages when only data changed, else everything."""
+        if not self.state or _tree_hash([self.project.root / p for p in _STRUCTURE]) != self.structure:
+            return self.full_build()
+        config = self.state["config"]
+        old: Generated = self.state["generated"]
+        site = mkdocs_adapter.site_info(config)
+        try:
+            new = generate(self.project, site)
+        except Exception:  # data errors: the full path renders the error pages and logs them
+            return self.full_build()
+        # A page changes when its Markdown, its title or its metadata (JSON-LD dates) change.
+        old_pages = {p.src_uri: (p.content, p.title, p.meta) for p in old.pages}
+        new_pages = {p.src_uri: (p.content, p.title, p.meta) for p in new.pages}
+        if old_pages.keys() != new_pages.keys() or old.nav != new.nav:
+            return self.full_build()
+        changed = [uri for uri, page in new_pages.items() if page != old_pages[uri]]
+        config["_briefings_generated"] = new  # read by the page events below
+        mkdocs_adapter.set_build_date(new)
+        files, nav, env, doc_files = self.state["files"], self.state["nav"], self.state["env"], self.state["doc_files"]
+        search = self._search_index(config)
+        rebuilt = []
+        for uri in changed:
+            file = files.get_file_from_path(uri)
+            file.content_string = new_pages[uri][0]
+            if not file.is_documentation_page():
+                file.copy_file()
+                continue
+            position = self._drop_search_entries(search, file.page.url)
+            _populate_page(file.page, config, files)
+            before = len(search.entries) if search else 0
+            _build_page(file.page, config, doc_files, nav, env)
+            if search is not None and position is not None:
+                added = search.entries[before:]
+                del search.entries[before:]
+                search.entries[position:position] = added
+            rebuilt.append(uri)
+        if rebuilt:
+            # The sitemap's lastmod comes from the data's latest date, which an edit may move.
+            build_date = get_build_date()
+            for doc in doc_files:
+                doc.page.update_date = build_date
+            for template in ("sitemap.xml",):
+                _build_theme_template(template, env, files, config, nav)
+            config.plugins.on_post_build(config=config)
+        self.state["generated"] = new
+        return UpdateResult(False, rebuilt)
+
+    @staticmethod
+    def _search_index(config: Any) -> Any:
+        plugin = config.plugins.get("material/search") or config.plugins.get("search")
+        return getattr(plugin, "search_index", None)
+
+    @staticmethod
+    def _drop_search_entries(search: Any, url: str) -> int | None:
+        """Remove a page's search entries; return where they stood."""
+        if search is None:
+            return None
+        positions = [
+            i for i, e in enumerate(search.entries) if e["location"] == url or e["location"].startswith(url + "#")
+        ]
+        for i in reversed(positions):
+            del search.entries[i]
+        return positions[0] if positions else len(search.entries)
+
+
+def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Build once, then serve with live reload, rebuilding incrementally on every change."""
+    import tempfile
+
+    from mkdocs.livereload import LiveReloadServer
+
+    mkdocs_adapter.on_startup("serve", False)  # data errors become error pages, never a crash
+    site_dir = Path(tempfile.mkdtemp(prefix="briefings-preview-"))
+    site = IncrementalSite(project, site_dir)
+    site.full_build()
+
+    def builder() -> None:
+        result = site.update()
+        what = "full rebuild" if result.full else f"{len(result.pages)} pages rebuilt"
+        log.info(f"preview updated: {what}")
+
+    server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir))
+    for part in ("data", *_STRUCTURE):
+        path = project.root / part
+        if path.exists():
+            server.watch(str(path))
+    try:
+        server.serve()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()

@@ -1,0 +1,100 @@
+"""The fast preview (`build.py serve`) serves exactly what `mkdocs build` produces, edit after edit."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_preview import fetch, free_port, wait_for
+
+from briefings.pipeline import Project, mkdocs_build
+from briefings.preview import IncrementalSite
+from conftest import SEED, SEED_SLUG
+
+NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def assert_same_as_full_build(project: Path, incremental: Path, scratch: Path) -> None:
+    scratch.mkdir(exist_ok=True)
+    reference = scratch / f"reference-{len(list(scratch.iterdir()))}"
+    mkdocs_build(Project.at(project), reference)
+    a, b = tree(incremental), tree(reference)
+    assert sorted(a) == sorted(b)
+    assert [k for k in a if a[k] != b[k]] == []
+
+
+EDITS = [
+    ("a figure's label", lambda t: t.replace("label: In critical condition", "label: Critically injured")),
+    ("a takeaway's text", lambda t: t.replace("Ten of the wounded are", "Ten of the wounded were")),
+    ("a correction (moves dates)", lambda t: t + "corrections:\n  - date: 2025-07-02\n    text: Fixed a label.\n"),
+    ("the title", lambda t: t.replace("kills three", "kills 3")),
+]
+
+
+@pytest.mark.slow
+def test_incremental_rebuilds_match_full_builds(project, tmp_path):
+    site_dir = tmp_path / "preview"
+    site = IncrementalSite(Project.at(project), site_dir)
+    site.full_build()
+    assert_same_as_full_build(project, site_dir, tmp_path / "ref")
+    data = project / NAME
+    for what, edit in EDITS:
+        data.write_text(edit(data.read_text()))
+        result = site.update()
+        assert not result.full, what
+        assert f"briefings/{SEED_SLUG}/index.md" in result.pages, what
+        assert "briefings/2024-11-17-kupol-first-strike/quotes.md" not in result.pages, what
+        assert_same_as_full_build(project, site_dir, tmp_path / "ref")
+
+
+@pytest.mark.slow
+def test_template_edit_rebuilds_everything(project, tmp_path):
+    site = IncrementalSite(Project.at(project), tmp_path / "preview")
+    site.full_build()
+    template = project / "templates" / "quotes.md.j2"
+    template.write_text(template.read_text().replace("This briefing has no direct quotes.", "No quotes."))
+    assert site.update().full
+    assert site.update().pages == []  # nothing changed since
+
+
+@pytest.mark.slow
+def test_serve_command_shows_an_edit(project):
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).resolve().parents[1] / "build.py"),
+            "serve",
+            "--dev-addr",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=project,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/briefings/{SEED_SLUG}/strike/"
+    try:
+        wait_for(lambda: "In critical condition" in fetch(url), 60, "the first build")
+        data = project / NAME
+        data.write_text(SEED.read_text().replace("label: In critical condition", "label: Critically injured"))
+        wait_for(lambda: "Critically injured" in fetch(url), 30, "the edit")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    output = proc.stdout.read().decode()
+    assert "pages rebuilt" in output and "Traceback" not in output

@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import typing
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -40,8 +39,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from briefings.load import parse_yaml  # noqa: E402
-from briefings.model import Briefing, _check_text  # noqa: E402
+from briefings.load import dump_yaml, parse_yaml  # noqa: E402
+from briefings.model import Briefing  # noqa: E402
+from briefings.reference import text_field_paths  # noqa: E402
 
 SEED = ROOT / "data" / "briefings" / "2025-07-01-izhevsk-kupol-strike.yaml"
 PARTS = ("mkdocs.yml", "lychee.toml", "briefings", "templates", "docs", "overrides")
@@ -51,43 +51,6 @@ WORDS = (
     "industry report claims confirmed footage verified airport flights halted offensive eastern western"
 ).split()
 TAGS = [f"topic-{i}" for i in range(20)]
-
-
-class _QuotingDumper(yaml.SafeDumper):
-    """Double-quotes every string so the YAML 1.2 loader reads exactly what was written."""
-
-
-_QuotingDumper.add_representer(str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style='"'))
-
-
-def _is_text(meta: list[Any]) -> bool:
-    return any(getattr(m, "func", None) is _check_text for m in meta)
-
-
-def _text_paths(model: type, data: dict[str, Any], prefix: tuple = ()) -> list[tuple]:
-    import types
-
-    from pydantic import BaseModel
-
-    paths: list[tuple] = []
-    for name, info in model.model_fields.items():
-        if name not in data:
-            continue
-        target = info.annotation
-        if typing.get_origin(target) in (typing.Union, types.UnionType):
-            target = next(a for a in typing.get_args(target) if a is not type(None))
-        if _is_text(info.metadata) or _is_text(list(getattr(target, "__metadata__", ()))):
-            paths.append((*prefix, name))
-        elif typing.get_origin(target) is list:
-            item = typing.get_args(target)[0]
-            for i, element in enumerate(data[name]):
-                if isinstance(item, type) and issubclass(item, BaseModel):
-                    paths += _text_paths(item, element, (*prefix, name, i))
-                elif _is_text(list(getattr(item, "__metadata__", ()))):
-                    paths.append((*prefix, name, i))
-        elif isinstance(target, type) and issubclass(target, BaseModel) and isinstance(data[name], dict):
-            paths += _text_paths(target, data[name], (*prefix, name))
-    return paths
 
 
 def _words(rng: random.Random, length: int) -> str:
@@ -102,7 +65,7 @@ def synthetic_briefings(n: int, seed: int = 1) -> list[dict[str, Any]]:
     doc, problems = parse_yaml(SEED, SEED.name)
     assert doc is not None and not problems
     base = doc.data
-    paths = _text_paths(Briefing, base)
+    paths = text_field_paths(Briefing, base)
     rng = random.Random(seed)
     start = dt.date(2025, 7, 1)
     out = []
@@ -136,7 +99,7 @@ def make_project(dest: Path, n: int) -> Path:
     shutil.copy2(ROOT / "data" / "entities.yaml", dest / "data" / "entities.yaml")
     shutil.copytree(ROOT / "data" / "geo", dest / "data" / "geo")
     for data in synthetic_briefings(n):
-        text = yaml.dump(data, Dumper=_QuotingDumper, allow_unicode=True, width=10_000, sort_keys=False)
+        text = dump_yaml(data)
         (dest / "data" / "briefings" / f"{data['slug']}.yaml").write_text(text, encoding="utf-8")
     return dest
 

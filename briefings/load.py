@@ -431,3 +431,16 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
         raise DataError(problems)
     briefings.sort(key=lambda b: (b.published, b.slug), reverse=True)
     return Dataset(entities, tuple(briefings), files, tuple(disputes.disputes), tuple(sorted(warnings)))
+
+
+class _QuotingDumper(yaml.SafeDumper):
+    """Double-quotes every string: PyYAML's dumper follows YAML 1.1 and would leave `1e100`
+    bare, which this loader (YAML 1.2) reads as a number."""
+
+
+_QuotingDumper.add_representer(str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style='"'))
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML that this loader reads back exactly as given (for generated data files)."""
+    return yaml.dump(data, Dumper=_QuotingDumper, allow_unicode=True, width=10_000, sort_keys=False)

@@ -612,10 +612,10 @@ class RefProblem:
     expected: str
 
 
-def _walk_refs(obj: Any, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+def walk_refs(obj: Any, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
     """Yield (loc, kind, id) for every Ref-marked field under a model instance."""
     if isinstance(obj, BaseModel):
-        for name, kind in _ref_fields(type(obj)).items():
+        for name, kind in ref_fields(type(obj)).items():
             value = getattr(obj, name)
             if kind is not None:
                 if isinstance(value, list):
@@ -624,14 +624,14 @@ def _walk_refs(obj: Any, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
                 elif value is not None:
                     yield (*loc, name), kind, value
             elif isinstance(value, (BaseModel, list)):
-                yield from _walk_refs(value, (*loc, name))
+                yield from walk_refs(value, (*loc, name))
     elif isinstance(obj, list):
         for i, item in enumerate(obj):
-            yield from _walk_refs(item, (*loc, i))
+            yield from walk_refs(item, (*loc, i))
 
 
 @cache
-def _ref_fields(model: type[BaseModel]) -> dict[str, str | None]:
+def ref_fields(model: type[BaseModel]) -> dict[str, str | None]:
     """The reference kind of each field of a model, or None (cached: models do not change)."""
     out: dict[str, str | None] = {}
     for name, info in model.model_fields.items():
@@ -692,7 +692,7 @@ def check_briefing_refs(briefing: Briefing, entities: Entities) -> list[RefProbl
     source_ids = [s.id for s in briefing.sources]
     known["source"] = set(source_ids)
     problems: list[RefProblem] = []
-    for loc, kind, ident in _walk_refs(briefing, ()):
+    for loc, kind, ident in walk_refs(briefing, ()):
         if ident not in known[kind]:
             where = "this briefing's sources" if kind == "source" else f"the {kind} records in the entities file"
             options = ", ".join(sorted(known[kind])) or "none defined"
@@ -718,7 +718,7 @@ def check_entity_refs(entities: Entities) -> list[RefProblem]:
     """Entity records reference each other correctly and ids are unique per kind."""
     known = entities.ids()
     problems: list[RefProblem] = []
-    for loc, kind, ident in _walk_refs(entities, ()):
+    for loc, kind, ident in walk_refs(entities, ()):
         if ident not in known[kind]:
             problems.append(RefProblem(loc, f"unknown {kind} id {ident!r}", f"an id of a {kind} record"))
     for kind in ("people", "places", "facilities", "organisations"):

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .model import Briefing, Disputes, Entities, Ref, _check_date_spec, _check_id, _check_url
+from .model import Briefing, Disputes, Entities, Ref, _check_date_spec, _check_id, _check_text, _check_url
 
 
 @dataclass(frozen=True)
@@ -126,3 +126,30 @@ def with_reference(readme: str) -> str:
     start = readme.index(README_START) + len(README_START)
     end = readme.index(README_END)
     return readme[:start] + "\n" + reference_markdown() + readme[end:]
+
+
+def _is_text(meta: list[Any]) -> bool:
+    return any(getattr(m, "func", None) is _check_text for m in meta)
+
+
+def text_field_paths(model: type[BaseModel], data: dict[str, Any], prefix: tuple = ()) -> list[tuple]:
+    """Paths into raw data of every free-text value, found through the model (for fuzzing and benchmarks)."""
+    paths: list[tuple] = []
+    for name, info in model.model_fields.items():
+        if name not in data:
+            continue
+        target = info.annotation
+        if typing.get_origin(target) in (typing.Union, types.UnionType):
+            target = next(a for a in typing.get_args(target) if a is not type(None))
+        if _is_text(info.metadata) or _is_text(list(getattr(target, "__metadata__", ()))):
+            paths.append((*prefix, name))
+        elif typing.get_origin(target) is list:
+            item = typing.get_args(target)[0]
+            for i, element in enumerate(data[name]):
+                if isinstance(item, type) and issubclass(item, BaseModel):
+                    paths += text_field_paths(item, element, (*prefix, name, i))
+                elif _is_text(list(getattr(item, "__metadata__", ()))):
+                    paths.append((*prefix, name, i))
+        elif isinstance(target, type) and issubclass(target, BaseModel) and isinstance(data[name], dict):
+            paths += text_field_paths(target, data[name], (*prefix, name))
+    return paths

@@ -9,13 +9,10 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
-from pydantic import BaseModel
-
 from .load import Dataset
-from .model import Briefing, Claim, Dispute, Event, Figure, Ref, Section, anchored
+from .model import Briefing, Claim, Dispute, Event, Figure, Section, anchored, walk_refs
 
 ENTITY_KINDS = ("person", "place", "facility", "organisation")
 ENTITY_FOLDERS = {"person": "people", "place": "places", "facility": "facilities", "organisation": "organisations"}
@@ -58,39 +55,9 @@ class DisputeSideView:
     section: Section
 
 
-def _refs(obj: Any) -> set[tuple[str, str]]:
-    """(kind, id) of every entity reference in a model tree."""
-    found: set[tuple[str, str]] = set()
-    if isinstance(obj, BaseModel):
-        for name, kind in _field_kinds(type(obj)).items():
-            value = getattr(obj, name)
-            if kind is not None:
-                if kind in ENTITY_KINDS and value is not None:
-                    for ident in value if isinstance(value, list) else [value]:
-                        found.add((kind, ident))
-            elif isinstance(value, (BaseModel, list)):
-                found |= _refs(value)
-    elif isinstance(obj, list):
-        for item in obj:
-            found |= _refs(item)
-    return found
-
-
-@cache
-def _field_kinds(model: type[BaseModel]) -> dict[str, str | None]:
-    """The entity kind each field of a model refers to, if any (cached: models do not change)."""
-    out: dict[str, str | None] = {}
-    for name, info in model.model_fields.items():
-        kinds = [m.kind for m in info.metadata if isinstance(m, Ref)] + _kinds(info.annotation)
-        out[name] = kinds[0] if kinds else None
-    return out
-
-
-def _kinds(annotation: Any) -> list[str]:
-    out = [m.kind for m in getattr(annotation, "__metadata__", ()) if isinstance(m, Ref)]
-    for arg in getattr(annotation, "__args__", ()):
-        out += _kinds(arg)
-    return out
+def _refs(briefing: Briefing) -> set[tuple[str, str]]:
+    """(kind, id) of every entity the briefing references by id."""
+    return {(kind, ident) for _, kind, ident in walk_refs(briefing, ()) if kind in ENTITY_KINDS}
 
 
 def _items(briefing: Briefing) -> list[tuple[Section, Any]]:

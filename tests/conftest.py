@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +57,15 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("bundled") / "site"
     assert main(["--project", str(ROOT), "build", "--site-dir", str(site)]) == 0
     return site
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under root with the SHA-256 of its bytes: two equal digests mean identical trees."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def page(site: Path, rel: str) -> BeautifulSoup:

@@ -118,7 +118,7 @@ def test_every_command_and_option_is_in_the_readme():
     assert missing == []
 
 
-@pytest.mark.parametrize("command", ["build", "check", "check-links", "new", "schema"])
+@pytest.mark.parametrize("command", ["build", "check", "check-links", "new", "schema", "serve"])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])

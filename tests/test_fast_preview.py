@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -14,24 +13,16 @@ from test_preview import fetch, free_port, wait_for
 
 from briefings.pipeline import Project, mkdocs_build
 from briefings.preview import IncrementalSite
-from conftest import SEED, SEED_SLUG
+from conftest import SEED, SEED_SLUG, tree_digest
 
 NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
-
-
-def tree(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def assert_same_as_full_build(project: Path, incremental: Path, scratch: Path) -> None:
     scratch.mkdir(exist_ok=True)
     reference = scratch / f"reference-{len(list(scratch.iterdir()))}"
     mkdocs_build(Project.at(project), reference)
-    a, b = tree(incremental), tree(reference)
+    a, b = tree_digest(incremental), tree_digest(reference)
     assert sorted(a) == sorted(b)
     assert [k for k in a if a[k] != b[k]] == []
 

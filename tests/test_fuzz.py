@@ -3,64 +3,23 @@
 from __future__ import annotations
 
 import os
-import types
-import typing
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
 from test_hostile import HOSTILE_TEXT
 
-from briefings.load import parse_yaml
+from briefings.load import dump_yaml, parse_yaml
 from briefings.model import Briefing, _check_text
 from briefings.pipeline import Project, mkdocs_build
+from briefings.reference import text_field_paths
 from conftest import SEED, copy_project
 
 NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 MARKUP = list("<>&\"'`*_{}[]()#+-.!|~^=:\\/$@%;\n\t 01aZ\u00a0\u2028é—")
-
-
-def _is_text(meta: list[Any]) -> bool:
-    return any(getattr(m, "func", None) is _check_text for m in meta)
-
-
-def text_paths(model: type[BaseModel], data: dict[str, Any], prefix: tuple = ()) -> list[tuple]:
-    """Paths (into the raw data) of every free-text value, found through the model."""
-    paths: list[tuple] = []
-    for name, info in model.model_fields.items():
-        if name not in data:
-            continue
-        value = data[name]
-        annotation = info.annotation
-        target = annotation
-        if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-            target = next(a for a in typing.get_args(annotation) if a is not type(None))
-        if _is_text(info.metadata) or _is_text(list(getattr(target, "__metadata__", ()))):
-            paths.append((*prefix, name))
-        elif typing.get_origin(target) is list:
-            item = typing.get_args(target)[0]
-            for i, element in enumerate(value):
-                if isinstance(item, type) and issubclass(item, BaseModel):
-                    paths += text_paths(item, element, (*prefix, name, i))
-                elif _is_text(list(getattr(item, "__metadata__", ()))):
-                    paths.append((*prefix, name, i))
-        elif isinstance(target, type) and issubclass(target, BaseModel) and isinstance(value, dict):
-            paths += text_paths(target, value, (*prefix, name))
-    return paths
-
-
-class _QuotingDumper(yaml.SafeDumper):
-    """Double-quotes every string: PyYAML's dumper follows YAML 1.1 and would leave `1e100` bare,
-    which our YAML 1.2 loader (correctly) reads as a number."""
-
-
-_QuotingDumper.add_representer(str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style='"'))
 
 
 def valid(text: str) -> bool:
@@ -100,7 +59,7 @@ def fuzz_project(tmp_path_factory) -> tuple[Project, dict, list[tuple], dict]:
     root = copy_project(tmp_path_factory.mktemp("fuzz") / "project")
     doc, problems = parse_yaml(SEED, NAME)
     assert doc is not None and not problems
-    paths = text_paths(Briefing, doc.data)
+    paths = text_field_paths(Briefing, doc.data)
     project = Project.at(root)
     baseline = root / "baseline"
     mkdocs_build(project, baseline)
@@ -135,7 +94,7 @@ def test_random_text_never_becomes_markup(fuzz_project, data):
         for part in path[:-1]:
             node = node[part]
         node[path[-1]] = value
-    (project.root / NAME).write_text(yaml.dump(doc, Dumper=_QuotingDumper, allow_unicode=True, width=10_000))
+    (project.root / NAME).write_text(dump_yaml(doc))
     out = project.root / "out"
     mkdocs_build(project, out)
     assert signature(out) == baseline

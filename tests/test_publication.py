@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from lxml import etree
 from briefings.cli import main
 from briefings.links import check_feeds
 from briefings.model import Briefing
-from conftest import SEED, SEED_SLUG, content, page
+from conftest import SEED, SEED_SLUG, content, page, tree_digest
 
 FIRST = "2024-11-17-kupol-first-strike"
 SITE_URL = "https://briefings.example.org/"
@@ -154,14 +153,6 @@ def test_tag_pages(built_site):
     assert [text_of(a) for a in art.select(".bf-listing__title a:not(.headerlink)")] == [
         "First drone strike on the Kupol plant in Izhevsk"
     ]
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_two_builds_are_byte_identical(project, tmp_path):

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 import pytest
 
 from briefings.cli import main
 from briefings.errors import BuildError
 from briefings.publish import MARKER, check_output_dir
-from conftest import SEED
+from conftest import SEED, tree_digest
 
 NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_failed_build_leaves_previous_site_intact(project):

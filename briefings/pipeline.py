@@ -85,11 +85,24 @@ def navigation(dataset: Dataset) -> list[Any]:
     return nav
 
 
-def generate(project: Project, site: SiteInfo) -> Generated:
-    """Load and validate the data, then render every page in memory."""
+def changed_briefings(old: Dataset, new: Dataset) -> set[str] | None:
+    """Slugs of briefings added, removed or edited; None if shared records changed (then all pages may)."""
+    if old.entities != new.entities or old.disputes != new.disputes:
+        return None
+    before = {b.slug: b for b in old.briefings}
+    after = {b.slug: b for b in new.briefings}
+    # Unchanged files come back from the load cache as the very same objects.
+    changed = {slug for slug, b in after.items() if before.get(slug) is not b and before.get(slug) != b}
+    return changed | (before.keys() - after.keys())
+
+
+def generate(project: Project, site: SiteInfo, previous: Generated | None = None) -> Generated:
+    """Load and validate the data, then render every page in memory (reusing unaffected pages of `previous`)."""
     dataset = load_dataset(project.data_dir, project.root)
     region = load_region(project.data_dir / "geo" / "region.json")
-    pages = render_pages(dataset, project.templates_dir, site, region)
+    changed = changed_briefings(previous.dataset, dataset) if previous is not None else None
+    old_pages = {p.src_uri: p for p in previous.pages} if previous is not None else None
+    pages = render_pages(dataset, project.templates_dir, site, region, old_pages, changed)
     slug_of = {p.src_uri: p.briefing for p in pages if p.briefing}
     titles = {p.src_uri: p.title for p in pages if p.src_uri.endswith(".md")}
     meta = {p.src_uri: p.meta for p in pages if p.meta}

@@ -112,7 +112,7 @@ class IncrementalSite:
         old: Generated = self.state["generated"]
         site = mkdocs_adapter.site_info(config)
         try:
-            new = generate(self.project, site)
+            new = generate(self.project, site, previous=old)
         except Exception:  # data errors: the full path renders the error pages and logs them
             return self.full_build()
         # A page changes when its Markdown, its title or its metadata (JSON-LD dates) change.

@@ -350,8 +350,28 @@ def safe_path(value: str) -> Markup:
 _PATH_RE = re.compile(r"^[MLZ0-9. \-]*$")
 
 
-def render_pages(dataset: Dataset, templates_dir: Path, site: SiteInfo, region: Region | None = None) -> list[Page]:
-    """Every generated page and file of the site, in memory."""
+def render_pages(
+    dataset: Dataset,
+    templates_dir: Path,
+    site: SiteInfo,
+    region: Region | None = None,
+    previous: dict[str, Page] | None = None,
+    changed: set[str] | None = None,
+) -> list[Page]:
+    """Every generated page and file of the site, in memory.
+
+    With `previous` pages and the set of `changed` briefing slugs, a page that depended
+    on none of them before and depends on none of them now is reused, not rendered.
+    """
+
+    def reusable(src_uri: str, depends: frozenset[str] | None) -> Page | None:
+        if previous is None or changed is None or depends is None or src_uri not in previous:
+            return None
+        old = previous[src_uri]
+        if old.depends is None or depends & changed or old.depends & changed:
+            return None
+        return old
+
     env = make_environment(templates_dir)
     # One lookup per template per build: auto_reload would stat the file on every get_template.
     template_named = lru_cache(maxsize=None)(env.get_template)
@@ -361,6 +381,10 @@ def render_pages(dataset: Dataset, templates_dir: Path, site: SiteInfo, region: 
     pages: list[Page] = []
 
     def add(src_uri: str, template: str, title: str, depends: frozenset[str] | None = every, **context: Any) -> None:
+        old = reusable(src_uri, depends)
+        if old is not None:
+            pages.append(old)
+            return
         text = template_named(template).render(root=_root(src_uri), rel=rel, title=title, **context)
         pages.append(Page(src_uri, text, title, depends=depends))
 
@@ -422,8 +446,19 @@ def render_pages(dataset: Dataset, templates_dir: Path, site: SiteInfo, region: 
     for briefing in briefings:
         view = BriefingView(briefing, dataset.entities, rel, region=region)
         folder = briefing_dir(briefing.slug)
+        depends = frozenset(
+            {
+                briefing.slug,
+                *(s.briefing.slug for d in rel.disputes_of.get(briefing.slug, []) for s in rel.sides[d.id]),
+                *(b.slug for b in view.neighbours if b),
+            }
+        )
         for i, link in enumerate(BRIEFING_PAGES):
             src_uri = f"{folder}/{link.file}"
+            old = reusable(src_uri, depends)
+            if old is not None:
+                pages.append(old)
+                continue
             content = template_named(_TEMPLATE_FOR[link.key]).render(
                 b=briefing,
                 view=view,
@@ -435,24 +470,12 @@ def render_pages(dataset: Dataset, templates_dir: Path, site: SiteInfo, region: 
             )
             section = None if link.key == "overview" else link.title
             title = briefing.title if section is None else f"{section} · {briefing.title}"
-            depends = frozenset(
-                {
-                    briefing.slug,
-                    *(s.briefing.slug for d in rel.disputes_of.get(briefing.slug, []) for s in rel.sides[d.id]),
-                    *(b.slug for b in view.neighbours if b),
-                }
-            )
             pages.append(
                 Page(src_uri, content, title, briefing.slug, page_metadata(briefing, site, src_uri, section), depends)
             )
-        pages.append(
-            Page(
-                f"api/briefings/{briefing.slug}.json",
-                briefing_json(briefing),
-                briefing.slug,
-                depends=frozenset({briefing.slug}),
-            )
-        )
+        api = f"api/briefings/{briefing.slug}.json"
+        old = reusable(api, frozenset({briefing.slug}))
+        pages.append(old or Page(api, briefing_json(briefing), briefing.slug, depends=frozenset({briefing.slug})))
     pages.append(Page("api/briefings.json", index_json(briefings, site), "index"))
     pages.append(Page("feed.xml", atom_feed(briefings, site), "Atom feed"))
     pages.append(Page("feed.json", json_feed(briefings, site), "JSON Feed"))

@@ -89,3 +89,21 @@ def test_serve_command_shows_an_edit(project):
         proc.wait(timeout=20)
     output = proc.stdout.read().decode()
     assert "pages rebuilt" in output and "Traceback" not in output
+
+
+def test_generate_reuses_pages_an_edit_cannot_affect(project):
+    from briefings.feeds import SiteInfo
+    from briefings.pipeline import generate
+
+    site = SiteInfo("https://briefings.example.org/", "Situation reports", "desk")
+    first = generate(Project.at(project), site)
+    data = project / NAME
+    data.write_text(data.read_text().replace("label: In critical condition", "label: Critically injured"))
+    second = generate(Project.at(project), site, previous=first)
+    before = {p.src_uri: p for p in first.pages}
+    reused = {p.src_uri for p in second.pages if p is before[p.src_uri]}
+    assert "briefings/2024-11-17-kupol-first-strike/quotes.md" in reused
+    assert "statuses.md" in reused
+    assert f"briefings/{SEED_SLUG}/strike.md" not in reused and "index.md" not in reused
+    fresh = {p.src_uri: p.content for p in generate(Project.at(project), site).pages}
+    assert {p.src_uri: p.content for p in second.pages} == fresh

@@ -287,15 +287,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preview", default="mkdocs,fast", help="comma list of mkdocs, fast; or none")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary projects")
+    parser.add_argument("--preview-only", action="store_true", help="only edit-to-preview, at the largest N")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     base = Path(tempfile.mkdtemp(prefix="briefings-bench-"))
     rows = []
     try:
-        for n in sizes:
-            print(f"N={n}: generating and building ...", file=sys.stderr, flush=True)
-            rows.append(measure(n, base / f"n{n}"))
-        largest = rows[-1]
+        if args.preview_only:
+            project = make_project(base / "preview" / "project", sizes[-1])
+            largest = {"n": sizes[-1], "project": str(project)}
+        else:
+            for n in sizes:
+                print(f"N={n}: generating and building ...", file=sys.stderr, flush=True)
+                rows.append(measure(n, base / f"n{n}"))
+            largest = rows[-1]
         preview: dict[str, Any] = {}
         slug = f"{dt.date(2025, 7, 1).isoformat()}-synthetic-0000"
         for kind in [k for k in args.preview.split(",") if k and k != "none"]:

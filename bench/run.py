@@ -231,7 +231,12 @@ def preview_latency(project: Path, command: list[str], slug: str, timeout: float
         text = path.read_text()
         saved = time.perf_counter()
         path.write_text(text.replace('label: "Killed"', f'label: "{marker}"', 1))
-        while marker not in fetch(url):
+        while True:
+            try:
+                if marker in fetch(url):
+                    break
+            except OSError:  # the plain server may not answer while it rebuilds everything
+                pass
             if time.perf_counter() - saved > timeout:
                 raise TimeoutError("edit never showed")
             time.sleep(0.05)
@@ -280,6 +285,12 @@ def measure(n: int, work: Path) -> dict[str, Any]:
     }
 
 
+def _write(out: Path, rows: list[dict[str, Any]], preview: dict[str, Any]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clean = [{k: v for k, v in r.items() if k != "project"} for r in rows]
+    out.write_text(json.dumps({"rows": clean, "preview": preview, "partial": True}, indent=2) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print a table, write JSON."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -300,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             for n in sizes:
                 print(f"N={n}: generating and building ...", file=sys.stderr, flush=True)
                 rows.append(measure(n, base / f"n{n}"))
+                _write(args.out, rows, {})  # partial results survive a later failure
             largest = rows[-1]
         preview: dict[str, Any] = {}
         slug = f"{dt.date(2025, 7, 1).isoformat()}-synthetic-0000"
@@ -310,7 +322,11 @@ def main(argv: list[str] | None = None) -> int:
                 if kind == "mkdocs"
                 else [sys.executable, str(ROOT / "build.py"), "serve"]
             )
-            preview[kind] = preview_latency(Path(largest["project"]), command, slug)
+            try:
+                preview[kind] = preview_latency(Path(largest["project"]), command, slug)
+            except (OSError, RuntimeError) as exc:  # record it and keep the other figures
+                preview[kind] = {"error": f"{type(exc).__name__}: {exc}"}
+            _write(args.out, rows, preview)
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)

@@ -356,6 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in ratios.items():
         print(f"{key}: {value:.3f}")
     for kind, figures in preview.items():
+        if "error" in figures:
+            print(f"edit-to-preview ({kind}, N={largest['n']}): failed: {figures['error']}")
+            continue
         print(
             f"edit-to-preview ({kind}, N={largest['n']}): {figures['edit_to_preview']:.2f}s "
             f"(startup {figures['startup']:.1f}s)"

@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -230,7 +231,8 @@ def preview_latency(project: Path, command: list[str], slug: str, timeout: float
         marker = f"Edited label {random.randint(0, 10**9)}"
         text = path.read_text()
         saved = time.perf_counter()
-        path.write_text(text.replace('label: "Killed"', f'label: "{marker}"', 1))
+        # The headline shows on every page of the briefing (synthetic text is random, so edit by key).
+        path.write_text(re.sub(r'^title: ".*"$', f'title: "{marker}"', text, count=1, flags=re.M))
         while True:
             try:
                 if marker in fetch(url):

@@ -232,7 +232,7 @@ def preview_latency(project: Path, command: list[str], slug: str, timeout: float
         text = path.read_text()
         saved = time.perf_counter()
         # The headline shows on every page of the briefing (synthetic text is random, so edit by key).
-        path.write_text(re.sub(r'^title: ".*"$', f'title: "{marker}"', text, count=1, flags=re.M))
+        path.write_text(re.sub(r'^"?title"?: ".*"$', f'"title": "{marker}"', text, count=1, flags=re.M))
         while True:
             try:
                 if marker in fetch(url):

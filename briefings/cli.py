@@ -36,47 +36,24 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors and the final summary line")
     parser.add_argument("--json", action="store_true", help="print the build or check summary as one JSON object")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    b = sub.add_parser(
-        "build",
-        help="build the site into site/ (the default command)",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        """A subcommand whose --help ends with the exit codes."""
+        return sub.add_parser(
+            name, help=help_text, epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+
+    b = command("build", "build the site into site/ (the default command)")
     b.add_argument("--site-dir", type=Path, help="output folder (default: PROJECT/site)")
-    sub.add_parser(
-        "check",
-        help="validate the data files without building",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    n = sub.add_parser(
-        "new",
-        help="write a skeleton data file for a new briefing",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    command("check", "validate the data files without building")
+    n = command("new", "write a skeleton data file for a new briefing")
     n.add_argument("slug", help="the new briefing's slug, e.g. 2025-07-02-odesa-port-strike")
     n.add_argument("--from", dest="source", metavar="EXISTING", help="copy places, tags and sources from this slug")
-    sv = sub.add_parser(
-        "serve",
-        help="fast live preview: rebuilds only the pages an edit changes",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    sv = command("serve", "fast live preview: rebuilds only the pages an edit changes")
     sv.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT", help="address to serve on")
-    sc = sub.add_parser(
-        "schema",
-        help="write schema/*.json and the README data-format section from the model",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    sc = command("schema", "write schema/*.json and the README data-format section from the model")
     sc.add_argument("--check", action="store_true", help="only verify they are current (exit 1 if not)")
-    c = sub.add_parser(
-        "check-links",
-        help="check links and markup of a built site",
-        epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    c = command("check-links", "check links and markup of a built site")
     c.add_argument("site", nargs="?", type=Path, help="built site folder (default: PROJECT/site)")
     c.add_argument("--external", action="store_true", help="also fetch external links (network; cached a day)")
     c.add_argument("--list-external", action="store_true", help="list external links with the pages using them")

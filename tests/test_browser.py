@@ -6,14 +6,13 @@ import functools
 import http.server
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ROOT, SEED_SLUG
+from conftest import ROOT, SEED_SLUG, loopback_server
 
 CHROMIUM = os.environ.get("BRIEFINGS_CHROMIUM", "/usr/bin/chromium")
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
@@ -33,13 +32,8 @@ if os.environ.get("BRIEFINGS_SKIP_BROWSER") == "1":  # an explicit opt-out, neve
 @pytest.fixture(scope="module")
 def server(built_site: Path) -> Iterator[str]:
     """The built site on a free loopback port, stopped after the module."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with loopback_server(functools.partial(_QuietHandler, directory=str(built_site))) as base:
+        yield base + "/"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import threading
 import time
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from briefings.cli import main
 from briefings.links import LinkReport, check_external_online, check_site, run_lychee
-from conftest import ROOT
+from conftest import ROOT, loopback_server
 
 GOOD = """<!doctype html><html><head><title>x</title>
 <link rel="stylesheet" href="{up}assets/site.css"><script src="{up}assets/site.js"></script></head>
@@ -188,12 +187,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def local_server():
     _Handler.hits = {}
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with loopback_server(_Handler) as base:
+        yield base
 
 
 def test_online_mode_against_local_server(local_server, tmp_path):

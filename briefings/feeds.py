@@ -13,6 +13,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
+
 from .model import Briefing
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -157,7 +159,7 @@ def page_metadata(briefing: Briefing, site: SiteInfo, src_uri: str, section_titl
         "keywords": list(briefing.tags),
     }
     return {
-        "jsonld": _script_safe(jsonld),
+        "jsonld": Markup(_script_safe(jsonld)),  # trusted: no <, > or & can remain in it
         "og": [
             ("og:type", "article"),
             ("og:title", headline),

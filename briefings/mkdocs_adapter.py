@@ -22,6 +22,7 @@ from .errors import DataError
 from .feeds import SiteInfo
 from .pipeline import Generated, Project, error_pages, generate
 from .relations import latest_date
+from .render import for_theme
 
 _KEY = "_briefings_generated"
 
@@ -91,14 +92,18 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
 
 def on_page_markdown(markdown: str, page: Any, config: MkDocsConfig, files: Files) -> str:
-    """Give generated pages a full <title> (Material reads page.meta.title), e.g. `Quotes · Headline`."""
+    """Give generated pages a full <title> (Material reads page.meta.title), e.g. `Quotes · Headline`.
+
+    Everything handed to the theme passes `for_theme` here, the one boundary between data
+    and theme templates (which MkDocs renders without autoescape).
+    """
     generated: Generated = config[_KEY]  # type: ignore[index]
     title = generated.titles.get(page.file.src_uri)
     if title:
-        page.meta["title"] = title
+        page.meta["title"] = for_theme(title)
     meta = generated.meta.get(page.file.src_uri)
     if meta:
-        page.meta["briefing_meta"] = meta  # read by overrides/main.html (JSON-LD, OpenGraph)
+        page.meta["briefing_meta"] = for_theme(meta)  # read by overrides/main.html (JSON-LD, OpenGraph)
     if page.file.src_uri.endswith("/strike.md"):
         # Readers searching for a target or place want the page that describes the strike.
         page.meta["search"] = {"boost": 2}

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata
 from .load import Dataset
@@ -72,6 +72,24 @@ def md_escape(value: object) -> str:
         return out
     start = out.index(core) if core else len(out)
     return "&#32;" * start + core + "&#32;" * (len(out) - start - len(core))
+
+
+def for_theme(value: Any) -> Any:
+    """Data bound for the theme (page head, header, OpenGraph, navigation), HTML-escaped once, here.
+
+    MkDocs renders theme templates with autoescape off, so every string this returns is
+    Markup holding the escaped text: the theme prints it as it is, and `|e` leaves it alone.
+    Lists, tuples and dicts are escaped item by item; Markup (e.g. script-safe JSON-LD) passes.
+    """
+    if hasattr(value, "__html__"):
+        return value
+    if isinstance(value, str):
+        return escape(_BREAKS.sub(" ", value))
+    if isinstance(value, dict):
+        return {k: for_theme(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(for_theme(v) for v in value)
+    return value
 
 
 def _finalize(value: Any) -> Any:

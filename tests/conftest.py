@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +24,7 @@ from bs4 import BeautifulSoup
 from briefings.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("BRIEFINGS_CHROMIUM", "/usr/bin/chromium")
 SEED = ROOT / "data" / "briefings" / "2025-07-01-izhevsk-kupol-strike.yaml"
 SEED_SLUG = "2025-07-01-izhevsk-kupol-strike"
 PROJECT_PARTS = ("mkdocs.yml", "lychee.toml", "briefings", "templates", "docs", "data", "overrides")
@@ -95,3 +104,94 @@ def content(soup: BeautifulSoup) -> BeautifulSoup:
     found = soup.select_one("article.md-content__inner")
     assert found is not None, "page has no article content"
     return found
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll predicate until it holds (connection errors count as not yet), or fail after timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def fetch_html(url: str) -> str:
+    """The raw HTML a server answers with (errors such as 404 included)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.read().decode("utf-8", errors="replace")
+
+
+PREVIEWS = {
+    "mkdocs serve": [sys.executable, "-m", "mkdocs", "serve"],
+    "build.py serve": [sys.executable, str(ROOT / "build.py"), "serve"],
+}
+
+
+@contextmanager
+def preview_server(project: Path, kind: str, ready: str = "Situation reports") -> Iterator[tuple[str, Path]]:
+    """A real preview server (`mkdocs serve` or `build.py serve`) on a free loopback port.
+
+    Yields the base URL and the server's log file; waits until the home page contains `ready`,
+    and stops the server (its whole process group) when the block ends.
+    """
+    port = free_port()
+    log = project / f".preview-{port}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*PREVIEWS[kind], "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=project,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: proc.poll() is not None or ready in fetch_html(base + "/"), 120, f"{kind} to start")
+        assert proc.poll() is None, f"{kind} exited: {log.read_text(errors='replace')[-2000:]}"
+        yield base, log
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium (never a browser downloaded by a test tool), one per test session."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does)"
+    with sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield launched
+        launched.close()

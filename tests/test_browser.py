@@ -12,9 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ROOT, SEED_SLUG, loopback_server
+from conftest import CHROMIUM, ROOT, SEED_SLUG, loopback_server
 
-CHROMIUM = os.environ.get("BRIEFINGS_CHROMIUM", "/usr/bin/chromium")
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = Path(os.environ.get("BRIEFINGS_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
 PAGES = {
@@ -39,30 +38,6 @@ def server(built_site: Path) -> Iterator[str]:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Debian Chromium (never a browser downloaded by a test tool)."""
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

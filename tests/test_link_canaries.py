@@ -42,7 +42,11 @@ FAULTS = """<!doctype html><html><head><title>faults</title>
 </article></body></html>
 """
 
-UNSAFE = """<!doctype html><html><head><title>unsafe</title><script src="../assets/site.js"></script></head>
+UNSAFE = """<!doctype html><html><head><title>unsafe</title><script src="../assets/site.js"></script>
+<script>theme()</script><script>alert("head")</script><script src="https://evil.example/x.js"></script>
+<script src="../other/index.html"></script><meta http-equiv="refresh" content="0; url=https://evil.example/">
+<link rel="stylesheet" href="https://evil.example/x.css"><script type="application/ld+json">{"a": 1}</script>
+<script type="application/ld+json">alert(1)</script></head>
 <body><article class="md-content__inner"><h1 id="u">Unsafe</h1>
 <p onclick="alert(1)">x</p><a href="javascript:alert(1)">js</a><a href=" JaVaScRiPt:alert(1)">js2</a>
 <img src="data:image/png;base64,AAAA" alt=""><a href="vbscript:msgbox">vb</a>
@@ -61,7 +65,13 @@ UNSAFE_FOUND = [
     ("unsafe/index.html", "<object>", "embedding element not allowed"),
     ("unsafe/index.html", "<embed>", "embedding element not allowed"),
     ("unsafe/index.html", "<base>", "embedding element not allowed"),
-    ("unsafe/index.html", "<script>", "script inside page content"),
+    ("unsafe/index.html", "<script>", "inline script the theme does not write"),
+    ("unsafe/index.html", "<script>", "inline script the theme does not write"),
+    ("unsafe/index.html", "<script src=https://evil.example/x.js>", "script the theme does not load"),
+    ("unsafe/index.html", "<script src=../other/index.html>", "script the theme does not load"),
+    ("unsafe/index.html", "<meta http-equiv=refresh>", "http-equiv meta element"),
+    ("unsafe/index.html", "https://evil.example/x.css", "stylesheet or preload from outside the site"),
+    ("unsafe/index.html", '<script type="application/ld+json">', "JSON script that is not JSON"),
 ]
 
 
@@ -75,8 +85,10 @@ def make_site(root: Path, with_faults: bool = True, with_unsafe: bool = False) -
     (site / "other" / "index.html").write_text(
         GOOD.format(up="../").replace('id="top"', 'id="there"').replace("#top", "#there")
     )
+    # The theme's own scripts, as a data-free 404 page shows them (root-absolute paths).
     (site / "404.html").write_text(
-        '<html><body><a href="/other/">root-absolute</a><a href="/assets/site.css">c</a></body></html>'
+        '<html><head><script src="/assets/site.js"></script><script>theme()</script></head>'
+        '<body><a href="/other/">root-absolute</a><a href="/assets/site.css">c</a></body></html>'
     )
     if with_faults:
         (site / "faults").mkdir()
@@ -91,6 +103,10 @@ def triples(report: LinkReport) -> list[tuple[str, str, str]]:
     return sorted((b.page, b.link, b.reason) for b in report.broken)
 
 
+# The planted missing script is also a script the theme does not load: the markup scan says so.
+MISSING_SCRIPT = ("faults/index.html", "<script src=../assets/missing.js>", "script the theme does not load")
+
+
 def test_clean_site_has_no_false_positives(tmp_path):
     site = make_site(tmp_path, with_faults=False)
     assert check_site(site).broken == []
@@ -100,14 +116,14 @@ def test_clean_site_has_no_false_positives(tmp_path):
 
 
 def test_our_resolver_reports_each_planted_fault_exactly(tmp_path):
-    assert triples(check_site(make_site(tmp_path))) == sorted(PLANTED)
+    assert triples(check_site(make_site(tmp_path))) == sorted([*PLANTED, MISSING_SCRIPT])
 
 
 def test_lychee_reports_each_planted_fault_exactly(tmp_path):
     site = make_site(tmp_path)
     report = run_lychee(site, ROOT / "lychee.toml")
-    ours = check_site(site)
-    assert sorted((b.page, b.target) for b in report.broken) == sorted((b.page, b.target) for b in ours.broken)
+    ours = [b for b in check_site(site).broken if (b.page, b.link, b.reason) != MISSING_SCRIPT]
+    assert sorted((b.page, b.target) for b in report.broken) == sorted((b.page, b.target) for b in ours)
     assert len(report.broken) == len(PLANTED)
 
 
@@ -121,7 +137,7 @@ def test_check_links_command_prints_page_link_reason(tmp_path, capsys):
     assert main(["--project", str(ROOT), "check-links", str(site)]) == 1
     err = capsys.readouterr().err
     assert "faults/index.html -> ../other/#nope: no element with id 'nope'" in err
-    assert "8 broken" in err.splitlines()[-1]
+    assert "9 broken" in err.splitlines()[-1]  # 8 links and the missing script
 
 
 def test_check_links_command_passes_a_clean_site(tmp_path, capsys):

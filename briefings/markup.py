@@ -1,0 +1,299 @@
+"""The markup scan: what no page may contain, anywhere in the document, head included.
+
+Data text is escaped before it reaches a page, so nothing here should ever fire; the
+scan is the backstop that proves it on every page. It runs in the check stage over a
+built site and, through `mkdocs_adapter.on_post_page`, on every page MkDocs writes,
+so `mkdocs build`, `mkdocs serve` and `build.py serve` never show an unsafe page.
+
+Scripts are the hard case: the theme writes its own. They are learnt from the theme's
+404 page, which holds no data text: an executable script is allowed only if the 404
+page has the same one (inline code equal up to its relative-path strings, or the same
+site file as `src`). JSON scripts (`application/json`, `application/ld+json`) never run;
+they are allowed when they hold valid JSON.
+
+When the scan finds something, `trace` names the data file, line and field whose text
+it came from, so an editor (or the developer whose template leaked) knows where to look.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem
+
+URL_ATTRS = frozenset({"href", "src", "cite", "action", "formaction", "poster", "data", "xlink:href", "srcset"})
+FORBIDDEN_TAGS = frozenset({"iframe", "object", "embed", "base", "frame", "frameset", "applet", "portal"})
+BAD_SCHEMES = ("javascript:", "vbscript:", "data:")
+INERT_SCRIPT_TYPES = frozenset({"application/json", "application/ld+json"})
+# Stylesheets and preloads fetch what they name; the theme links only its own files.
+_FETCHING_RELS = frozenset({"stylesheet", "preload", "modulepreload", "prefetch", "import", "manifest"})
+# The theme's inline scripts differ between pages only in the relative path to the site root.
+_PATH_LITERAL = re.compile(r"""(["'])(?:\.{1,2}(?:/\.\.)*/?|/[^"'\s<>]*)\1""")
+# Where data lands in a Material page; used only when no theme reference is known.
+CONTENT_CLASS = "md-content__inner"
+
+
+def _normal_script(code: str) -> str:
+    return _PATH_LITERAL.sub('""', code.strip())
+
+
+def _site_path(page: str, url: str) -> str:
+    """A script's src as a path inside the site, whatever page it was written on."""
+    path = url.split("#")[0].split("?")[0]
+    if path.startswith("/"):
+        return posixpath.normpath(path.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
+
+
+def _is_external(url: str) -> bool:
+    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//", url.strip()))
+
+
+@dataclass(frozen=True)
+class ThemeScripts:
+    """The scripts the theme writes on every page, learnt from a page that holds no data."""
+
+    inline: frozenset[str]
+    sources: frozenset[str]
+
+    @classmethod
+    def from_page(cls, html: str, page: str = "404.html") -> ThemeScripts:
+        """Read the theme's scripts from a data-free page such as 404.html."""
+        scan = _Collector(page)
+        scan.feed(html)
+        scan.close()
+        return cls(frozenset(scan.inline), frozenset(scan.sources))
+
+
+class _Collector(HTMLParser):
+    """Collects the executable scripts of a page (for ThemeScripts)."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.page = page
+        self.inline: set[str] = set()
+        self.sources: set[str] = set()
+        self._code: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "script":
+            return
+        values = {k: v or "" for k, v in attrs}
+        if values.get("type", "").lower() in INERT_SCRIPT_TYPES:
+            return
+        if "src" in values:
+            self.sources.add(_site_path(self.page, values["src"]))
+        else:
+            self._code = []
+
+    def handle_data(self, data: str) -> None:
+        if self._code is not None:
+            self._code.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._code is not None:
+            self.inline.add(_normal_script("".join(self._code)))
+            self._code = None
+
+
+@dataclass(frozen=True)
+class Unsafe:
+    """One construct no page may hold: what was found, why, and what its data text would contain."""
+
+    found: str
+    reason: str
+    line: int
+    needles: tuple[str, ...] = ()  # strings that all occur in the data text that produced it
+
+
+@dataclass
+class MarkupScan:
+    """Feed it a page's tags (as an HTMLParser sees them); it lists every unsafe construct."""
+
+    page: str
+    theme: ThemeScripts | None = None
+    unsafe: list[Unsafe] = field(default_factory=list)
+    _stack: list[tuple[str, bool]] = field(default_factory=list)  # (tag, inside the article)
+    _script: tuple[int, str, bool] | None = None  # line, type, inside the article: an open inline script
+    _code: list[str] = field(default_factory=list)
+
+    def _flag(self, found: str, reason: str, line: int, *needles: str) -> None:
+        self.unsafe.append(Unsafe(found, reason, line, tuple(n for n in needles if n)))
+
+    def starttag(self, tag: str, attrs: list[tuple[str, str | None]], line: int, void: bool = False) -> None:
+        """One start tag with its attributes."""
+        in_content = bool(self._stack) and self._stack[-1][1]
+        values = {name: value or "" for name, value in attrs}
+        for name, value in values.items():
+            if name.startswith("on"):
+                self._flag(f"<{tag} {name}=...>", "event-handler attribute", line, name, value)
+            if name in URL_ATTRS:
+                urls = [u.strip().split(" ")[0] for u in value.split(",")] if name == "srcset" else [value]
+                for url in urls:
+                    squashed = "".join(url.split()).lower()
+                    if squashed.startswith(BAD_SCHEMES):
+                        self._flag(url, f"{squashed.split(':')[0]}: URL in {name}", line, url)
+            if name == "class" and CONTENT_CLASS in value.split():
+                in_content = True
+        if tag in FORBIDDEN_TAGS:
+            self._flag(f"<{tag}>", "embedding element not allowed", line, f"<{tag}")
+        if tag == "meta" and "http-equiv" in values:
+            self._flag(f"<meta http-equiv={values['http-equiv']}>", "http-equiv meta element", line, "http-equiv")
+        if tag == "link" and _FETCHING_RELS & set(values.get("rel", "").lower().split()):
+            if _is_external(values.get("href", "")):
+                self._flag(values["href"], "stylesheet or preload from outside the site", line, values["href"])
+        if tag == "script":
+            self._start_script(values, line, in_content)
+        if not void:
+            self._stack.append((tag, in_content))
+
+    def _start_script(self, values: dict[str, str], line: int, in_content: bool) -> None:
+        kind = values.get("type", "").lower()
+        if kind in INERT_SCRIPT_TYPES or "src" not in values:
+            self._script, self._code = (line, kind, in_content), []
+            return
+        src = values["src"]
+        if self.theme is None:
+            if in_content:
+                self._flag("<script>", "script inside page content", line, "<script", src)
+        elif _is_external(src) or _site_path(self.page, src) not in self.theme.sources:
+            self._flag(f"<script src={src}>", "script the theme does not load", line, "<script", src)
+
+    def data(self, text: str) -> None:
+        """Text inside the current element."""
+        if self._script is not None:
+            self._code.append(text)
+
+    def endtag(self, tag: str) -> None:
+        """One end tag."""
+        if tag == "script" and self._script is not None:
+            self._end_script()
+        for i in range(len(self._stack) - 1, -1, -1):
+            if self._stack[i][0] == tag:
+                del self._stack[i:]
+                break
+
+    def _end_script(self) -> None:
+        assert self._script is not None
+        line, kind, in_content = self._script
+        code = "".join(self._code)
+        self._script, self._code = None, []
+        needle = code.strip()[:60]
+        if kind in INERT_SCRIPT_TYPES:
+            try:
+                json.loads(code)
+            except ValueError:
+                self._flag(f'<script type="{kind}">', "JSON script that is not JSON", line, "<script", needle)
+            return
+        if self.theme is None:
+            if in_content:
+                self._flag("<script>", "script inside page content", line, "<script", needle)
+        elif _normal_script(code) not in self.theme.inline:
+            self._flag("<script>", "inline script the theme does not write", line, "<script", needle)
+
+
+class _Parser(HTMLParser):
+    """An HTMLParser that only runs a MarkupScan."""
+
+    _VOID = frozenset({"img", "br", "hr", "meta", "link", "input", "source", "wbr", "area", "col", "embed", "param"})
+
+    def __init__(self, scan: MarkupScan) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scan = scan
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.scan.starttag(tag, attrs, self.getpos()[0], void=tag in self._VOID)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.scan.starttag(tag, attrs, self.getpos()[0], void=True)
+
+    def handle_data(self, data: str) -> None:
+        self.scan.data(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.scan.endtag(tag)
+
+
+VOID_TAGS = _Parser._VOID
+
+
+def scan_html(html: str, page: str, theme: ThemeScripts | None) -> list[Unsafe]:
+    """Every unsafe construct in one whole HTML document."""
+    scan = MarkupScan(page, theme)
+    parser = _Parser(scan)
+    parser.feed(html)
+    parser.close()
+    return scan.unsafe
+
+
+def theme_scripts(site: Path) -> ThemeScripts | None:
+    """The theme's scripts as its 404 page (no data text) has them, if the site has one."""
+    page = site / "404.html"
+    if not page.is_file():
+        return None
+    return ThemeScripts.from_page(page.read_text(encoding="utf-8", errors="replace"))
+
+
+# --------------------------------------------------------------------------- tracing to data
+
+
+def _strings(data: Any, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(data, str):
+        yield loc, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*loc, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _strings(value, (*loc, i))
+
+
+def data_documents(data_dir: Path, root: Path) -> list[Any]:
+    """Every data file that parses, as load.Document (for tracing; regular files only)."""
+    from .load import parse_yaml
+
+    docs = []
+    for path in sorted(data_dir.rglob("*.y*ml")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            display = path.relative_to(root).as_posix()
+        except ValueError:
+            display = path.as_posix()
+        doc, _ = parse_yaml(path, display)
+        if doc is not None:
+            docs.append(doc)
+    return docs
+
+
+def trace(unsafe: Unsafe, documents: list[Any]) -> list[Problem]:
+    """The data fields whose text contains what the unsafe construct was made of."""
+    from .load import _dotted as dotted
+
+    needles = [n.lower() for n in unsafe.needles if n]
+    if not needles:
+        return []
+    found = []
+    for doc in documents:
+        for loc, text in _strings(doc.data):
+            low = text.lower()
+            if all(n in low for n in needles):
+                line, col = doc.locate(loc)
+                found.append(
+                    Problem(
+                        doc.path,
+                        line,
+                        col,
+                        dotted(loc),
+                        "this text reaches the page as unsafe markup",
+                        "every template to print data escaped",
+                    )
+                )
+    return found

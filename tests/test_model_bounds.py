@@ -85,14 +85,6 @@ NUMBERS = [
         f"14: {CASUALTY}: Input should be a finite number (got -inf) {CASUALTY_EXPECTED}",
     ),
     (
-        ".nan",
-        NAME,
-        "value: 3\n",
-        "value: .nan\n",
-        "value: .nan",
-        f"14: {CASUALTY}: .nan is not a finite number (expected a number)",
-    ),
-    (
         "1e20",
         NAME,
         "value: 3\n",

@@ -104,12 +104,12 @@ def json_feed(briefings: list[Briefing], site: SiteInfo) -> str:
             for b in briefings[:FEED_SIZE]
         ],
     }
-    return json.dumps(feed, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(feed, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def briefing_json(briefing: Briefing) -> str:
     """The validated model of one briefing as JSON (not the raw YAML)."""
-    return json.dumps(briefing.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(briefing.model_dump(mode="json"), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def index_json(briefings: list[Briefing], site: SiteInfo) -> str:
@@ -129,6 +129,7 @@ def index_json(briefings: list[Briefing], site: SiteInfo) -> str:
             ],
             indent=2,
             ensure_ascii=False,
+            allow_nan=False,
         )
         + "\n"
     )
@@ -136,7 +137,7 @@ def index_json(briefings: list[Briefing], site: SiteInfo) -> str:
 
 def _script_safe(data: Any) -> str:
     """JSON that cannot close a <script> element or open a comment, whatever the data holds."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

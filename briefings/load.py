@@ -27,6 +27,7 @@ from .model import (
     check_briefing_refs,
     check_disputes,
     check_entity_refs,
+    check_repeated_ids,
     likelihood_warnings,
 )
 
@@ -363,6 +364,7 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
         problems += found
         if entities is not None and entities_doc is not None:
             problems += _ref_problems(entities_doc, check_entity_refs(entities))
+            problems += _ref_problems(entities_doc, check_repeated_ids(entities))
     briefing_files = sorted((data_dir / "briefings").glob("*.yaml")) + sorted((data_dir / "briefings").glob("*.yml"))
     if not briefing_files:
         problems.append(Problem(display(data_dir / "briefings"), None, None, "", "no briefing files", "*.yaml files"))
@@ -378,6 +380,7 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
         if briefing is None or doc is None:
             failed += 1
             continue
+        problems += _ref_problems(doc, check_repeated_ids(briefing))
         if entities is not None:
             problems += _ref_problems(doc, check_briefing_refs(briefing, entities))
         warnings += [replace(w, severity="warning") for w in _ref_problems(doc, likelihood_warnings(briefing))]
@@ -425,6 +428,7 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
         problems += found
         if loaded is not None and disputes_doc is not None:
             disputes = loaded
+            problems += _ref_problems(disputes_doc, check_repeated_ids(disputes))
             if not failed:
                 problems += _ref_problems(disputes_doc, check_disputes(disputes, briefings))
     if problems or entities is None:

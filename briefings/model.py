@@ -17,7 +17,7 @@ from functools import cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 # --------------------------------------------------------------------------- scalars
 
@@ -26,35 +26,96 @@ _ID_RE = re.compile(ID_PATTERN)
 # Bidi overrides/isolates can make text read differently from what was written.
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
+# Invisible formatting characters (Unicode category Cf: zero-width space/joiner/non-joiner,
+# word joiner, direction marks, soft hyphen, BOM, tag characters ...) make two strings that
+# look the same compare different: a name or id could then hide a second record, dodge a
+# mention search or a duplicate check. Ids and short text (names, titles, labels, one-line
+# fields, URLs) refuse every one of them. Prose (Text) refuses them too, except ZERO WIDTH
+# NON-JOINER and ZERO WIDTH JOINER between two letters of a script whose spelling needs
+# them (Persian and Arabic, Syriac, N'Ko, Mongolian, the Indic scripts ...): there they
+# change how a word is written, not what it hides. Emoji ZWJ sequences are refused; a
+# briefing has no use for them.
+_ZWNJ, _ZWJ = "\u200c", "\u200d"
+_JOINING_SCRIPTS = frozenset(
+    "ARABIC SYRIAC NKO MONGOLIAN DEVANAGARI BENGALI GURMUKHI GUJARATI ORIYA TAMIL TELUGU KANNADA "
+    "MALAYALAM SINHALA MYANMAR KHMER TIBETAN".split()
+)
+
 
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def _check_text(value: str) -> str:
+def _describe(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X} {name}" if name else f"U+{ord(ch):04X}"
+
+
+def _joining_letter(ch: str) -> bool:
+    """A letter or mark of a script that uses ZWJ/ZWNJ in ordinary spelling."""
+    if unicodedata.category(ch)[0] not in "LM":
+        return False
+    return unicodedata.name(ch, "").split(" ", 1)[0] in _JOINING_SCRIPTS
+
+
+def _check_chars(value: str, prose: bool) -> None:
+    bad = _ASCII_CONTROL.search(value)
+    if bad:
+        raise ValueError(f"contains the control or unassigned character U+{ord(bad.group()):04X}")
+    if value.isascii():  # most text is ASCII; only other characters need a category lookup
+        return
+    for ch in sorted(set(value)):
+        if ch in _BIDI:
+            raise ValueError(f"contains the bidirectional control character U+{ord(ch):04X}")
+        if ord(ch) > 127 and unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"):
+            raise ValueError(f"contains the control or unassigned character U+{ord(ch):04X}")
+    for i, ch in enumerate(value):
+        if ord(ch) < 0xAD or unicodedata.category(ch) != "Cf":
+            continue
+        if prose and ch in (_ZWNJ, _ZWJ) and 0 < i < len(value) - 1:
+            if _joining_letter(value[i - 1]) and _joining_letter(value[i + 1]):
+                continue
+        rule = (
+            "prose allows only a zero width joiner or non-joiner between letters of a script that needs it"
+            if prose
+            else "names, titles and other short text allow none"
+        )
+        raise ValueError(f"contains the invisible formatting character {_describe(ch)} at position {i + 1} ({rule})")
+
+
+def _check_filled(value: str, prose: bool) -> str:
     if not value.strip():
         raise ValueError("text is empty")
     if value.lstrip().startswith("TODO"):
         raise ValueError("placeholder not filled in")
-    bad = _ASCII_CONTROL.search(value)
-    if bad:
-        raise ValueError(f"contains the control or unassigned character U+{ord(bad.group()):04X}")
-    if not value.isascii():  # most text is ASCII; only other characters need a category lookup
-        for ch in sorted(set(value)):
-            if ch in _BIDI:
-                raise ValueError(f"contains the bidirectional control character U+{ord(ch):04X}")
-            if ord(ch) > 127 and unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"):
-                raise ValueError(f"contains the control or unassigned character U+{ord(ch):04X}")
+    _check_chars(value, prose)
     return value
 
 
+def _check_text(value: str) -> str:
+    """Prose: not empty, no placeholder, no control or invisible formatting characters."""
+    return _check_filled(value, prose=True)
+
+
+def _check_short_text(value: str) -> str:
+    """Names, titles, labels: as prose, and no invisible formatting character at all."""
+    return _check_filled(value, prose=False)
+
+
 def _check_id(value: str) -> str:
+    if not value.isascii():
+        for i, ch in enumerate(value):
+            if unicodedata.category(ch) == "Cf":
+                raise ValueError(
+                    f"{value!r} is not a valid id: it contains the invisible formatting character {_describe(ch)}"
+                    f" at position {i + 1}"
+                )
     if not _ID_RE.match(value) or "--" in value:
         raise ValueError(f"{value!r} is not a valid id")
     return value
 
 
 def _check_url(value: str) -> str:
-    _check_text(value)
+    _check_short_text(value)
     if any(ch.isspace() for ch in value):
         raise ValueError("URL contains whitespace")
     parts = urlsplit(value)
@@ -66,7 +127,7 @@ def _check_url(value: str) -> str:
 
 
 Text = Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_check_text)]
-ShortText = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_check_text)]
+ShortText = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_check_short_text)]
 Id = Annotated[
     str,
     Field(
@@ -82,6 +143,32 @@ Url = Annotated[
     Field(max_length=2000, description="an absolute http:// or https:// URL"),
     AfterValidator(_check_url),
 ]
+
+# --------------------------------------------------------------------------- page names
+
+# Ids that become file names of generated pages (briefing slugs, tags, entity ids) must not
+# take a name the page plan (briefings.render.render_pages) gives a page of its own in the
+# same folder: `tags/index.md` is the tag list, `entities/<folder>/index.md` and
+# `briefings/index/` are kept free for the same reason. The page plan builds those paths from
+# INDEX_PAGE, so this set and the pages cannot drift apart.
+INDEX_PAGE = "index"
+RESERVED_IDS: frozenset[str] = frozenset({INDEX_PAGE})
+
+
+def _check_not_reserved(value: str) -> str:
+    if value in RESERVED_IDS:
+        names = ", ".join(sorted(RESERVED_IDS))
+        raise ValueError(f"{value!r} is reserved for a page the site generates (reserved names: {names})")
+    return value
+
+
+PageId = Annotated[Id, AfterValidator(_check_not_reserved)]
+
+# --------------------------------------------------------------------------- numbers
+
+MAX_COUNT = 1_000_000_000  # counts stay below a billion: more is a typo or an attack
+EARTH_CIRCUMFERENCE_KM = 40_075  # no distance on Earth is longer
+EARTH_CIRCUMFERENCE_MI = 24_902
 
 
 @dataclass(frozen=True)
@@ -114,6 +201,27 @@ def _parse_part(text: str) -> tuple[dt.date, dt.date]:
     return dt.date(bits[0], 1, 1), dt.date(bits[0], 12, 31)
 
 
+# Publication dates become feed, sitemap and gzip timestamps (SOURCE_DATE_EPOCH): gzip keeps
+# seconds since 1970 in 32 bits, which end in February 2106, and before 1970 there are none.
+# 2099 leaves headroom. Dates of events may go back further, but not into the future past it.
+PUBLISHED_RANGE = (dt.date(1970, 1, 1), dt.date(2099, 12, 31))
+EVENT_RANGE = (dt.date(1000, 1, 1), dt.date(2099, 12, 31))
+
+
+def _outside(first: dt.date, last: dt.date, bounds: tuple[dt.date, dt.date], what: str) -> str | None:
+    lo, hi = bounds
+    if first < lo or last > hi:
+        return f"is outside the range {what} can have ({lo.isoformat()} to {hi.isoformat()})"
+    return None
+
+
+def _year_as_text(value: Any) -> Any:
+    """`date: 2024` reads as a number in YAML; a year-only date is meant."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
 def _check_date_spec(value: str) -> str:
     if not re.match(DATE_SPEC_PATTERN, value):
         raise ValueError(f"{value!r} is not a date")
@@ -123,17 +231,37 @@ def _check_date_spec(value: str) -> str:
         raise ValueError(f"{value!r} is not a real date: {exc}") from None
     if len(spans) == 2 and spans[1][1] < spans[0][0]:
         raise ValueError(f"{value!r} ends before it starts")
+    problem = _outside(spans[0][0], spans[-1][1], EVENT_RANGE, "a date")
+    if problem:
+        raise ValueError(f"{value!r} {problem}")
+    return value
+
+
+def _date_not_number(value: Any) -> Any:
+    """A number is not a day (pydantic would read 0 as a Unix timestamp, 1970-01-01)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a day; write it as YYYY-MM-DD")
+    return value
+
+
+def _check_published(value: dt.date) -> dt.date:
+    problem = _outside(value, value, PUBLISHED_RANGE, "a publication date")
+    if problem:
+        raise ValueError(f"{value.isoformat()} {problem}")
     return value
 
 
 DateSpec = Annotated[
     str,
+    BeforeValidator(_year_as_text),
     Field(
-        description="ISO 8601 date: a day 2025-06-30, a month 2025-05, a year 2025, or a range 2025-06-28/2025-06-29",
+        description="ISO 8601 date: a day 2025-06-30, a month 2025-05, a year 2025, or a range 2025-06-28/2025-06-29"
+        f"; from {EVENT_RANGE[0].year} to {EVENT_RANGE[1].year}",
         json_schema_extra={"pattern": DATE_SPEC_PATTERN},
     ),
     AfterValidator(_check_date_spec),
 ]
+PublishedDate = Annotated[dt.date, BeforeValidator(_date_not_number), AfterValidator(_check_published)]
 
 # --------------------------------------------------------------------------- enums
 
@@ -250,7 +378,7 @@ class Record(BaseModel):
 class When(Record):
     """A date as an absolute ISO value plus the phrase the source used for it."""
 
-    date: DateSpec = Field(description="the absolute date or range, e.g. 2025-06-30")
+    date: DateSpec = Field(description="the absolute date or range, e.g. 2025-06-30; years 1000 to 2099")
     phrase: ShortText | None = Field(
         None, description='the words the source used for it, e.g. "On Monday"; omit if it gave the date itself'
     )
@@ -265,7 +393,7 @@ class Attributed(Record):
     """Anything factual: who says it and how far it is established."""
 
     sources: list[SourceRef] = Field(
-        min_length=1, description="ids of the sources (from this briefing's sources list) that say it"
+        min_length=1, max_length=20, description="ids of the sources (from this briefing's sources list) that say it"
     )
     status: Status = Field(description="verification status: " + ", ".join(s.value for s in Status))
     attribution: ShortText | None = Field(
@@ -335,16 +463,30 @@ class Figure(Attributed):
 
     id: Id = Field(description="anchor id, unique in the briefing")
     label: ShortText = Field(description='what the number is, e.g. "Killed" or "Distance from the Ukrainian border"')
-    value: float = Field(ge=0, description="the number, 0 or more; distances in kilometres")
+    value: float = Field(
+        ge=0,
+        lt=MAX_COUNT,
+        allow_inf_nan=False,
+        description=f"the number, 0 or more and below {MAX_COUNT:,}; distances in kilometres, "
+        f"at most {EARTH_CIRCUMFERENCE_KM:,}",
+    )
     unit: Unit = Field(description="unit: " + ", ".join(u.value for u in Unit))
     qualifier: Qualifier = Field(Qualifier.exact, description="exact, about, more-than, at-least or up-to")
     mi_as_reported: float | None = Field(
-        None, ge=0, description="for km figures: the miles the source printed, shown instead of a computed value"
+        None,
+        ge=0,
+        le=EARTH_CIRCUMFERENCE_MI,
+        allow_inf_nan=False,
+        description="for km figures: the miles the source printed, shown instead of a computed value",
     )
     note: Text | None = Field(None, description="context shown under the figure")
 
     @model_validator(mode="after")
     def _miles_match(self) -> Figure:
+        if self.unit is Unit.km and self.value > EARTH_CIRCUMFERENCE_KM:
+            raise ValueError(
+                f"{self.value:g} km is longer than any distance on Earth (at most {EARTH_CIRCUMFERENCE_KM:,} km)"
+            )
         if self.mi_as_reported is not None:
             if self.unit is not Unit.km:
                 raise ValueError("mi_as_reported is only allowed when unit is km")
@@ -366,7 +508,7 @@ class Source(Record):
     person: PersonRef | None = Field(None, description="id of the person record, if the source is a named person")
     organisation: OrganisationRef | None = Field(None, description="id of the organisation record, if any")
     url: Url | None = Field(None, description="link to the published source")
-    published: DateSpec | None = Field(None, description="when the source published it")
+    published: DateSpec | None = Field(None, description="when the source published it; years 1000 to 2099")
     note: Text | None = Field(None, description="how the source reached us, e.g. reported by Ukrainian media")
 
 
@@ -374,7 +516,7 @@ class EarlierStrike(Record):
     """A previous attack on the same target."""
 
     when: When = Field(description="when it happened")
-    claims: list[Claim] = Field(min_length=1, description="what is said about it")
+    claims: list[Claim] = Field(max_length=20, min_length=1, description="what is said about it")
     briefing: Id | None = Field(None, description="slug of the briefing that covers it, if there is one")
 
 
@@ -385,16 +527,24 @@ class Strike(Record):
     when: When = Field(description="when the strike happened")
     place: PlaceRef = Field(description="id of the place struck")
     facility: FacilityRef = Field(description="id of the facility targeted")
-    target: list[Claim] = Field(min_length=1, description="claims about the target and why it matters")
-    produces: list[Claim] = Field(default_factory=list, description="what the facility is said to produce")
-    carried_out_by: list[Claim] = Field(min_length=1, description="who is said to have carried it out")
-    weapons: list[Figure] = Field(default_factory=list, description="what was used, as counted figures")
-    distances: list[Figure] = Field(default_factory=list, description="distances, unit km")
-    casualties: list[Figure] = Field(default_factory=list, description="killed, hospitalised, critical ...")
-    casualty_claims: list[Claim] = Field(default_factory=list, description="other statements about casualties")
-    evidence: list[Claim] = Field(default_factory=list, description="footage and other evidence")
-    disruptions: list[Claim] = Field(default_factory=list, description="effects such as halted flights")
-    earlier_strikes: list[EarlierStrike] = Field(default_factory=list, description="previous strikes on the target")
+    target: list[Claim] = Field(max_length=30, min_length=1, description="claims about the target and why it matters")
+    produces: list[Claim] = Field(
+        max_length=30, default_factory=list, description="what the facility is said to produce"
+    )
+    carried_out_by: list[Claim] = Field(max_length=20, min_length=1, description="who is said to have carried it out")
+    weapons: list[Figure] = Field(max_length=30, default_factory=list, description="what was used, as counted figures")
+    distances: list[Figure] = Field(max_length=20, default_factory=list, description="distances, unit km")
+    casualties: list[Figure] = Field(
+        max_length=30, default_factory=list, description="killed, hospitalised, critical ..."
+    )
+    casualty_claims: list[Claim] = Field(
+        max_length=30, default_factory=list, description="other statements about casualties"
+    )
+    evidence: list[Claim] = Field(max_length=30, default_factory=list, description="footage and other evidence")
+    disruptions: list[Claim] = Field(max_length=30, default_factory=list, description="effects such as halted flights")
+    earlier_strikes: list[EarlierStrike] = Field(
+        max_length=30, default_factory=list, description="previous strikes on the target"
+    )
 
     @model_validator(mode="after")
     def _distance_units(self) -> Strike:
@@ -413,15 +563,17 @@ class Development(Record):
     direction: ShortText | None = Field(None, description="the axis or direction, e.g. Sumy")
     change: ShortText = Field(description='what changed, e.g. "Offensive appears to have slowed"')
     when: When | None = Field(None, description="when, if the source says")
-    claims: list[Claim] = Field(min_length=1, description="the statements behind it")
-    figures: list[Figure] = Field(default_factory=list, description="numbers involved")
+    claims: list[Claim] = Field(max_length=20, min_length=1, description="the statements behind it")
+    figures: list[Figure] = Field(max_length=20, default_factory=list, description="numbers involved")
 
 
 class FrontLines(Record):
     """Front-line and air-war developments."""
 
     summary: Text | None = Field(None, description="one paragraph overview")
-    developments: list[Development] = Field(min_length=1, description="developments, most important first")
+    developments: list[Development] = Field(
+        max_length=30, min_length=1, description="developments, most important first"
+    )
 
 
 class Negotiation(Record):
@@ -429,7 +581,7 @@ class Negotiation(Record):
 
     id: Id = Field(description="anchor id, unique in the briefing")
     title: ShortText = Field(description="short heading")
-    parties: list[ShortText] = Field(min_length=2, description="the negotiating parties")
+    parties: list[ShortText] = Field(max_length=10, min_length=2, description="the negotiating parties")
     urged_by: PersonRef | None = Field(None, description="id of the person who pressed for the talks")
     when: When = Field(description="when the rounds took place")
     rounds: Figure | None = Field(None, description="how many rounds, as a figure")
@@ -450,9 +602,9 @@ class Diplomacy(Record):
     """Negotiations, statements and measures such as sanctions."""
 
     summary: Text | None = Field(None, description="one paragraph overview")
-    negotiations: list[Negotiation] = Field(default_factory=list, description="negotiation rounds")
-    statements: list[Statement] = Field(default_factory=list, description="statements by the parties")
-    measures: list[Claim] = Field(default_factory=list, description="sanctions and other measures")
+    negotiations: list[Negotiation] = Field(max_length=20, default_factory=list, description="negotiation rounds")
+    statements: list[Statement] = Field(max_length=50, default_factory=list, description="statements by the parties")
+    measures: list[Claim] = Field(max_length=30, default_factory=list, description="sanctions and other measures")
 
 
 class Quote(Attributed):
@@ -479,27 +631,29 @@ class Event(Attributed):
 class Correction(Record):
     """A change made after publication."""
 
-    date: dt.date = Field(description="when the correction was made, YYYY-MM-DD")
+    date: PublishedDate = Field(description="when the correction was made, YYYY-MM-DD, 1970-01-01 to 2099-12-31")
     text: Text = Field(description="what was changed and why")
 
 
 class Briefing(Record):
     """One situation report: metadata, sources, the four sections and a timeline."""
 
-    slug: Id = Field(description="URL slug, unique across briefings, e.g. 2025-07-01-izhevsk-kupol-strike")
+    slug: PageId = Field(description="URL slug, unique across briefings, e.g. 2025-07-01-izhevsk-kupol-strike")
     title: ShortText = Field(description="headline")
-    published: dt.date = Field(description="publication date, YYYY-MM-DD")
+    published: PublishedDate = Field(description="publication date, YYYY-MM-DD, 1970-01-01 to 2099-12-31")
     summary: Text = Field(description="one-paragraph summary")
-    takeaways: list[Claim] = Field(min_length=1, description="key takeaways, most important first")
-    places: list[PlaceRef] = Field(min_length=1, description="ids of places the briefing concerns")
-    tags: list[Id] = Field(default_factory=list, description="topic tags")
-    sources: list[Source] = Field(min_length=1, description="every source cited")
+    takeaways: list[Claim] = Field(max_length=30, min_length=1, description="key takeaways, most important first")
+    places: list[PlaceRef] = Field(max_length=30, min_length=1, description="ids of places the briefing concerns")
+    tags: list[PageId] = Field(default_factory=list, max_length=12, description="topic tags")
+    sources: list[Source] = Field(max_length=100, min_length=1, description="every source cited")
     strike: Strike = Field(description="the strike section")
     front_lines: FrontLines = Field(description="the front-lines section")
     diplomacy: Diplomacy = Field(description="the diplomacy section")
-    quotes: list[Quote] = Field(description="the quotes section (may be an empty list)")
-    timeline: list[Event] = Field(default_factory=list, description="dated events, any order")
-    corrections: list[Correction] = Field(default_factory=list, description="corrections log, oldest first")
+    quotes: list[Quote] = Field(max_length=50, description="the quotes section (may be an empty list)")
+    timeline: list[Event] = Field(max_length=100, default_factory=list, description="dated events, any order")
+    corrections: list[Correction] = Field(
+        max_length=50, default_factory=list, description="corrections log, oldest first"
+    )
 
     @property
     def updated(self) -> dt.date:
@@ -517,23 +671,25 @@ class Briefing(Record):
 class Coordinates(Record):
     """A WGS84 position."""
 
-    lat: float = Field(ge=-90, le=90, description="latitude in degrees")
-    lon: float = Field(ge=-180, le=180, description="longitude in degrees")
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude in degrees, -90 to 90")
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude in degrees, -180 to 180")
 
 
 class Person(Record):
     """A person named in briefings."""
 
-    id: Id = Field(description="id briefings use")
+    id: PageId = Field(description="id briefings use")
     name: ShortText = Field(description="usual spelling of the name")
-    variants: list[ShortText] = Field(default_factory=list, description="other spellings found in sources")
+    variants: list[ShortText] = Field(
+        max_length=20, default_factory=list, description="other spellings found in sources"
+    )
     role: ShortText = Field(description="role, as of the latest briefing")
 
 
 class Place(Record):
     """A city, region, country or site."""
 
-    id: Id = Field(description="id briefings use")
+    id: PageId = Field(description="id briefings use")
     name: ShortText = Field(description="name")
     kind: Literal["city", "region", "country", "airport", "sea"] = Field(
         description="city, region, country, airport or sea"
@@ -545,27 +701,27 @@ class Place(Record):
 class Facility(Record):
     """A plant, base or other site that can be a target."""
 
-    id: Id = Field(description="id briefings use")
+    id: PageId = Field(description="id briefings use")
     name: ShortText = Field(description="name")
-    variants: list[ShortText] = Field(default_factory=list, description="other names")
+    variants: list[ShortText] = Field(max_length=20, default_factory=list, description="other names")
     place: PlaceRef = Field(description="id of the place it is in")
 
 
 class Organisation(Record):
     """An agency, service or other body."""
 
-    id: Id = Field(description="id briefings use")
+    id: PageId = Field(description="id briefings use")
     name: ShortText = Field(description="name")
-    variants: list[ShortText] = Field(default_factory=list, description="other names or abbreviations")
+    variants: list[ShortText] = Field(max_length=20, default_factory=list, description="other names or abbreviations")
 
 
 class Entities(Record):
     """Shared records that briefings reference by id."""
 
-    people: list[Person] = Field(default_factory=list, description="people")
-    places: list[Place] = Field(default_factory=list, description="places")
-    facilities: list[Facility] = Field(default_factory=list, description="facilities")
-    organisations: list[Organisation] = Field(default_factory=list, description="organisations")
+    people: list[Person] = Field(max_length=5000, default_factory=list, description="people")
+    places: list[Place] = Field(max_length=5000, default_factory=list, description="places")
+    facilities: list[Facility] = Field(max_length=5000, default_factory=list, description="facilities")
+    organisations: list[Organisation] = Field(max_length=5000, default_factory=list, description="organisations")
 
     def ids(self) -> dict[str, set[str]]:
         """Known ids per reference kind."""
@@ -589,13 +745,15 @@ class Dispute(Record):
 
     id: Id = Field(description="anchor id, unique among disputes")
     topic: ShortText = Field(description='the question in dispute, e.g. "Was anyone hurt in the November 2024 strike?"')
-    sides: list[DisputeSide] = Field(min_length=2, description="the claims that disagree, each with its sources")
+    sides: list[DisputeSide] = Field(
+        max_length=10, min_length=2, description="the claims that disagree, each with its sources"
+    )
 
 
 class Disputes(Record):
     """Disputed points across briefings."""
 
-    disputes: list[Dispute] = Field(default_factory=list, description="disputed points")
+    disputes: list[Dispute] = Field(max_length=1000, default_factory=list, description="disputed points")
 
 
 # --------------------------------------------------------------------------- cross-references
@@ -659,6 +817,54 @@ def _duplicates(items: list[tuple[Loc, str]], what: str) -> Iterator[RefProblem]
             yield RefProblem(loc, f"duplicate {what} {ident!r} (first used at {first})", f"a unique {what}")
         else:
             seen[ident] = loc
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _is_id(annotation: Any) -> bool:
+    return any(getattr(m, "func", None) is _check_id for m in getattr(annotation, "__metadata__", ()))
+
+
+@cache
+def _id_list_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """Fields of a model that hold a list of ids (tags, places, source refs ...)."""
+    out = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if getattr(annotation, "__origin__", None) is list and _is_id(annotation.__args__[0]):
+            out.append(name)
+    return tuple(out)
+
+
+def check_repeated_ids(obj: Any, loc: Loc = ()) -> list[RefProblem]:
+    """An id listed twice in one list (tags: [a, a]) is a mistake: report the repeat where it is."""
+    problems: list[RefProblem] = []
+    if isinstance(obj, BaseModel):
+        id_lists = _id_list_fields(type(obj))
+        for name in type(obj).model_fields:
+            value = getattr(obj, name)
+            if name in id_lists:
+                first: dict[str, int] = {}
+                for i, ident in enumerate(value):
+                    if ident in first:
+                        where = _dotted((*loc, name, first[ident]))
+                        problems.append(
+                            RefProblem((*loc, name, i), f"repeated id {ident!r} (first at {where})", "each id once")
+                        )
+                    else:
+                        first[ident] = i
+            elif isinstance(value, (BaseModel, list)):
+                problems += check_repeated_ids(value, (*loc, name))
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            if isinstance(item, (BaseModel, list)):
+                problems += check_repeated_ids(item, (*loc, i))
+    return problems
 
 
 def anchored(briefing: Briefing) -> Iterator[tuple[Loc, str, Section]]:

@@ -10,10 +10,21 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
+from annotated_types import MaxLen
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .model import Briefing, Disputes, Entities, Ref, _check_date_spec, _check_id, _check_text, _check_url
+from .model import (
+    Briefing,
+    Disputes,
+    Entities,
+    Ref,
+    _check_date_spec,
+    _check_id,
+    _check_short_text,
+    _check_text,
+    _check_url,
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,11 @@ def _type_name(annotation: Any, found: list[type[BaseModel]]) -> str:
         for check, name in ((_check_id, "id"), (_check_url, "URL"), (_check_date_spec, "date or date range")):
             if check in checks:
                 return name
-        return _type_name(args[0], found)
+        limit = next((m.max_length for m in annotation.__metadata__ if isinstance(m, MaxLen)), None)
+        inner = _type_name(args[0], found)
+        if limit is not None and typing.get_origin(args[0]) is list:
+            return f"{inner} (at most {limit})"
+        return inner
     if origin in (typing.Union, types.UnionType):
         return " or ".join(_type_name(a, found) for a in args if a is not type(None))
     if origin is list:
@@ -129,7 +144,7 @@ def with_reference(readme: str) -> str:
 
 
 def _is_text(meta: list[Any]) -> bool:
-    return any(getattr(m, "func", None) is _check_text for m in meta)
+    return any(getattr(m, "func", None) in (_check_text, _check_short_text) for m in meta)
 
 
 def text_field_paths(model: type[BaseModel], data: dict[str, Any], prefix: tuple = ()) -> list[tuple]:

@@ -29,6 +29,7 @@ from .locator import LocatorMap, Region, locator_map
 from .model import (
     CHANNEL_LABELS,
     ID_PATTERN,
+    INDEX_PAGE,
     KM_PER_MILE,
     LIKELIHOOD_INFO,
     QUALIFIER_WORDS,
@@ -194,7 +195,7 @@ class SectionLink:
 
 
 BRIEFING_PAGES: tuple[SectionLink, ...] = (
-    SectionLink("overview", "Overview", "index.md"),
+    SectionLink("overview", "Overview", f"{INDEX_PAGE}.md"),
     SectionLink(Section.strike.value, SECTION_TITLES[Section.strike], "strike.md"),
     SectionLink(Section.front_lines.value, SECTION_TITLES[Section.front_lines], "front-lines.md"),
     SectionLink(Section.diplomacy.value, SECTION_TITLES[Section.diplomacy], "diplomacy.md"),
@@ -433,7 +434,7 @@ def render_pages(
         BriefingView(briefings[0], dataset.entities, rel, f"{briefing_dir(briefings[0].slug)}/") if briefings else None
     )
     add(
-        "index.md",
+        f"{INDEX_PAGE}.md",
         "home.md.j2",
         site.name,
         latest=latest,
@@ -443,7 +444,7 @@ def render_pages(
     add("statuses.md", "statuses.md.j2", "Verification statuses", frozenset())
     add("reference.md", "reference.md.j2", "Data format reference", frozenset(), records=records())
     years = rel.years()
-    add("archive/index.md", "archive.md.j2", "Archive", years=years)
+    add(f"archive/{INDEX_PAGE}.md", "archive.md.j2", "Archive", years=years)
     for year, months in years.items():
         add(
             f"archive/{year}.md",
@@ -454,7 +455,7 @@ def render_pages(
             months=months,
         )
     timeline_years = rel.timeline_years()
-    add("timeline/index.md", "timeline.md.j2", "Timeline", years=timeline_years)
+    add(f"timeline/{INDEX_PAGE}.md", "timeline.md.j2", "Timeline", years=timeline_years)
     for year, entries in timeline_years.items():
         add(
             f"timeline/{year}.md",
@@ -464,7 +465,7 @@ def render_pages(
             year=year,
             entries=entries,
         )
-    add("tags/index.md", "tags.md.j2", "Tags", tags=rel.tags)
+    add(f"tags/{INDEX_PAGE}.md", "tags.md.j2", "Tags", tags=rel.tags)
     for tag, tagged in rel.tags.items():
         add(
             f"tags/{anchor(tag)}.md",
@@ -474,7 +475,7 @@ def render_pages(
             tag=tag,
             briefings=tagged,
         )
-    add("entities/index.md", "entities.md.j2", "People, places and facilities", entities=rel.entities)
+    add(f"entities/{INDEX_PAGE}.md", "entities.md.j2", "People, places and facilities", entities=rel.entities)
     for (kind, ident), entity in rel.entities.items():
         add(
             f"entities/{ENTITY_FOLDERS[kind]}/{anchor(ident)}.md",

@@ -48,7 +48,7 @@ def test_wrong_type_names_file_line_and_field(project):
     [err] = errors_for(project)
     assert err.startswith(f"{NAME}:{line}:")
     assert "strike.casualties[1].value: Input should be a valid number" in err
-    assert "(expected the number, 0 or more; distances in kilometres)" in err
+    assert "(expected the number, 0 or more and below 1,000,000,000; distances in kilometres, at most 40,075)" in err
 
 
 def test_unknown_source_id(project):
@@ -76,7 +76,7 @@ def test_bad_date(project):
     [err] = errors_for(project)
     assert err.startswith(f"{NAME}:{line}:12: published: ")
     assert "day value is outside expected range" in err
-    assert "(expected publication date, YYYY-MM-DD)" in err
+    assert "(expected publication date, YYYY-MM-DD, 1970-01-01 to 2099-12-31)" in err
 
 
 def test_bad_when_date_and_phrase(project):

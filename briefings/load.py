@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import DataError, Problem
+from .files import check_folders_or_raise, link_problem, special_problem
 from .model import (
     Briefing,
     Dispute,
@@ -274,14 +275,6 @@ class _Builder:
         return None
 
 
-_KINDS = {
-    stat.S_IFDIR: "a folder",
-    stat.S_IFIFO: "a named pipe (FIFO)",
-    stat.S_IFSOCK: "a socket",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFLNK: "a symbolic link",
-}
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -300,13 +293,12 @@ def read_data_file(path: Path, display: str) -> tuple[bytes | None, list[Problem
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
         if exc.errno == errno.ELOOP or path.is_symlink():
-            return refuse("is a symbolic link; links are not followed", "a regular file inside the project")
+            return None, [link_problem(path, display)]
         return refuse(f"cannot be read: {exc.strerror or exc}")
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
-            return refuse(f"is {kind}, not a regular file")
+            return None, [special_problem(display, info.st_mode)]
         if info.st_size > MAX_BYTES:
             return refuse(f"file is {info.st_size} bytes", f"at most {MAX_BYTES} bytes")
         chunks: list[bytes] = []
@@ -506,6 +498,7 @@ def _load_model(path: Path, display: str, model: type[M]) -> tuple[M | None, Doc
 def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
     """Load entities and every briefing under data_dir; raise DataError listing all problems."""
     root = root or data_dir.parent
+    check_folders_or_raise(root, [data_dir])
 
     def display(p: Path) -> str:
         try:

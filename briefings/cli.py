@@ -14,7 +14,8 @@ from .errors import BriefingError, DataError, UsageError, escape_log_output, pri
 EXIT_CODES = """exit codes:
   0  success
   1  build or link-check failure
-  2  invalid data (every problem is listed as file:line: field: message)
+  2  invalid data (every problem is listed as file:line: field: message),
+     or a symbolic link, pipe or device in docs/, data/, templates/ or overrides/
   3  usage error
 """
 

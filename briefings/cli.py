@@ -9,12 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import BriefingError, DataError, UsageError
+from .errors import BriefingError, DataError, UsageError, escape_log_output, printable, printable_lines
 
 EXIT_CODES = """exit codes:
   0  success
   1  build or link-check failure
-  2  invalid data (every problem is listed as file:line: field: message)
+  2  invalid data (every problem is listed as file:line: field: message),
+     or a symbolic link, pipe or device in docs/, data/, templates/ or overrides/
   3  usage error
 """
 
@@ -68,6 +69,7 @@ def _run(args: argparse.Namespace) -> int:
     if command == "check":
         from .load import load_dataset
 
+        project.check_inputs()
         dataset = load_dataset(project.data_dir, project.root)
         for warning in dataset.warnings:
             print(warning.format(), file=sys.stderr)
@@ -89,6 +91,7 @@ def _run(args: argparse.Namespace) -> int:
         host, _, port = args.dev_addr.rpartition(":")
         if not host or not port.isdigit():
             raise UsageError(f"--dev-addr must be HOST:PORT, not {args.dev_addr!r}")
+        project.check_inputs()  # later rebuilds refuse unsafe files in the MkDocs hook
         logging.getLogger("briefings").setLevel(logging.INFO)
         logging.getLogger("mkdocs").setLevel(logging.INFO)
         serve(project, host, int(port))
@@ -102,7 +105,7 @@ def _run(args: argparse.Namespace) -> int:
         report = check_links(site, project, external=args.external)
         if args.list_external:
             for url, pages in sorted(report.external.items()):
-                print(f"{url} <- {', '.join(sorted(set(pages)))}")
+                print(printable(f"{url} <- {', '.join(sorted(set(pages)))}"))
         print(report.summary())
         return 0
     start = time.perf_counter()
@@ -155,6 +158,7 @@ def _schema(root: Path, check_only: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    escape_log_output(logging.getLogger())
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         args = _parser().parse_args(argv)
@@ -167,12 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     except BriefingError as exc:
         if debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(printable_lines(f"error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except Exception as exc:  # an unexpected failure is still reported in one line
         if debug:
             raise
-        print(f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)", file=sys.stderr)
+        message = f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)"
+        print(printable(message), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted; the previous site was left as it was", file=sys.stderr)

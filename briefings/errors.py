@@ -2,7 +2,52 @@
 
 from __future__ import annotations
 
+import logging
+import unicodedata
 from dataclasses import dataclass
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(ch: str) -> str:
+    if ch in _NAMED:
+        return _NAMED[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def printable(text: str) -> str:
+    """text with control characters (C0, DEL, C1), format characters (bidi overrides, zero-width)
+    and line/paragraph separators escaped as `\\x1b`, `\\n`, `\\u202e`: a crafted file name
+    can neither forge an error line nor send escape sequences to a terminal."""
+    if text.isprintable() and text.isascii():
+        return text
+    return "".join(
+        _escape_char(ch) if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") else ch for ch in text
+    )
+
+
+def printable_lines(text: str) -> str:
+    """printable() for a multi-line message: its own line breaks stay, everything else is escaped."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+class PrintableFilter(logging.Filter):
+    """Escapes control characters in log messages (MkDocs logs the names of files in docs/)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        escaped = printable_lines(message)
+        if escaped != message:
+            record.msg, record.args = escaped, None
+        return True
+
+
+def escape_log_output(logger: logging.Logger) -> None:
+    """Add a PrintableFilter to each handler of logger (once)."""
+    for handler in logger.handlers:
+        if not any(isinstance(f, PrintableFilter) for f in handler.filters):
+            handler.addFilter(PrintableFilter())
 
 
 class BriefingError(Exception):
@@ -52,7 +97,7 @@ class Problem:
         text = f"{where}: {self.field or '(file)'}: {label}{self.message}"
         if self.expected:
             text += f" (expected {self.expected})"
-        return text
+        return printable(text)
 
 
 class RenderError(BriefingError):
@@ -73,6 +118,7 @@ class DataError(BriefingError):
     """One or more data files are invalid; carries every problem found."""
 
     exit_code = 2
+    noun = "data file"
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or 0, p.field))
@@ -83,5 +129,5 @@ class DataError(BriefingError):
         lines = [p.format() for p in self.problems]
         files = len({p.file for p in self.problems})
         noun = "problem" if len(self.problems) == 1 else "problems"
-        lines.append(f"{len(self.problems)} {noun} in {files} data file{'s' if files != 1 else ''}")
+        lines.append(f"{len(self.problems)} {noun} in {files} {self.noun}{'s' if files != 1 else ''}")
         return "\n".join(lines)

@@ -1,15 +1,20 @@
 """Read data files safely, keep a line for every field, turn validation errors into Problems.
 
-YAML is composed into nodes (never constructed by PyYAML), so no tag can build an
-object, aliases are refused before they can expand, duplicate keys are caught, and
-every value keeps the line it came from. Scalars follow YAML 1.2's core schema
+Only regular files are read (never through a symbolic link), at most MAX_BYTES of them.
+YAML is read as parser events and built here (never constructed by PyYAML), so no tag
+can build an object, aliases are refused before they can expand, duplicate keys are
+caught, nesting depth and list length are bounded, and every value keeps the line it
+came from. Scalars follow YAML 1.2's core schema
 (`NO` stays a string, `12:30:00` is not a number, dates stay strings for the model).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import DataError, Problem
+from .files import check_folders_or_raise, link_problem, special_problem
 from .model import (
     Briefing,
     Dispute,
@@ -33,6 +39,8 @@ from .model import (
 
 MAX_BYTES = 2 * 1024 * 1024  # a briefing is ~20 KB; anything this big is a mistake or an attack
 MAX_NODES = 200_000
+MAX_DEPTH = 40  # nesting levels; a briefing needs fewer than 10
+MAX_ITEMS = 2_000  # items in one list; a briefing has at most ~100
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -65,17 +73,16 @@ _Resolver.add_implicit_resolver(
 
 if _CParser is None:  # pragma: no cover
 
-    class _Composer(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer, _Resolver):
+    class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, _Resolver):
         def __init__(self, stream: str) -> None:
             yaml.reader.Reader.__init__(self, stream)
             yaml.scanner.Scanner.__init__(self)
             yaml.parser.Parser.__init__(self)
-            yaml.composer.Composer.__init__(self)
             _Resolver.__init__(self)
 
 else:
 
-    class _Composer(_CParser, _Resolver):  # type: ignore[no-redef]
+    class _Parser(_CParser, _Resolver):  # type: ignore[no-redef]
         def __init__(self, stream: str) -> None:
             _CParser.__init__(self, stream)
             _Resolver.__init__(self)
@@ -84,6 +91,8 @@ else:
 _STR, _INT, _FLOAT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 _BOOL, _NULL = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"
 _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_START = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_END = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
 class _Abort(Exception):
@@ -111,60 +120,144 @@ class Document:
         return None, None
 
 
-class _Builder:
-    """Turns a node tree into Python data, recording marks and problems."""
+class _Frame:
+    """A mapping or sequence being built: where it starts and what it holds so far."""
 
-    def __init__(self, path: str) -> None:
+    __slots__ = ("loc", "mark", "data", "is_map", "key", "has_key", "drop_value")
+
+    def __init__(self, loc: Loc, mark: tuple[int, int], is_map: bool) -> None:
+        self.loc = loc
+        self.mark = mark
+        self.is_map = is_map
+        self.data: Any = {} if is_map else []
+        self.key: Any = None
+        self.has_key = False  # a key was read; the next node is its value
+        self.drop_value = False  # the key was refused; its value is read but not kept
+
+
+class _Builder:
+    """Turns the parser's events into Python data, recording marks and problems.
+
+    libyaml's composer builds nodes recursively in C (deep nesting crashes the process)
+    and shares one node between an anchor and its aliases, so events are consumed here
+    with an explicit stack: nesting depth, list length, value count and aliases are all
+    bounded before anything is built.
+    """
+
+    def __init__(self, path: str, parser: Any) -> None:
         self.path = path
+        self.parser = parser
         self.marks: dict[Loc, tuple[int, int]] = {}
         self.key_marks: dict[Loc, tuple[int, int]] = {}
         self.problems: list[Problem] = []
-        self.seen: set[int] = set()
         self.count = 0
+        self.root_mark = (1, 1)
 
-    def problem(self, node: yaml.Node, loc: Loc, message: str, expected: str = "") -> None:
-        mark = node.start_mark
-        self.problems.append(Problem(self.path, mark.line + 1, mark.column + 1, _dotted(loc), message, expected))
+    def problem(self, mark: tuple[int, int], loc: Loc, message: str, expected: str = "") -> None:
+        self.problems.append(Problem(self.path, mark[0], mark[1], _dotted(loc), message, expected))
 
-    def build(self, node: yaml.Node, loc: Loc) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            self.problem(node, loc, f"file has more than {MAX_NODES} values", "a briefing of reasonable size")
-            raise _Abort
-        if id(node) in self.seen:
-            # The composer shares one node between an anchor and its aliases.
-            self.problem(node, loc, "YAML aliases (*name) are not allowed", "every value written out in full")
-            raise _Abort
-        self.seen.add(id(node))
-        self.marks.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
-        if isinstance(node, yaml.MappingNode):
-            if node.tag != _MAP:
-                self.problem(node, loc, f"YAML tag {node.tag!r} is not allowed", "plain YAML without tags")
-                return None
-            result: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                key = self.build(key_node, (*loc, "<key>"))
-                if not isinstance(key, str):
-                    self.problem(key_node, loc, f"key {key!r} is not text", "field names")
-                    continue
-                if key in result:
-                    first = self.key_marks[(*loc, key)][0]
+    def _skip(self) -> None:
+        """Consume the rest of a collection whose start event was just read, building nothing."""
+        depth = 1
+        get = self.parser.get_event
+        while depth:
+            event = get()
+            if isinstance(event, _START):
+                depth += 1
+            elif isinstance(event, _END):
+                depth -= 1
+
+    def build(self) -> Any:
+        """Read one document's root node (the DocumentStartEvent already consumed)."""
+        get = self.parser.get_event
+        stack: list[_Frame] = []
+        while True:
+            event = get()
+            cls = type(event)
+            if cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                frame = stack.pop()
+                value, mark = frame.data, frame.mark
+            else:
+                parent = stack[-1] if stack else None
+                if parent is None:
+                    loc: Loc = ()
+                elif not parent.is_map:
+                    loc = (*parent.loc, len(parent.data))
+                    if len(parent.data) >= MAX_ITEMS:
+                        self.problem(
+                            parent.mark,
+                            parent.loc,
+                            f"list has more than {MAX_ITEMS} items",
+                            f"at most {MAX_ITEMS} items",
+                        )
+                        raise _Abort
+                elif parent.has_key:
+                    if parent.drop_value:  # the value of a refused key: read past it
+                        if cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                            self._skip()
+                        parent.has_key = parent.drop_value = False
+                        continue
+                    loc = (*parent.loc, parent.key)
+                else:
+                    loc = (*parent.loc, "<key>")
+                start = event.start_mark
+                mark = (start.line + 1, start.column + 1)
+                self.count += 1
+                if self.count > MAX_NODES:
+                    self.problem(mark, loc, f"file has more than {MAX_NODES} values", "a briefing of reasonable size")
+                    raise _Abort
+                if cls is yaml.AliasEvent:
+                    self.problem(mark, loc, "YAML aliases (*name) are not allowed", "every value written out in full")
+                    raise _Abort
+                if loc not in self.marks:
+                    self.marks[loc] = mark
+                if parent is None:
+                    self.root_mark = mark
+                if cls is yaml.ScalarEvent:
+                    value = self.scalar(event, mark, loc)
+                else:
+                    is_map = cls is yaml.MappingStartEvent
+                    tag = event.tag
+                    if tag is None or tag == "!":
+                        tag = _MAP if is_map else _SEQ
+                    if tag != (_MAP if is_map else _SEQ):
+                        self.problem(mark, loc, f"YAML tag {tag!r} is not allowed", "plain YAML without tags")
+                        self._skip()
+                        value = None
+                    elif len(stack) >= MAX_DEPTH:
+                        self.problem(mark, loc, f"nesting deeper than {MAX_DEPTH} levels", "a flatter structure")
+                        raise _Abort
+                    else:
+                        stack.append(_Frame(loc, mark, is_map))
+                        continue
+            # A complete value: hand it to the collection it belongs to.
+            if not stack:
+                return value
+            parent = stack[-1]
+            if not parent.is_map:
+                parent.data.append(value)
+            elif parent.has_key:
+                parent.data[parent.key] = value
+                parent.has_key = False
+            else:
+                parent.has_key = True
+                if not isinstance(value, str):
+                    self.problem(mark, parent.loc, f"key {value!r} is not text", "field names")
+                    parent.drop_value = True
+                elif value in parent.data:
+                    first = self.key_marks[(*parent.loc, value)][0]
                     self.problem(
-                        key_node, (*loc, key), f"duplicate key {key!r} (first on line {first})", "each key once"
+                        mark, (*parent.loc, value), f"duplicate key {value!r} (first on line {first})", "each key once"
                     )
-                    continue
-                self.key_marks[(*loc, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                result[key] = self.build(value_node, (*loc, key))
-            return result
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _SEQ:
-                self.problem(node, loc, f"YAML tag {node.tag!r} is not allowed", "plain YAML without tags")
-                return None
-            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
-        return self.scalar(node, loc)
+                    parent.drop_value = True
+                else:
+                    self.key_marks[(*parent.loc, value)] = mark
+                    parent.key = value
 
-    def scalar(self, node: yaml.ScalarNode, loc: Loc) -> Any:
-        text, tag = node.value, node.tag
+    def scalar(self, event: yaml.ScalarEvent, mark: tuple[int, int], loc: Loc) -> Any:
+        text, tag = event.value, event.tag
+        if tag is None or tag == "!":
+            tag = self.parser.resolve(yaml.ScalarNode, text, event.implicit)
         if tag == _STR:
             return text
         if tag == _NULL:
@@ -176,19 +269,66 @@ class _Builder:
         if tag == _FLOAT:
             low = text.lower().lstrip("+")
             if low in (".inf", "-.inf", ".nan"):
-                self.problem(node, loc, f"{text} is not a finite number", "a number")
+                self.problem(mark, loc, f"{text} is not a finite number", "a number")
                 return None
             return float(text)
-        self.problem(node, loc, f"YAML tag {tag!r} is not allowed", "plain YAML without tags")
+        self.problem(mark, loc, f"YAML tag {tag!r} is not allowed", "plain YAML without tags")
         return None
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def read_data_file(path: Path, display: str) -> tuple[bytes | None, list[Problem]]:
+    """The bytes of a regular file of at most MAX_BYTES, else the problem that stopped the read.
+
+    The file is opened without following a symbolic link and without blocking (a named
+    pipe would wait forever), and the size limit applies to the bytes actually read:
+    `stat` says 0 for a device such as /dev/zero.
+    """
+
+    def refuse(message: str, expected: str = "a regular file") -> tuple[None, list[Problem]]:
+        return None, [Problem(display, None, None, "", message, expected)]
+
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or path.is_symlink():
+            return None, [link_problem(path, display)]
+        return refuse(f"cannot be read: {exc.strerror or exc}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, [special_problem(display, info.st_mode)]
+        if info.st_size > MAX_BYTES:
+            return refuse(f"file is {info.st_size} bytes", f"at most {MAX_BYTES} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, MAX_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        return refuse(f"cannot be read: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
+    if size > MAX_BYTES:  # grew while being read
+        return refuse(f"file is more than {MAX_BYTES} bytes", f"at most {MAX_BYTES} bytes")
+    return b"".join(chunks), []
 
 
 def parse_yaml(path: Path, display: str) -> tuple[Document | None, list[Problem]]:
     """Read one YAML file into a Document, or return the problems that stopped it."""
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        return None, [Problem(display, None, None, "", f"file is {size} bytes", f"at most {MAX_BYTES} bytes")]
-    raw = path.read_bytes()
+    raw, problems = read_data_file(path, display)
+    if raw is None:
+        return None, problems
+    return parse_bytes(raw, display)
+
+
+def parse_bytes(raw: bytes, display: str) -> tuple[Document | None, list[Problem]]:
+    """Parse the bytes of one YAML file into a Document, or return the problems that stopped it."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -196,9 +336,26 @@ def parse_yaml(path: Path, display: str) -> tuple[Document | None, list[Problem]
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         return None, [Problem(display, line, col, "", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", "UTF-8 text")]
     text = text.removeprefix("\ufeff")
-    composer = _Composer(text)
+    parser = _Parser(text)
+    builder = _Builder(display, parser)
     try:
-        node = composer.get_single_node()
+        parser.get_event()  # stream start
+        if parser.check_event(yaml.StreamEndEvent):
+            return None, [Problem(display, 1, None, "", "file is empty", "a YAML mapping of fields")]
+        document = parser.get_event()
+        try:
+            data = builder.build()
+        except _Abort:
+            return None, builder.problems
+        parser.get_event()  # document end
+        if not parser.check_event(yaml.StreamEndEvent):
+            event = parser.get_event()
+            raise yaml.composer.ComposerError(
+                "expected a single document in the stream",
+                document.start_mark,
+                "but found another document",
+                event.start_mark,
+            )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -207,16 +364,9 @@ def parse_yaml(path: Path, display: str) -> tuple[Document | None, list[Problem]
     except yaml.YAMLError as exc:
         return None, [Problem(display, None, None, "", f"YAML error: {exc}", "valid YAML")]
     finally:
-        composer.dispose()
-    if node is None:
-        return None, [Problem(display, 1, None, "", "file is empty", "a YAML mapping of fields")]
-    builder = _Builder(display)
-    try:
-        data = builder.build(node, ())
-    except _Abort:
-        return None, builder.problems
+        parser.dispose()
     if not isinstance(data, dict) and not builder.problems:
-        builder.problem(node, (), f"top level is a {type(data).__name__}", "a YAML mapping of fields")
+        builder.problem(builder.root_mark, (), f"top level is a {type(data).__name__}", "a YAML mapping of fields")
     return Document(display, data, builder.marks, builder.key_marks), builder.problems
 
 
@@ -332,12 +482,13 @@ _CACHE_DOCS: dict[str, Document] = {}  # display path -> last parsed document, f
 
 
 def _load_model(path: Path, display: str, model: type[M]) -> tuple[M | None, Document | None, list[Problem]]:
-    if path.stat().st_size > MAX_BYTES:
-        return None, None, parse_yaml(path, display)[1]  # reports the size without reading the file
-    key = (display, hashlib.sha256(path.read_bytes()).hexdigest() + model.__name__)
+    raw, problems = read_data_file(path, display)
+    if raw is None:
+        return None, None, problems
+    key = (display, hashlib.sha256(raw).hexdigest() + model.__name__)
     if key in _CACHE:
         return _CACHE[key]
-    doc, problems = parse_yaml(path, display)
+    doc, problems = parse_bytes(raw, display)
     result: M | None = None
     if doc is not None and not problems:
         result, problems = validate(doc, model)
@@ -348,6 +499,7 @@ def _load_model(path: Path, display: str, model: type[M]) -> tuple[M | None, Doc
 def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
     """Load entities and every briefing under data_dir; raise DataError listing all problems."""
     root = root or data_dir.parent
+    check_folders_or_raise(root, [data_dir])
 
     def display(p: Path) -> str:
         try:

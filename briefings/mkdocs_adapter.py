@@ -9,8 +9,10 @@ trigger endless rebuilds).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,9 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from .errors import DataError, Problem, RenderError
+from .errors import DataError, Problem, RenderError, escape_log_output
 from .feeds import SiteInfo
+from .files import UnsafeFilesError
 from .markup import ThemeScripts, data_documents, scan_html, trace
 from .pipeline import Generated, Project, error_pages, generate
 from .relations import latest_date
@@ -36,10 +39,18 @@ _STATE: dict[str, Any] = {"command": "build", "last_good": None}
 def on_startup(command: str, dirty: bool) -> None:
     """Remember whether this process serves a preview (then data errors become error pages)."""
     _STATE["command"] = command
+    escape_log_output(logging.getLogger("mkdocs"))  # file names in MkDocs' own messages
 
 
 def _project(config: MkDocsConfig) -> Project:
-    return Project.at(Path(config.config_file_path).resolve().parent)
+    """The project, with the folders mkdocs.yml names (docs_dir, theme custom_dir)."""
+    project = Project.at(Path(config.config_file_path).resolve().parent)
+    custom_dir = config.theme.custom_dir
+    return replace(
+        project,
+        docs_dir=Path(config.docs_dir).resolve(),
+        overrides_dir=Path(custom_dir).resolve() if custom_dir else None,
+    )
 
 
 def site_info(config: MkDocsConfig) -> SiteInfo:
@@ -57,6 +68,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     try:
         generated = generate(_project(config), site_info(config))
         _STATE["last_good"] = generated
+    except UnsafeFilesError as exc:
+        # Never build, not even error pages in a preview: MkDocs would copy a linked file.
+        raise PluginError("unsafe files in the project:\n" + exc.format()) from None
     except Exception as exc:
         if not isinstance(exc, (DataError, RenderError)):
             if _STATE["command"] != "serve":

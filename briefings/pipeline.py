@@ -30,6 +30,7 @@ class Project:
     templates_dir: Path
     docs_dir: Path
     site_dir: Path
+    overrides_dir: Path | None = None  # the theme's custom_dir
 
     @classmethod
     def at(cls, root: Path, site_dir: Path | None = None) -> Project:
@@ -42,7 +43,14 @@ class Project:
             templates_dir=root / "templates",
             docs_dir=root / "docs",
             site_dir=(site_dir or root / "site").resolve(),
+            overrides_dir=root / "overrides",
         )
+
+    def check_inputs(self) -> None:
+        """Refuse symbolic links and special files in every folder a build reads (UnsafeFilesError)."""
+        from .files import check_folders_or_raise
+
+        check_folders_or_raise(self.root, [self.docs_dir, self.data_dir, self.templates_dir, self.overrides_dir])
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,7 @@ def changed_briefings(old: Dataset, new: Dataset) -> set[str] | None:
 
 def generate(project: Project, site: SiteInfo, previous: Generated | None = None) -> Generated:
     """Load and validate the data, then render every page in memory (reusing unaffected pages of `previous`)."""
+    project.check_inputs()
     dataset = load_dataset(project.data_dir, project.root)
     region = load_region(project.data_dir / "geo" / "region.json")
     changed = changed_briefings(previous.dataset, dataset) if previous is not None else None
@@ -251,6 +260,7 @@ def build_site(project: Project, progress: Callable[[str], None] | None = None) 
     timings: dict[str, float] = {}
     start = time.perf_counter()
     say("validate: reading data files")
+    project.check_inputs()
     dataset = load_dataset(project.data_dir, project.root)  # data errors surface before any build work
     timings["validate"] = time.perf_counter() - start
     say(f"validate: {len(dataset.briefings)} briefings valid, {len(dataset.warnings)} warnings")

@@ -37,10 +37,14 @@ def _tree_hash(paths: list[Path]) -> str:
     """A hash of every file under the given paths (names and contents)."""
     digest = hashlib.sha256()
     for root in paths:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        if root.is_symlink() or not root.is_dir():
+            files = [root]
+        else:  # os.walk does not follow links; links and special files count by name only
+            files = sorted(Path(folder, name) for folder, dirs, names in os.walk(root) for name in dirs + names)
         for path in files:
-            digest.update(str(path).encode())
-            digest.update(path.read_bytes())
+            digest.update(str(path).encode(errors="surrogateescape"))
+            if path.is_file() and not path.is_symlink():  # never open a pipe or a device
+                digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

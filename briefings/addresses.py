@@ -59,7 +59,7 @@ def host_problem(host: str) -> str | None:
     """Why a URL host is not a public one, judged without resolving it, or None.
 
     E.g. "127.0.0.1 is a loopback address", "localhost is a loopback name",
-    "intranet is a single-label name (no dot)".
+    "intranet is a single-label name (no dot)"; public hosts need none of these.
     """
     host = host.lower()
     ip = literal_address(host)
@@ -70,5 +70,5 @@ def host_problem(host: str) -> str | None:
     if name == "localhost" or name.endswith(".localhost"):
         return f"{host} is a loopback name"
     if "." not in name:
-        return f"{host} is a single-label name (no dot), which only resolves on a local network"
+        return f"{host} is a single-label name (no dot)"
     return None

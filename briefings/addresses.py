@@ -14,14 +14,14 @@ import socket
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-# Most specific first: 127.0.0.1 is also "private", 169.254.x.x is also "private".
+# Most specific first: 127.0.0.1, 169.254.x.x and 240.x.x.x are also "private".
 _KINDS = (
     ("is_unspecified", "an unspecified address"),
     ("is_loopback", "a loopback address"),
     ("is_link_local", "a link-local address"),
     ("is_multicast", "a multicast address"),
-    ("is_private", "a private address"),
     ("is_reserved", "a reserved address"),
+    ("is_private", "a private address"),
     ("is_site_local", "a site-local address"),
 )
 # Forms inet_aton accepts besides dotted quads: 127.1, 0x7f.1, 2130706433, 017700000001.
@@ -38,6 +38,13 @@ def address_kind(ip: IPAddress) -> str | None:
     if not ip.is_global:
         return "a non-public address"
     return None
+
+
+def shown(ip: IPAddress) -> str:
+    """An address as people write it: IPv4-mapped IPv6 as ::ffff:10.0.0.1 rather than ::ffff:a00:1."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return f"::ffff:{ip.ipv4_mapped}"
+    return str(ip)
 
 
 def literal_address(host: str) -> IPAddress | None:
@@ -65,7 +72,8 @@ def host_problem(host: str) -> str | None:
     ip = literal_address(host)
     if ip is not None:
         kind = address_kind(ip)
-        return f"{host} is {kind}" if kind else None
+        written = host if host.strip("[]").rstrip(".") == shown(ip) else f"{host} ({shown(ip)})"
+        return f"{written} is {kind}" if kind else None
     name = host.rstrip(".")
     if name == "localhost" or name.endswith(".localhost"):
         return f"{host} is a loopback name"

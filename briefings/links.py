@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
-from .addresses import IPAddress, address_kind, host_problem, literal_address
+from .addresses import IPAddress, address_kind, host_problem, literal_address, shown
 from .errors import LinkCheckError
 
 _URL_ATTRS = {"href", "src", "cite", "action", "formaction", "poster", "data"}
@@ -323,7 +323,7 @@ def _checked_address(host: str, port: int, allow: AddressPolicy) -> str:
         ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if not allow(ip, port):
             kind = address_kind(ip) or "an address the checker's policy does not allow"
-            raise _Refused(f"resolves to {ip}, {kind}: not fetched")
+            raise _Refused(f"resolves to {shown(ip)}, {kind}: not fetched")
         addresses.append(str(info[4][0]))
     if not addresses:
         raise _Refused(f"{host} does not resolve")

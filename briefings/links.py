@@ -330,18 +330,19 @@ def _checked_address(host: str, port: int, allow: AddressPolicy) -> str:
     return addresses[0]
 
 
-def _connection(parts: SplitResult, address: str, timeout: float) -> http.client.HTTPConnection:
+def _connection(parts: SplitResult, port: int, address: str, timeout: float) -> http.client.HTTPConnection:
     """An HTTP(S) connection to the checked address, with Host header and TLS name (SNI) set to the URL's host."""
     host = parts.hostname or ""
+    tls = parts.scheme.lower() == "https"
 
-    class Pinned(http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection):  # type: ignore[misc]
+    class Pinned(http.client.HTTPSConnection if tls else http.client.HTTPConnection):  # type: ignore[misc]
         def connect(self) -> None:
             sock = socket.create_connection((address, self.port), self.timeout)
-            if parts.scheme == "https":
+            if tls:
                 sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
             self.sock = sock
 
-    return Pinned(host, parts.port, timeout=timeout)
+    return Pinned(host, port, timeout=timeout)  # an explicit port: an IPv6 host is never parsed for one
 
 
 def _fetch_once(url: str, timeout: float, allow: AddressPolicy) -> tuple[int, dict[str, str]]:
@@ -362,7 +363,7 @@ def _fetch_once(url: str, timeout: float, allow: AddressPolicy) -> tuple[int, di
             address = _checked_address(parts.hostname, port, allow)
         except _Refused as exc:
             raise _Refused(f"redirects to {current}: {exc}" if hop else str(exc)) from None
-        conn = _connection(parts, address, timeout)
+        conn = _connection(parts, port, address, timeout)
         try:
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             conn.request("GET", target, headers={"User-Agent": "briefings-link-check/1"})
@@ -393,7 +394,7 @@ def fetch_status(
             return ExternalResult(url, False, None, str(exc), attempts)
         except TimeoutError:
             return ExternalResult(url, False, None, "timed out", attempts)
-        except (OSError, http.client.HTTPException, ssl.CertificateError) as exc:
+        except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: certificates, encodings
             reason = str(exc) or type(exc).__name__
             return ExternalResult(url, False, None, "timed out" if "timed out" in reason.lower() else reason, attempts)
         if status < 300:

@@ -66,11 +66,17 @@ class LinkReport:
     external: dict[str, list[str]] = field(default_factory=dict)  # url -> pages
     external_checked: int | None = None  # http(s) URLs fetched or found in the cache; None: not fetched
     external_cached: int = 0
-    external_broken: int = 0  # distinct URLs among them that failed
+    external_failed: set[str] = field(default_factory=set)  # fetched URLs that failed
+
+    @property
+    def external_broken(self) -> int:
+        """How many distinct external URLs failed when fetched."""
+        return len(self.external_failed)
 
     def summary(self) -> str:
         """One line: internal links checked and broken, external ones checked and broken or skipped."""
-        internal = f"{self.checked} internal links checked, {len(self.broken) - self.external_broken} broken"
+        other_broken = sum(1 for b in self.broken if b.link not in self.external_failed)
+        internal = f"{self.checked} internal links checked, {other_broken} broken"
         if self.external_checked is None:
             return f"{internal}, {len(self.external)} external links skipped (offline)"
         cached = f" ({self.external_cached} still good from the last day's cache)" if self.external_cached else ""
@@ -445,7 +451,7 @@ def check_external_online(
             broken.extend(Broken(p, result.url, result.reason) for p in sorted(set(report.external[result.url])))
     report.external_checked = len(web)
     report.external_cached = len(web) - len(todo)
-    report.external_broken = sum(1 for r in results if not r.ok)
+    report.external_failed = {r.url for r in results if not r.ok}
     if cache_file:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         cache_file.write_text(json.dumps(cache, indent=1, sort_keys=True))

@@ -196,7 +196,8 @@ def check_links(site: Path, project: Project | None = None, external: bool = Fal
     report.checked = max(report.checked, second.checked + feed_links)
     report.broken += check_external_syntax(report)
     if external:
-        cache = (project.root if project else site.parent) / ".cache" / "external-links.json"
+        # -2: entries written before internal addresses were refused are not trusted as "still good".
+        cache = (project.root if project else site.parent) / ".cache" / "external-links-2.json"
         report.broken += check_external_online(report, cache)
     if report.broken:
         lines = [b.format() for b in report.broken] + [report.summary()]

@@ -252,6 +252,23 @@ def test_check_links_external_refuses_loopback_and_says_so(server, other_server,
     assert _Hits.hits == [] and _Other.hits == []
 
 
+def test_successes_cached_by_the_old_checker_are_not_trusted(server, tmp_path):
+    """The old checker fetched loopback URLs and cached them as good for a day."""
+    import json
+
+    url = f"{server}/ok"
+    (tmp_path / ".cache").mkdir()
+    (tmp_path / ".cache" / "external-links.json").write_text(json.dumps({url: time.time()}))
+    proc = _cli("--project", str(tmp_path), "check-links", str(_site(tmp_path, [url])), "--external")
+    assert (proc.returncode, proc.stderr.splitlines()[1:]) == (
+        1,
+        [
+            f"index.html -> {url}: resolves to 127.0.0.1, a loopback address: not fetched",
+            "0 internal links checked, 0 broken, 1 external links checked, 1 broken",
+        ],
+    )
+
+
 def test_check_warns_about_internal_hosts_in_source_urls(tmp_path):
     project = copy_project(tmp_path / "project")
     name = "data/briefings/2024-11-17-kupol-first-strike.yaml"

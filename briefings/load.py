@@ -35,6 +35,7 @@ from .model import (
     check_entity_refs,
     check_repeated_ids,
     likelihood_warnings,
+    url_host_warnings,
 )
 
 MAX_BYTES = 2 * 1024 * 1024  # a briefing is ~20 KB; anything this big is a mistake or an attack
@@ -536,6 +537,7 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
         if entities is not None:
             problems += _ref_problems(doc, check_briefing_refs(briefing, entities))
         warnings += [replace(w, severity="warning") for w in _ref_problems(doc, likelihood_warnings(briefing))]
+        warnings += [replace(w, severity="warning") for w in _ref_problems(doc, url_host_warnings(briefing))]
         line, col = doc.locate(("slug",))
         if briefing.slug in first_line:
             other, other_line = first_line[briefing.slug]

@@ -999,3 +999,28 @@ def likelihood_warnings(briefing: Briefing) -> list[RefProblem]:
 
     walk(briefing, ())
     return warnings
+
+
+def url_host_warnings(briefing: Briefing) -> list[RefProblem]:
+    """URLs whose host is a literal loopback, private, link-local or reserved address, localhost or a dotless name."""
+    from .addresses import host_problem  # stdlib only; judges the host as written, never resolves it
+
+    warnings = []
+
+    def walk(obj: Any, loc: Loc) -> None:
+        if isinstance(obj, BaseModel):
+            for name in type(obj).model_fields:
+                value = getattr(obj, name)
+                if name == "url" and isinstance(value, str):
+                    problem = host_problem(urlsplit(value).hostname or "")
+                    if problem:
+                        message = f"URL host {problem}, not a public site; the external link check will not fetch it"
+                        warnings.append(RefProblem((*loc, name), message, "a public web address"))
+                else:
+                    walk(value, (*loc, name))
+        elif isinstance(obj, list):
+            for i, item in enumerate(obj):
+                walk(item, (*loc, i))
+
+    walk(briefing, ())
+    return warnings

@@ -226,7 +226,8 @@ def check_links(site: Path, project: Project | None = None, external: bool = Fal
     report.checked = max(report.checked, second.checked + feed_links)
     report.broken += check_external_syntax(report)
     if external:
-        cache = (project.root if project else site.parent) / ".cache" / "external-links.json"
+        # -2: entries written before internal addresses were refused are not trusted as "still good".
+        cache = (project.root if project else site.parent) / ".cache" / "external-links-2.json"
         report.broken += check_external_online(report, cache)
     if report.broken:
         lines = [b.format() for b in report.broken]
@@ -250,13 +251,42 @@ def unsafe_origins(unsafe: list[Any], project: Project) -> list[str]:
     return lines
 
 
+def input_dirs(project: Project) -> list[Path]:
+    """Folders whose files go into a build: data, templates, docs and the theme's custom_dir (mkdocs.yml)."""
+    import yaml
+
+    found = [project.data_dir, project.templates_dir, project.docs_dir, project.root / "overrides"]
+
+    class _Loader(yaml.SafeLoader):
+        """Reads mkdocs.yml, ignoring MkDocs' own tags such as !ENV or !relative."""
+
+    _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    try:
+        config = yaml.load(project.config_file.read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, yaml.YAMLError):
+        return found
+    if not isinstance(config, dict):
+        return found
+    theme = config.get("theme")
+    for value in (config.get("docs_dir"), theme.get("custom_dir") if isinstance(theme, dict) else None):
+        if isinstance(value, str) and value:
+            found.append(project.config_file.parent / value)
+    return found
+
+
 def build_site(project: Project, progress: Callable[[str], None] | None = None) -> BuildResult:
     """validate -> (render + MkDocs build, through the hook) -> link check -> publish."""
     import time
 
-    from .publish import publish
+    from .publish import check_output_dir, publish, recover_interrupted
 
     say = progress or (lambda message: None)
+    protected = [project.root, project.docs_dir, project.data_dir, project.templates_dir]
+    inputs = input_dirs(project)
+    check_output_dir(project.site_dir, protected, inputs)
+    restored = recover_interrupted(project.site_dir)  # before anything else: a killed swap left no site/
+    if restored is not None:
+        say(f"publish: put back {project.site_dir.name}/ from {restored.name}, left by an interrupted build")
     timings: dict[str, float] = {}
     start = time.perf_counter()
     say("validate: reading data files")
@@ -278,8 +308,7 @@ def build_site(project: Project, progress: Callable[[str], None] | None = None) 
         timings["check"] = time.perf_counter() - t1
         say("publish: swapping the new site into place")
 
-    protected = [project.root, project.docs_dir, project.data_dir, project.templates_dir]
     t2 = time.perf_counter()
-    publish(project.site_dir, protected, build_into)
+    publish(project.site_dir, protected, build_into, inputs)
     timings["publish"] = time.perf_counter() - t2 - timings["build"] - timings["check"]
     return BuildResult(dataset, project.site_dir, holder["pages"], holder["links"], timings)

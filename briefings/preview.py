@@ -175,34 +175,53 @@ class IncrementalSite:
 
 
 def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Build once, then serve with live reload, rebuilding incrementally on every change."""
+    """Build once, then serve with live reload, rebuilding incrementally on every change.
+
+    The temporary site is removed on every way out: Ctrl+C (SIGINT), SIGTERM, an error.
+    """
+    import shutil
+    import signal
     import tempfile
+    import threading
 
     from mkdocs.livereload import LiveReloadServer
 
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # unwinds the build loop, so the finally below runs
+
     mkdocs_adapter.on_startup("serve", False)  # data errors become error pages, never a crash
     site_dir = Path(tempfile.mkdtemp(prefix="briefings-preview-"))
-    site = IncrementalSite(project, site_dir)
-    site.full_build()
-
-    def builder() -> None:
-        try:
-            result = site.update()
-        except Exception as exc:  # never wedge the server: say what failed; the next save rebuilds in full
-            site.state = {}
-            log.error(f"preview rebuild failed: {type(exc).__name__}: {exc}; save again after fixing it")
-            return
-        what = "full rebuild" if result.full else f"{len(result.pages)} pages rebuilt"
-        log.info(f"preview updated: {what}")
-
-    server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir))
-    for part in ("data", *_STRUCTURE):
-        path = project.root / part
-        if path.exists():
-            server.watch(str(path))
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous_handler = signal.signal(signal.SIGTERM, stop) if main_thread else None
+    server = None
     try:
-        server.serve()
-    except KeyboardInterrupt:
-        pass
+        site = IncrementalSite(project, site_dir)
+        site.full_build()
+
+        def builder() -> None:
+            try:
+                result = site.update()
+            except Exception as exc:  # never wedge the server: say what failed; the next save rebuilds in full
+                site.state = {}
+                log.error(f"preview rebuild failed: {type(exc).__name__}: {exc}; save again after fixing it")
+                return
+            what = "full rebuild" if result.full else f"{len(result.pages)} pages rebuilt"
+            log.info(f"preview updated: {what}")
+
+        server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir))
+        for part in ("data", *_STRUCTURE):
+            path = project.root / part
+            if path.exists():
+                server.watch(str(path))
+        try:
+            server.serve()
+        except KeyboardInterrupt:
+            pass
     finally:
-        server.shutdown()
+        try:
+            if server is not None:
+                server.shutdown()
+        finally:
+            shutil.rmtree(site_dir, ignore_errors=True)
+            if main_thread:
+                signal.signal(signal.SIGTERM, previous_handler)

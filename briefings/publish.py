@@ -2,29 +2,43 @@
 
 A failed or interrupted build leaves the previous site byte-identical, and the
 output folder is never one that holds anything but a site this tool built.
+A build killed outright leaves `.NAME.building-PID` (a partial build) or, between the
+two renames, `.NAME.previous-PID` and no `NAME`; the next build puts the previous
+site back and removes what dead builds left.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import BuildError
 
 MARKER = ".briefings-site"
+INPUT_NAMES = ("docs", "data", "templates", "overrides")  # folders whose contents end up in a build
 
 
-def check_output_dir(site: Path, protected: list[Path]) -> None:
-    """Refuse output folders that would overwrite the project or foreign files."""
+def check_output_dir(site: Path, protected: list[Path], inputs: Iterable[Path] = ()) -> None:
+    """Refuse output folders that would overwrite the project or foreign files, or sit inside an input folder.
+
+    protected: folders the output may not be or contain; those named like an input
+    folder (docs, data, templates, overrides), and every folder in inputs, may not
+    contain the output either (the next build would publish the site into itself).
+    """
     site = site.resolve()
-    for path in protected:
+    inside = {p.resolve() for p in inputs} | {p.resolve() for p in protected if p.name in INPUT_NAMES}
+    for path in [*protected, *inside]:
         path = path.resolve()
         if site == path or site in path.parents:
             raise BuildError(f"refusing to build into {site}: it is or contains {path}")
-        if path in site.parents and path.name in ("docs", "data", "templates"):
-            raise BuildError(f"refusing to build into {site}: it is inside {path}")
+        if path in inside and path in site.parents:
+            raise BuildError(
+                f"refusing to build into {site}: it is inside {path}, an input folder "
+                "(the next build would publish the site into itself); choose a folder outside it"
+            )
     if site == Path(site.anchor) or site == Path.home():
         raise BuildError(f"refusing to build into {site}")
     if site.exists() and (not site.is_dir() or (any(site.iterdir()) and not (site / MARKER).exists())):
@@ -34,10 +48,67 @@ def check_output_dir(site: Path, protected: list[Path]) -> None:
         )
 
 
-def publish(site: Path, protected: list[Path], build_into: Callable[[Path], None]) -> None:
+def _leftovers(site: Path) -> list[tuple[Path, str, int]]:
+    """(path, "building" or "previous", pid) of every `.NAME.building-PID` / `.NAME.previous-PID` beside site."""
+    pattern = re.compile(rf"\.{re.escape(site.name)}\.(building|previous)-([0-9]{{1,10}})")
+    if not site.parent.is_dir():
+        return []
+    found = []
+    for path in sorted(site.parent.iterdir()):
+        match = pattern.fullmatch(path.name)
+        if match and path.is_dir() and not path.is_symlink():
+            found.append((path, match.group(1), int(match.group(2))))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's live process, or not a pid we can judge: leave it alone
+    return True
+
+
+def recover_interrupted(site: Path) -> Path | None:
+    """If site is missing but a dead build left it renamed to `.NAME.previous-PID`, rename it back.
+
+    Returns the folder that was put back, if any. Only a folder carrying the marker is restored.
+    """
+    site = site.resolve()
+    if site.exists() or site.is_symlink():
+        return None
+    previous = [
+        path
+        for path, kind, pid in _leftovers(site)
+        if kind == "previous" and not _alive(pid) and (path / MARKER).is_file()
+    ]
+    if not previous:
+        return None
+    newest = max(previous, key=lambda p: p.stat().st_mtime)
+    newest.rename(site)
+    return newest
+
+
+def remove_leftovers(site: Path) -> list[Path]:
+    """Remove `.NAME.building-PID` and `.NAME.previous-PID` folders of builds that are no longer running."""
+    removed = []
+    for path, _kind, pid in _leftovers(site.resolve()):
+        if not _alive(pid):
+            shutil.rmtree(path)
+            removed.append(path)
+    return removed
+
+
+def publish(site: Path, protected: list[Path], build_into: Callable[[Path], None], inputs: Iterable[Path] = ()) -> None:
     """Run build_into(temp) and, if it returns, atomically replace site with temp."""
     site = site.resolve()
-    check_output_dir(site, protected)
+    check_output_dir(site, protected, inputs)
+    recover_interrupted(site)
+    remove_leftovers(site)
     site.parent.mkdir(parents=True, exist_ok=True)
     # A sibling of site/ so the final rename stays on one file system (atomic).
     temp = site.parent / f".{site.name}.building-{os.getpid()}"

@@ -84,6 +84,16 @@ def loopback_server(handler: Callable[..., http.server.BaseHTTPRequestHandler]) 
         httpd.server_close()
 
 
+def allow_server(base: str) -> Callable[..., bool]:
+    """An address policy for the external check that allows exactly one loopback test server (base URL)."""
+    from urllib.parse import urlsplit
+
+    from briefings.links import public_only
+
+    parts = urlsplit(base)
+    return lambda ip, port: (str(ip), port) == (parts.hostname, parts.port) or public_only(ip, port)
+
+
 def tree_digest(root: Path) -> dict[str, str]:
     """Every file under root with the SHA-256 of its bytes: two equal digests mean identical trees."""
     return {

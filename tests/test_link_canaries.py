@@ -10,7 +10,7 @@ import pytest
 
 from briefings.cli import main
 from briefings.links import LinkReport, check_external_online, check_site, run_lychee
-from conftest import ROOT, loopback_server
+from conftest import ROOT, allow_server, loopback_server
 
 GOOD = """<!doctype html><html><head><title>x</title>
 <link rel="stylesheet" href="{up}assets/site.css"><script src="{up}assets/site.js"></script></head>
@@ -212,7 +212,10 @@ def test_online_mode_against_local_server(local_server, tmp_path):
         external={f"{local_server}{p}": ["a.html"] for p in ("/ok", "/redirect/3", "/missing", "/busy", "/slow")}
     )
     cache = tmp_path / "cache.json"
-    broken = check_external_online(report, cache, concurrency=2, timeout=1.0, retries=2, backoff=0.01)
+    allow = allow_server(local_server)  # the default policy refuses loopback addresses
+    broken = check_external_online(
+        report, cache, concurrency=2, timeout=1.0, retries=2, backoff=0.01, allow_address=allow
+    )
     assert sorted((b.link.removeprefix(local_server), b.reason) for b in broken) == [
         ("/missing", "HTTP 404"),
         ("/slow", "timed out"),
@@ -221,6 +224,6 @@ def test_online_mode_against_local_server(local_server, tmp_path):
     assert _Handler.hits["/redirect/1"] == 1 and _Handler.hits["/ok"] == 2
     # Successes are cached: a second run fetches only the failures again.
     before = dict(_Handler.hits)
-    check_external_online(report, cache, concurrency=2, timeout=1.0, retries=0, backoff=0.01)
+    check_external_online(report, cache, concurrency=2, timeout=1.0, retries=0, backoff=0.01, allow_address=allow)
     assert _Handler.hits["/ok"] == before["/ok"] and _Handler.hits["/busy"] == before["/busy"]
     assert _Handler.hits["/missing"] == before["/missing"] + 1

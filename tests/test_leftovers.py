@@ -1,0 +1,175 @@
+"""What killed builds and previews leave behind is cleaned up or put back; outputs inside inputs are refused.
+
+A kill is simulated by creating the state it leaves, named after the pid of a process
+that has already exited.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from briefings.publish import MARKER
+from conftest import ROOT, SEED, tree_digest
+
+NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
+
+
+def cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real command line, as a user runs it."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "--project", str(project), *args],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        env=env,
+        timeout=300,
+    )
+
+
+def exited_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    return exited_pid()
+
+
+def leftover(project: Path, name: str, marker: bool = True) -> Path:
+    folder = project / name
+    (folder / "briefings").mkdir(parents=True)
+    (folder / "index.html").write_text("<html>partial</html>")
+    if marker:
+        (folder / MARKER).write_text("built by briefings\n")
+    return folder
+
+
+def test_build_removes_what_dead_builds_left_and_nothing_else(project, dead_pid):
+    assert cli(project).returncode == 0
+    dead = [
+        leftover(project, f".site.building-{dead_pid}"),
+        leftover(project, f".site.building-{exited_pid()}", marker=False),  # the name alone says it is ours
+        leftover(project, f".site.previous-{dead_pid}"),  # site/ exists, so this is stale
+    ]
+    kept = [
+        leftover(project, f".site.building-{os.getpid()}"),  # a build that is still running
+        leftover(project, f".site.building-{dead_pid}.bak"),  # not our name pattern
+        leftover(project, f".other.building-{dead_pid}"),  # another output folder's name
+    ]
+    proc = cli(project)
+    assert proc.returncode == 0, proc.stderr
+    assert [p.name for p in dead if p.exists()] == []
+    assert [p.name for p in kept if p.exists()] == [p.name for p in kept]
+    assert (project / "site" / MARKER).is_file()
+
+
+def test_build_puts_back_a_site_left_renamed_by_an_interrupted_swap(project, dead_pid):
+    assert cli(project).returncode == 0
+    site = project / "site"
+    before = tree_digest(site)
+    site.rename(project / f".site.previous-{dead_pid}")  # killed between the two renames
+    # Even a build that then fails on invalid data leaves the previous site in place.
+    (project / NAME).write_text(SEED.read_text().replace("value: 3\n", "value: -3\n", 1))
+    proc = cli(project)
+    assert proc.returncode == 2
+    assert f"publish: put back site/ from .site.previous-{dead_pid}, left by an interrupted build" in proc.stderr
+    assert tree_digest(site) == before
+    assert not [p.name for p in project.iterdir() if p.name.startswith(".site.")]
+
+
+def test_git_ignores_build_leftovers(tmp_path):
+    shutil.copy(ROOT / ".gitignore", tmp_path / ".gitignore")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for name in (".site.building-12345", ".site.previous-12345"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "index.html").write_text("x")
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert status.stdout.splitlines() == ["?? .gitignore"]
+
+
+@pytest.mark.parametrize(
+    ("custom_dir", "output"),
+    [
+        ("overrides", "overrides/site"),
+        ("overrides", "overrides/partials/out"),
+        ("theme", "theme/site"),  # whatever mkdocs.yml names as theme.custom_dir
+        ("overrides", "docs/assets/out"),
+    ],
+)
+def test_output_inside_an_input_folder_is_refused(project, custom_dir, output):
+    if custom_dir != "overrides":
+        (project / "overrides").rename(project / custom_dir)
+        config = project / "mkdocs.yml"
+        config.write_text(config.read_text().replace("custom_dir: overrides", f"custom_dir: {custom_dir}"))
+    before = tree_digest(project)
+    proc = cli(project, "build", "--site-dir", output)
+    assert proc.returncode == 1
+    inside = (project / output.split("/")[0]).resolve()
+    assert proc.stderr.splitlines() == [
+        f"error: refusing to build into {(project / output).resolve()}: it is inside {inside}, an input folder "
+        "(the next build would publish the site into itself); choose a folder outside it"
+    ]
+    assert tree_digest(project) == before
+
+
+# --------------------------------------------------------------------------- the preview's temporary site
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_preview_removes_its_temporary_site_on_exit(project, tmp_path, sig):
+    temp = tmp_path / "tmp"  # the preview builds into a tempfile.mkdtemp() folder, under TMPDIR
+    temp.mkdir()
+    port = _free_port()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TMPDIR": str(temp)}
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "build.py"), "--project", str(project), "serve", "--dev-addr", f"127.0.0.1:{port}"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not _answers(f"http://127.0.0.1:{port}/"):
+            assert proc.poll() is None, "the preview exited before it served"
+            assert time.monotonic() < deadline, "the preview did not answer within 120 s"
+            time.sleep(0.1)
+        assert [p.name.startswith("briefings-preview-") for p in temp.iterdir()] == [True]
+        proc.send_signal(sig)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert list(temp.iterdir()) == []

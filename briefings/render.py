@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .errors import Problem, RenderError
 from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata
@@ -81,13 +81,17 @@ def for_theme(value: Any) -> Any:
     """Data bound for the theme (page head, header, OpenGraph, navigation), HTML-escaped once, here.
 
     MkDocs renders theme templates with autoescape off, so every string this returns is
-    Markup holding the escaped text: the theme prints it as it is, and `|e` leaves it alone.
+    Markup holding the escaped text (every HTML, Markdown and template syntax character as
+    a character reference, as `md_escape` writes the body): the theme prints it as it is,
+    and `|e` leaves it alone.
     Lists, tuples and dicts are escaped item by item; Markup (e.g. script-safe JSON-LD) passes.
     """
     if hasattr(value, "__html__"):
         return value
     if isinstance(value, str):
-        return escape(_BREAKS.sub(" ", value))
+        # Markdown and template syntax as character references too, as in the page body:
+        # the raw-syntax scan (markup.RawSyntaxScan) then knows the header's text is data.
+        return Markup(md_escape(value).replace("'", "&#39;"))
     if isinstance(value, dict):
         return {k: for_theme(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

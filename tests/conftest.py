@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import http.server
 import os
@@ -22,12 +23,29 @@ import pytest
 from bs4 import BeautifulSoup
 
 from briefings.cli import main
+from briefings.load import load_dataset
+from briefings.model import Briefing
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("BRIEFINGS_CHROMIUM", "/usr/bin/chromium")
 SEED = ROOT / "data" / "briefings" / "2025-07-01-izhevsk-kupol-strike.yaml"
 SEED_SLUG = "2025-07-01-izhevsk-kupol-strike"
 PROJECT_PARTS = ("mkdocs.yml", "lychee.toml", "briefings", "templates", "docs", "data", "overrides")
+
+
+def briefings_latest_first(root: Path = ROOT) -> list[Briefing]:
+    """The briefings of a project's data, newest publication first (ties: slug, descending).
+
+    Tests derive counts, order and neighbours from this, never from the bundled set as it
+    happens to be today, so they survive a growing archive.
+    """
+    dataset = load_dataset(root / "data", root)
+    return sorted(dataset.briefings, key=lambda b: (b.published, b.slug), reverse=True)
+
+
+def last_updated(briefing: Briefing) -> dt.date:
+    """A briefing's modified date, from the data: its publication or its latest correction."""
+    return max([briefing.published, *(c.date for c in briefing.corrections)])
 
 
 def copy_project(dest: Path) -> Path:

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import json
+from itertools import groupby
 from pathlib import Path
 
 import feedparser
 from lxml import etree
 
 from briefings.cli import main
+from briefings.feeds import FEED_SIZE
 from briefings.links import check_feeds
 from briefings.model import Briefing
-from conftest import SEED, SEED_SLUG, content, page, tree_digest
+from conftest import SEED, SEED_SLUG, briefings_latest_first, content, last_updated, page, tree_digest
 
 FIRST = "2024-11-17-kupol-first-strike"
 SITE_URL = "https://briefings.example.org/"
+
+
+def stamp(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
 
 
 def text_of(node) -> str:
@@ -34,8 +42,10 @@ def test_atom_feed_is_valid_and_links_resolve(built_site):
     feed = feedparser.parse(raw)
     assert feed.bozo == 0 and feed.version == "atom10"
     assert feed.feed.id == SITE_URL and feed.feed.author == "Situation reports desk"
-    assert feed.feed.updated == "2025-07-01T00:00:00Z"
-    assert [e.id for e in feed.entries] == [SITE_URL + f"briefings/{SEED_SLUG}/", SITE_URL + f"briefings/{FIRST}/"]
+    newest = briefings_latest_first()[:FEED_SIZE]
+    assert feed.feed.updated == stamp(max(last_updated(b) for b in newest))
+    assert [e.id for e in feed.entries] == [SITE_URL + f"briefings/{b.slug}/" for b in newest]
+    assert [e.published for e in feed.entries] == [stamp(b.published) for b in newest]
     for entry in feed.entries:
         assert entry.link == entry.id and entry.updated and entry.published and entry.summary
         assert built_path(built_site, entry.link).is_file()
@@ -52,7 +62,9 @@ def test_json_feed_is_valid_and_links_resolve(built_site):
     for item in feed["items"]:
         assert built_path(built_site, item["url"]).is_file()
         assert built_path(built_site, item["attachments"][0]["url"]).is_file()
-    assert feed["items"][0]["date_modified"] == "2025-07-01T00:00:00Z"
+    newest = briefings_latest_first()[:FEED_SIZE]
+    assert [item["url"] for item in feed["items"]] == [SITE_URL + f"briefings/{b.slug}/" for b in newest]
+    assert [item["date_modified"] for item in feed["items"]] == [stamp(last_updated(b)) for b in newest]
 
 
 def test_feed_link_check_catches_a_broken_feed_link(built_site, tmp_path):
@@ -86,7 +98,7 @@ def test_json_export_is_the_validated_model(built_site):
         "attribution": "according to Russian officials",
     }
     index = json.loads((built_site / "api" / "briefings.json").read_text())
-    assert [i["slug"] for i in index] == [SEED_SLUG, FIRST]
+    assert [i["slug"] for i in index] == [b.slug for b in briefings_latest_first()]
 
 
 def test_jsonld_opengraph_and_canonical(built_site):
@@ -112,19 +124,41 @@ def test_disputed_point_shown_on_both_briefings(built_site):
         assert text_of(dispute.select_one(".bf-badge__label")) == "Disputed"
 
 
+def pager(site: Path, slug: str) -> list[tuple[str, str]]:
+    """The earlier/later links of a briefing's overview: (href, text)."""
+    nav = content(page(site, f"briefings/{slug}")).select_one(".bf-pager--briefings")
+    return [(a["href"], text_of(a)) for a in nav.select("a")] if nav else []
+
+
 def test_prev_next_between_briefings(built_site):
-    newer = content(page(built_site, f"briefings/{SEED_SLUG}")).select_one(".bf-pager--briefings a")
-    assert newer["href"] == f"../{FIRST}/" and "Earlier" in text_of(newer)
-    older = content(page(built_site, f"briefings/{FIRST}")).select_one(".bf-pager--briefings a")
-    assert older["href"] == f"../{SEED_SLUG}/" and "Later" in text_of(older)
+    oldest_first = briefings_latest_first()[::-1]
+    assert {SEED_SLUG, FIRST} <= {b.slug for b in oldest_first}
+    for i, b in enumerate(oldest_first):
+        expected = []
+        if i:
+            earlier = oldest_first[i - 1]
+            expected.append((f"../{earlier.slug}/", f"← Earlier: {earlier.title}"))
+        if i + 1 < len(oldest_first):
+            later = oldest_first[i + 1]
+            expected.append((f"../{later.slug}/", f"Later: {later.title} →"))
+        assert pager(built_site, b.slug) == expected, b.slug
 
 
 def test_archive_by_year_and_month(built_site):
+    by_year = [(y, list(items)) for y, items in groupby(briefings_latest_first(), key=lambda b: b.published.year)]
+    expected = []
+    for year, items in by_year:
+        months = [(m, len(list(g))) for m, g in groupby(items, key=lambda b: b.published.month)]
+        expected.append(f"{year}: " + ", ".join(f"{calendar.month_name[m]} ({n})" for m, n in months))
     art = content(page(built_site, "archive"))
-    assert [" ".join(li.get_text().split()) for li in art.select("li")] == ["2025: July (1)", "2024: November (1)"]
-    year = content(page(built_site, "archive/2024"))
-    assert year.find(id="month-11") is not None
-    assert year.select_one(".bf-listing a")["href"] == f"../../briefings/{FIRST}/"
+    assert [" ".join(li.get_text().split()) for li in art.select("li")] == expected
+    for year, items in by_year:
+        page_of_year = content(page(built_site, f"archive/{year}"))
+        for month in {b.published.month for b in items}:
+            assert page_of_year.find(id=f"month-{month}") is not None, (year, month)
+        listed = [a["href"] for a in page_of_year.select(".bf-listing__title a:not(.headerlink)")]
+        assert listed == [f"../../briefings/{b.slug}/" for b in items], year
+    assert FIRST in {b.slug for y, items in by_year if y == 2024 for b in items}
 
 
 def test_timeline_merges_events_and_links_back(built_site):
@@ -134,25 +168,39 @@ def test_timeline_merges_events_and_links_back(built_site):
     assert f"../../briefings/{SEED_SLUG}/strike/#previous-no-casualties" in links
 
 
+def listed_briefings(art) -> list[tuple[str, str]]:
+    """(slug, date) of the briefings an entity page lists, in page order."""
+    return [
+        (a["href"].rstrip("/").rsplit("/", 1)[1], a.find_next("time")["datetime"])
+        for a in art.select("#briefings + ul > li > a")
+    ]
+
+
 def test_entity_page_lists_briefings_and_claims(built_site):
+    by_slug = {b.slug: b for b in briefings_latest_first()}
     art = content(page(built_site, "entities/people/alexander-brechalov"))
     assert "Also written: Aleksandr Bechalov." in text_of(art)
-    titles = [text_of(a) for a in art.select("#briefings ~ ul a")][:2]
-    assert titles == [
-        "Drone strike on the Kupol plant in Izhevsk kills three",
-        "First drone strike on the Kupol plant in Izhevsk",
-    ]
+    listed = listed_briefings(art)
+    # Both briefings that cite him, latest first like every listing; only briefings that exist, each once.
+    assert {SEED_SLUG, FIRST} <= {slug for slug, _ in listed} <= set(by_slug)
+    assert len(listed) == len(set(listed))
+    assert [date for _, date in listed] == sorted((date for _, date in listed), reverse=True)
+    assert [date for _, date in listed] == [by_slug[slug].published.isoformat() for slug, _ in listed]
     claims = [a["href"] for a in art.select("#claims ~ ul a")]
     assert f"../../../briefings/{SEED_SLUG}/strike/#critical" in claims
-    kupol = content(page(built_site, "entities/facilities/kupol-plant"))
-    assert len(kupol.select("#briefings + ul > li")) == 2
+    kupol = listed_briefings(content(page(built_site, "entities/facilities/kupol-plant")))
+    targeted = {b.slug for b in by_slug.values() if b.strike.facility == "kupol-plant"}
+    assert {SEED_SLUG, FIRST} <= targeted <= {slug for slug, _ in kupol} <= set(by_slug)
+    assert len(kupol) == len(set(kupol))
+    izhevsk = content(page(built_site, "entities/places/izhevsk")).select_one(".bf-entity__kind")
+    assert izhevsk.a["href"] == "../udmurtia/" and text_of(izhevsk.a) == "Udmurtia"
 
 
 def test_tag_pages(built_site):
     art = content(page(built_site, "tags/sanctions"))
-    assert [text_of(a) for a in art.select(".bf-listing__title a:not(.headerlink)")] == [
-        "First drone strike on the Kupol plant in Izhevsk"
-    ]
+    tagged = [b.title for b in briefings_latest_first() if "sanctions" in b.tags]
+    assert "First drone strike on the Kupol plant in Izhevsk" in tagged
+    assert [text_of(a) for a in art.select(".bf-listing__title a:not(.headerlink)")] == tagged
 
 
 def test_two_builds_are_byte_identical(project, tmp_path):
@@ -161,20 +209,25 @@ def test_two_builds_are_byte_identical(project, tmp_path):
     a, b = tree_digest(tmp_path / "a"), tree_digest(tmp_path / "b")
     assert a == b
     sitemap = (tmp_path / "a" / "sitemap.xml").read_text()
-    assert "<lastmod>2025-07-01</lastmod>" in sitemap
+    newest = max(last_updated(b) for b in briefings_latest_first(project))
+    assert f"<lastmod>{newest.isoformat()}</lastmod>" in sitemap
 
 
 def test_corrections_are_shown_and_move_the_modified_date(project):
+    # A correction later than every date in the data, so it moves the site's own date too.
+    fixed = max(last_updated(b) for b in briefings_latest_first(project)) + dt.timedelta(days=2)
     path = project / "data" / "briefings" / SEED.name
-    path.write_text(
-        SEED.read_text() + "corrections:\n  - date: 2025-07-03\n    text: Corrected the spelling of Lviv.\n"
-    )
+    path.write_text(SEED.read_text() + f"corrections:\n  - date: {fixed}\n    text: Corrected the spelling of Lviv.\n")
     assert main(["--project", str(project)]) == 0
     site = project / "site"
     art = content(page(site, f"briefings/{SEED_SLUG}"))
     correction = art.select_one(".bf-correction")
-    assert text_of(correction) == "3 July 2025 : Corrected the spelling of Lviv."
+    assert text_of(correction) == f"{fixed.day} {fixed:%B %Y} : Corrected the spelling of Lviv."
     data = json.loads(page(site, f"briefings/{SEED_SLUG}").find("script", type="application/ld+json").string)
-    assert data["dateModified"] == "2025-07-03" and data["datePublished"] == "2025-07-01"
+    assert data["dateModified"] == fixed.isoformat() and data["datePublished"] == "2025-07-01"
     feed = feedparser.parse((site / "feed.xml").read_bytes())
-    assert feed.entries[0].updated == "2025-07-03T00:00:00Z" and feed.feed.updated == "2025-07-03T00:00:00Z"
+    [entry] = [e for e in feed.entries if e.id == SITE_URL + f"briefings/{SEED_SLUG}/"]
+    assert entry.updated == stamp(fixed) and entry.published == "2025-07-01T00:00:00Z"
+    assert feed.feed.updated == stamp(fixed)
+    others = [e.updated for e in feed.entries if e is not entry]
+    assert others and all(u < stamp(fixed) for u in others)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
-from conftest import SEED_SLUG, content, page
+from briefings.cli import main
+from briefings.render import HOME_LISTING
+from conftest import SEED, SEED_SLUG, briefings_latest_first, content, page
 
 B = f"briefings/{SEED_SLUG}"
 
@@ -130,17 +133,44 @@ def test_timeline_keeps_phrase_and_absolute_date(built_site):
 
 
 def test_home_shows_latest_briefing_first_then_earlier(built_site):
+    latest, *older = briefings_latest_first()
     art = content(page(built_site, ""))
-    latest = art.find(id="latest")
-    assert text_of(latest).startswith("Latest: Drone strike on the Kupol plant in Izhevsk kills three")
+    section = art.find(id="latest")
+    assert text_of(section).removesuffix(" ¶") == f"Latest: {latest.title}"
+    dateline = section.find_next(class_="bf-dateline")
+    assert dateline.time["datetime"] == latest.published.isoformat()
+    assert dateline.a["href"] == f"briefings/{latest.slug}/"
+    # The key figures on the home page are those of the latest briefing's overview.
+    shown = [
+        (text_of(f.select_one(".bf-figure__label")), text_of(f.select_one(".bf-figure__value")))
+        for f in art.select("#latest-figures ~ .bf-figures .bf-figure")
+    ]
+    overview = [
+        (text_of(f.select_one(".bf-figure__label")), text_of(f.select_one(".bf-figure__value")))
+        for f in content(page(built_site, f"briefings/{latest.slug}")).select(".bf-figures .bf-figure")
+    ]
+    assert shown and shown == overview[: len(shown)]
+    listed = [a["href"] for a in art.select(".bf-listing__title a:not(.headerlink)")]
+    assert listed == [f"briefings/{b.slug}/" for b in older[:HOME_LISTING]]
+    dates = [t["datetime"] for t in art.select(".bf-listing time:first-of-type")]
+    assert dates == [b.published.isoformat() for b in older[:HOME_LISTING]]
+    assert all(d <= latest.published.isoformat() for d in dates)
+
+
+def test_home_shows_seed_figures_when_it_is_latest(project, tmp_path):
+    """The seed's own figures on the home page, with the seed made the newest briefing in a scratch copy."""
+    newest = max(b.published for b in briefings_latest_first(project))
+    path = project / "data" / "briefings" / SEED.name
+    path.write_text(SEED.read_text().replace("published: 2025-07-01", f"published: {newest + dt.timedelta(days=1)}", 1))
+    assert briefings_latest_first(project)[0].slug == SEED_SLUG
+    assert main(["--project", str(project), "build", "--site-dir", str(tmp_path / "site")]) == 0
+    art = content(page(tmp_path / "site", ""))
+    assert text_of(art.find(id="latest")).startswith("Latest: Drone strike on the Kupol plant in Izhevsk kills three")
     figures = {
         text_of(f.select_one(".bf-figure__label")): text_of(f.select_one(".bf-figure__value"))
         for f in art.select("#latest-figures ~ .bf-figures .bf-figure")
     }
     assert figures["Killed"] == "3" and figures["Hospitalised"] == "35"
-    earlier = [t["datetime"] for t in art.select(".bf-listing time")]
-    assert earlier == sorted(earlier, reverse=True) and earlier[0] < "2025-07-01"
-    assert art.select_one(".bf-listing a")["href"] == "briefings/2024-11-17-kupol-first-strike/"
 
 
 def test_page_titles_name_section_and_briefing(built_site):

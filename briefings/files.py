@@ -29,6 +29,14 @@ class UnsafeFilesError(DataError):
     noun = "file"
 
 
+def display_path(path: Path, root: Path) -> str:
+    """How errors name a file: relative to the project root when it is inside it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def link_problem(path: Path, display: str) -> Problem:
     """The problem for a symbolic link found where a file was expected."""
     try:
@@ -49,10 +57,7 @@ def check_folders(root: Path, folders: Iterable[Path | None]) -> list[Problem]:
     """Every symbolic link or special file in the given folders (and the folders themselves)."""
 
     def display(p: Path) -> str:
-        try:
-            return p.relative_to(root).as_posix()
-        except ValueError:
-            return p.as_posix()
+        return display_path(p, root)
 
     problems: list[Problem] = []
     seen: set[Path] = set()

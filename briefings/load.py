@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import DataError, Problem
-from .files import check_folders_or_raise, link_problem, special_problem
+from .files import check_folders_or_raise, display_path, link_problem, special_problem
 from .model import (
     Briefing,
     Dispute,
@@ -503,10 +503,7 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
     check_folders_or_raise(root, [data_dir])
 
     def display(p: Path) -> str:
-        try:
-            return p.relative_to(root).as_posix()
-        except ValueError:
-            return p.as_posix()
+        return display_path(p, root)
 
     problems: list[Problem] = []
     entities_path = data_dir / "entities.yaml"

@@ -257,17 +257,14 @@ def _strings(data: Any, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple
 
 def data_documents(data_dir: Path, root: Path) -> list[Any]:
     """Every data file that parses, as load.Document (for tracing; regular files only)."""
+    from .files import display_path
     from .load import parse_yaml
 
     docs = []
     for path in sorted(data_dir.rglob("*.y*ml")):
         if path.is_symlink() or not path.is_file():
             continue
-        try:
-            display = path.relative_to(root).as_posix()
-        except ValueError:
-            display = path.as_posix()
-        doc, _ = parse_yaml(path, display)
+        doc, _ = parse_yaml(path, display_path(path, root))
         if doc is not None:
             docs.append(doc)
     return docs

@@ -134,6 +134,17 @@ def content(soup: BeautifulSoup) -> BeautifulSoup:
     return found
 
 
+def run_cli(project: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`python build.py --project PROJECT ARGS` as a real subprocess; its exit code and output."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "--project", str(project), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        timeout=timeout,
+    )
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as s:

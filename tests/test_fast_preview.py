@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_preview import fetch, free_port, wait_for
+from test_preview import fetch
 
 from briefings.pipeline import Project, mkdocs_build
 from briefings.preview import IncrementalSite
-from conftest import SEED, SEED_SLUG, tree_digest
+from conftest import SEED, SEED_SLUG, free_port, tree_digest, wait_for
 
 NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
 

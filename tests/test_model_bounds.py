@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, SEED, SEED_SLUG
+from conftest import run_cli as run
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
@@ -32,16 +31,6 @@ DATE_RANGE = "is outside the range a date can have (1000-01-01 to 2099-12-31)"
 RESERVED = "is reserved for a page the site generates (reserved names: index)"
 SHORT = "(names, titles and other short text allow none)"
 PROSE = "(prose allows only a zero width joiner or non-joiner between letters of a script that needs it)"
-
-
-def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "--project", str(project), *args],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=300,
-    )
 
 
 def edit(project: Path, file: str, old: str, new: str) -> str:

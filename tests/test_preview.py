@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import SEED_SLUG
+from conftest import SEED_SLUG, preview_server, wait_for
 
 NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fetch(url: str) -> str:
@@ -32,42 +20,11 @@ def fetch(url: str) -> str:
         return BeautifulSoup(response.read().decode("utf-8"), "lxml").get_text(" ")
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 @pytest.fixture
 def serve(project: Path) -> Iterator[str]:
     """`mkdocs serve` on a free loopback port against the scratch project; stopped afterwards."""
-    port = free_port()
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=project,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: "Situation reports" in fetch(base + "/"), 60, "the first build")
+    with preview_server(project, "mkdocs serve") as (base, _log):
         yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 @pytest.mark.slow
@@ -103,20 +60,7 @@ def test_data_error_shows_in_preview_and_fixing_recovers(serve, project):
 def test_preview_starts_even_with_broken_data(project):
     data = project / NAME
     data.write_text(data.read_text().replace("status: unconfirmed", "status: rumour"))
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=project,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_for(lambda: "Data error" in fetch(f"http://127.0.0.1:{port}/"), 60, "the error page")
-        assert "front_lines.developments[3].claims[1].status" in fetch(f"http://127.0.0.1:{port}/")
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-        output = proc.stdout.read().decode()
+    with preview_server(project, "mkdocs serve", ready="Data error") as (base, log):
+        assert "front_lines.developments[3].claims[1].status" in fetch(base + "/")
+    output = log.read_text(errors="replace")
     assert f"{NAME}:" in output and "Traceback" not in output

@@ -17,21 +17,12 @@ import pytest
 from bs4 import BeautifulSoup
 
 from briefings.markup import ThemeScripts, scan_html
-from conftest import PREVIEWS, ROOT, SEED_SLUG, fetch_html, preview_server, wait_for
+from conftest import PREVIEWS, SEED_SLUG, fetch_html, preview_server, wait_for
+from conftest import run_cli as run
 
 NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
 OVERVIEW = f"/briefings/{SEED_SLUG}/"
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-
-
-def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "--project", str(project), *args],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=300,
-    )
 
 
 def set_title(project: Path, title: str) -> None:

@@ -138,7 +138,9 @@ def index_json(briefings: list[Briefing], site: SiteInfo) -> str:
 def _script_safe(data: Any) -> str:
     """JSON that cannot close a <script> element or open a comment, whatever the data holds."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    # Line and paragraph separators are valid JSON but ended JavaScript strings before ES2019.
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def page_metadata(briefing: Briefing, site: SiteInfo, src_uri: str, section_title: str | None) -> dict[str, Any]:

@@ -93,6 +93,7 @@ class _PageParser(HTMLParser):
     def __init__(self, scan: MarkupScan, raw: RawSyntaxScan | None = None) -> None:
         super().__init__(convert_charrefs=False)
         self.ids: set[str] = set()
+        self.duplicate_ids: list[tuple[str, int]] = []
         self.links: list[tuple[str, int]] = []
         self.scan = scan
         self.raw = raw or RawSyntaxScan(scan.page)
@@ -102,6 +103,8 @@ class _PageParser(HTMLParser):
         for name, value in attrs:
             value = value or ""
             if name == "id" or (name == "name" and tag == "a"):
+                if name == "id" and value in self.ids:
+                    self.duplicate_ids.append((value, line))
                 self.ids.add(value)
             if name in ("href", "src", "srcset"):
                 urls = [u.strip().split(" ")[0] for u in value.split(",")] if name == "srcset" else [value]
@@ -143,6 +146,7 @@ def _unsafe_url(url: str) -> bool:
 @dataclass
 class _Page:
     ids: set[str]
+    duplicate_ids: list[tuple[str, int]]
     links: list[tuple[str, int]]
     unsafe: list[Unsafe]
     raw: list[RawSyntax]
@@ -152,7 +156,7 @@ def _parse(path: Path, site: Path, theme: ThemeScripts | None = None) -> _Page:
     parser = _PageParser(MarkupScan(path.relative_to(site).as_posix(), theme))
     parser.feed(path.read_text(encoding="utf-8", errors="replace"))
     parser.close()
-    return _Page(parser.ids, parser.links, parser.scan.unsafe, parser.raw.found)
+    return _Page(parser.ids, parser.duplicate_ids, parser.links, parser.scan.unsafe, parser.raw.found)
 
 
 def html_pages(site: Path) -> Iterator[Path]:
@@ -201,6 +205,10 @@ def check_site(site: Path, base_path: str = "/") -> LinkReport:
         for raw in page.raw:
             report.broken.append(Broken(str(rel), raw.found, raw.reason))
             report.raw.append((str(rel), raw))
+        for ident, line in page.duplicate_ids:
+            # A link to a repeated id reaches only the first element: the second is unreachable.
+            reason = f"line {line}: the id {ident!r} is used twice on the page, so links to it reach only the first"
+            report.broken.append(Broken(str(rel), f"#{ident}", reason))
         for url, _line in page.links:
             if _is_external(url):
                 report.external.setdefault(url, []).append(str(rel))

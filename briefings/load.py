@@ -42,6 +42,7 @@ MAX_BYTES = 2 * 1024 * 1024  # a briefing is ~20 KB; anything this big is a mist
 MAX_NODES = 200_000
 MAX_DEPTH = 40  # nesting levels; a briefing needs fewer than 10
 MAX_ITEMS = 2_000  # items in one list; a briefing has at most ~100
+MAX_NUMBER_CHARS = 100  # digits, sign, point and exponent of one number
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -265,6 +266,11 @@ class _Builder:
             return None
         if tag == _BOOL:
             return text.lower() == "true"
+        if tag in (_INT, _FLOAT) and len(text) > MAX_NUMBER_CHARS:
+            # Python refuses to convert integers of more than 4,300 digits (and would take
+            # quadratic time below that); no number a briefing holds is this long.
+            self.problem(mark, loc, f"a number written with {len(text):,} characters", "a number")
+            return None
         if tag == _INT:
             return int(text, 0) if text[:2] in ("0o", "0x") else int(text)
         if tag == _FLOAT:

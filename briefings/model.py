@@ -57,10 +57,20 @@ def _joining_letter(ch: str) -> bool:
     return unicodedata.name(ch, "").split(" ", 1)[0] in _JOINING_SCRIPTS
 
 
+# Titles and names go into <title>, feed titles and one-line terminal output.
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
 def _check_chars(value: str, prose: bool) -> None:
     bad = _ASCII_CONTROL.search(value)
     if bad:
         raise ValueError(f"contains the control or unassigned character U+{ord(bad.group()):04X}")
+    if not prose:
+        brk = _LINE_BREAK.search(value)
+        if brk:
+            raise ValueError(
+                f"contains a line break (U+{ord(brk.group()):04X}): names, titles and other short text are one line"
+            )
     if value.isascii():  # most text is ASCII; only other characters need a category lookup
         return
     for ch in sorted(set(value)):
@@ -164,11 +174,36 @@ def _check_not_reserved(value: str) -> str:
 
 PageId = Annotated[Id, AfterValidator(_check_not_reserved)]
 
+# Ids of claims, figures, quotes and other items become HTML ids on the briefing pages, next
+# to the anchors those pages' templates write (`## Key takeaways { #sec-takeaways }`,
+# `id="sec-map"`, `id="source-…"`): an item with such an id would put the id on the page
+# twice, and links to either would reach the wrong element. tests/test_anchors.py reads the
+# briefing-page templates and fails when one writes an anchor these prefixes do not cover.
+PAGE_ANCHOR_PREFIXES: tuple[str, ...] = ("sec-", "source-", "dispute-", "map-")
+
+
+def _check_not_page_anchor(value: str) -> str:
+    if value.startswith(PAGE_ANCHOR_PREFIXES):
+        names = ", ".join(f"{p}…" for p in PAGE_ANCHOR_PREFIXES)
+        raise ValueError(f"{value!r} starts like an anchor the briefing pages use themselves (reserved: {names})")
+    return value
+
+
+AnchorId = Annotated[Id, AfterValidator(_check_not_page_anchor)]
+
 # --------------------------------------------------------------------------- numbers
 
 MAX_COUNT = 1_000_000_000  # counts stay below a billion: more is a typo or an attack
 EARTH_CIRCUMFERENCE_KM = 40_075  # no distance on Earth is longer
 EARTH_CIRCUMFERENCE_MI = 24_902
+
+
+def _no_negative_zero(value: float) -> float:
+    return value + 0.0  # -0.0 + 0.0 is 0.0: a page never shows "-0 km"
+
+
+# Strict: YAML `true` is not the number 1. Ints are still accepted as numbers.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False), AfterValidator(_no_negative_zero)]
 
 
 @dataclass(frozen=True)
@@ -184,7 +219,7 @@ PlaceRef = Annotated[Id, Ref("place")]
 FacilityRef = Annotated[Id, Ref("facility")]
 OrganisationRef = Annotated[Id, Ref("organisation")]
 
-_DATE_PART = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
+_DATE_PART = r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?"  # ASCII digits: \d also takes other scripts
 DATE_SPEC_PATTERN = rf"^{_DATE_PART}(?:/{_DATE_PART})?$"
 
 
@@ -428,7 +463,7 @@ LIKELIHOOD_INFO: dict[Likelihood, tuple[str, str, tuple[str, ...]]] = {
 class Claim(Attributed):
     """One factual statement with its attribution and verification status."""
 
-    id: Id | None = Field(None, description="anchor id, unique in the briefing, so the timeline can link here")
+    id: AnchorId | None = Field(None, description="anchor id, unique in the briefing, so the timeline can link here")
     text: Text = Field(description="the statement, in plain text")
     likelihood: Likelihood | None = Field(
         None,
@@ -461,9 +496,9 @@ UNIT_WORDS: dict[Unit, tuple[str, str]] = {
 class Figure(Attributed):
     """A number with its unit, how exact it is, and who gives it."""
 
-    id: Id = Field(description="anchor id, unique in the briefing")
+    id: AnchorId = Field(description="anchor id, unique in the briefing")
     label: ShortText = Field(description='what the number is, e.g. "Killed" or "Distance from the Ukrainian border"')
-    value: float = Field(
+    value: Number = Field(
         ge=0,
         lt=MAX_COUNT,
         allow_inf_nan=False,
@@ -472,7 +507,7 @@ class Figure(Attributed):
     )
     unit: Unit = Field(description="unit: " + ", ".join(u.value for u in Unit))
     qualifier: Qualifier = Field(Qualifier.exact, description="exact, about, more-than, at-least or up-to")
-    mi_as_reported: float | None = Field(
+    mi_as_reported: Number | None = Field(
         None,
         ge=0,
         le=EARTH_CIRCUMFERENCE_MI,
@@ -501,7 +536,7 @@ class Figure(Attributed):
 class Source(Record):
     """Where a statement comes from: an official, an outlet, a post, footage."""
 
-    id: Id = Field(description="id that claims cite, unique in the briefing")
+    id: Id = Field(description="id that claims cite, unique in the briefing; its anchor is source-<id>")
     name: ShortText = Field(description='how the page names it, e.g. "Russian officials"')
     kind: SourceKind = Field(description="kind: " + ", ".join(k.value for k in SourceKind))
     role: ShortText | None = Field(None, description="the speaker's role as the source gave it")
@@ -557,7 +592,7 @@ class Strike(Record):
 class Development(Record):
     """One front-line development: where, which direction, what changed."""
 
-    id: Id = Field(description="anchor id, unique in the briefing")
+    id: AnchorId = Field(description="anchor id, unique in the briefing")
     title: ShortText = Field(description="short heading")
     region: PlaceRef | None = Field(None, description="id of the region or place concerned")
     direction: ShortText | None = Field(None, description="the axis or direction, e.g. Sumy")
@@ -579,7 +614,7 @@ class FrontLines(Record):
 class Negotiation(Record):
     """Negotiation rounds between parties, with their outcome."""
 
-    id: Id = Field(description="anchor id, unique in the briefing")
+    id: AnchorId = Field(description="anchor id, unique in the briefing")
     title: ShortText = Field(description="short heading")
     parties: list[ShortText] = Field(max_length=10, min_length=2, description="the negotiating parties")
     urged_by: PersonRef | None = Field(None, description="id of the person who pressed for the talks")
@@ -591,7 +626,7 @@ class Negotiation(Record):
 class Statement(Attributed):
     """A public statement by a party, summarised."""
 
-    id: Id = Field(description="anchor id, unique in the briefing")
+    id: AnchorId = Field(description="anchor id, unique in the briefing")
     speaker: SourceRef = Field(description="id of the source who made the statement")
     when: When | None = Field(None, description="when, if the source says")
     channel: Channel = Field(description="how it was delivered")
@@ -610,7 +645,7 @@ class Diplomacy(Record):
 class Quote(Attributed):
     """Words quoted exactly as published."""
 
-    id: Id = Field(description="anchor id, unique in the briefing")
+    id: AnchorId = Field(description="anchor id, unique in the briefing")
     speaker: SourceRef = Field(description="id of the source who said it")
     text: Text = Field(description="the exact words, verbatim, without surrounding quotation marks")
     fragment: bool = Field(False, description="true if only part of a sentence was quoted")
@@ -671,8 +706,8 @@ class Briefing(Record):
 class Coordinates(Record):
     """A WGS84 position."""
 
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude in degrees, -90 to 90")
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude in degrees, -180 to 180")
+    lat: Number = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude in degrees, -90 to 90")
+    lon: Number = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude in degrees, -180 to 180")
 
 
 class Person(Record):
@@ -743,7 +778,7 @@ class DisputeSide(Record):
 class Dispute(Record):
     """A point on which sources disagree, shown on every briefing that holds a side."""
 
-    id: Id = Field(description="anchor id, unique among disputes")
+    id: Id = Field(description="id, unique among disputes; its anchor is dispute-<id>")
     topic: ShortText = Field(description='the question in dispute, e.g. "Was anyone hurt in the November 2024 strike?"')
     sides: list[DisputeSide] = Field(
         max_length=10, min_length=2, description="the claims that disagree, each with its sources"

@@ -402,7 +402,65 @@ INVISIBLE = [
     ),
 ]
 
-CASES = NUMBERS + DATES + RESERVED_IDS + LISTS + INVISIBLE
+# Found by a security review after the bounds above: each of these once passed `check`, gave an
+# "internal error" or put an id twice on a page.
+REVIEW = [
+    (
+        "integer-of-5000-digits",
+        NAME,
+        "value: 3\n",
+        "value: " + "9" * 5000 + "\n",
+        "value: 999",
+        f"14: {CASUALTY}: a number written with 5,000 characters (expected a number)",
+    ),
+    (
+        "boolean-as-number",
+        NAME,
+        "value: 3\n",
+        "value: true\n",
+        "value: true",
+        f"14: {CASUALTY}: Input should be a valid number (got True) {CASUALTY_EXPECTED}",
+    ),
+    (
+        "claim-id-of-a-page-anchor",
+        NAME,
+        "    - id: target-kupol\n",
+        "    - id: sec-takeaways\n",
+        "id: sec-takeaways",
+        "11: strike.target[0].id: 'sec-takeaways' starts like an anchor the briefing pages use themselves"
+        " (reserved: sec-…, source-…, dispute-…, map-…) (got 'sec-takeaways')"
+        " (expected anchor id, unique in the briefing, so the timeline can link here)",
+    ),
+    (
+        "figure-id-of-the-map",
+        NAME,
+        "    - id: killed\n",
+        "    - id: map-title\n",
+        "id: map-title",
+        "11: strike.casualties[0].id: 'map-title' starts like an anchor the briefing pages use themselves"
+        " (reserved: sec-…, source-…, dispute-…, map-…) (got 'map-title') (expected anchor id, unique in the briefing)",
+    ),
+    (
+        "date-in-arabic-indic-digits",
+        NAME,
+        "{date: 2024-11, phrase: since November}",
+        "{date: \u0662\u0660\u0662\u0664, phrase: since}",
+        "phrase: since}",
+        "18: timeline[0].when.date: '\u0662\u0660\u0662\u0664' is not a date (got '\u0662\u0660\u0662\u0664')"
+        f" {WHEN_EXPECTED}",
+    ),
+    (
+        "title-with-a-line-separator",
+        NAME,
+        "title: Drone strike on the Kupol plant in Izhevsk kills three",
+        'title: "Drone strike\\u2028on the Kupol plant in Izhevsk kills three"',  # a YAML escape
+        'title: "Drone',
+        "8: title: contains a line break (U+2028): names, titles and other short text are one line"
+        " (got 'Drone strike\\u2028on the Kupol plant in Izhevsk kills three') (expected headline)",
+    ),
+]
+
+CASES = NUMBERS + DATES + RESERVED_IDS + LISTS + INVISIBLE + REVIEW
 
 
 @pytest.mark.parametrize(("case", "file", "old", "new", "needle", "rest"), CASES, ids=[c[0] for c in CASES])
@@ -427,3 +485,14 @@ def test_year_only_and_month_only_dates_build(project, tmp_path):
     assert (site / "timeline" / "2023" / "index.html").exists()
     front = (site / "briefings" / SEED_SLUG / "front-lines" / "index.html").read_text(encoding="utf-8")
     assert "June 2025" in front
+
+
+def test_negative_zero_is_zero():
+    # `value: -0.0` is 0 or more, and a page must not show "-0 km".
+    import math
+
+    from briefings.model import Figure
+
+    base = {"id": "gap", "label": "Gap", "unit": "km", "sources": ["s"], "status": "reported"}
+    figure = Figure.model_validate({**base, "value": -0.0, "mi_as_reported": -0.0})
+    assert math.copysign(1, figure.value) == 1 and math.copysign(1, figure.mi_as_reported or 0) == 1

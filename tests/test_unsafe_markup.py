@@ -8,6 +8,7 @@ file, line and field it came from.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from briefings.markup import ThemeScripts, scan_html
-from conftest import PREVIEWS, SEED_SLUG, fetch_html, preview_server, wait_for
+from conftest import PREVIEWS, ROOT, SEED_SLUG, fetch_html, preview_server, wait_for
 from conftest import run_cli as run
 
 NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
@@ -191,3 +192,17 @@ def test_preview_survives_a_render_error_and_recovers(project, kind):
         wait_for(lambda: "Quiet at Kupol" in visible_text(fetch_html(base + OVERVIEW)), 60, "recovery")
     output = log.read_text(errors="replace")
     assert "Traceback" not in output and "appear stuck" not in output
+
+
+def test_json_ld_escapes_line_separators_and_keeps_the_text():
+    # U+2028 and U+2029 are valid JSON but end a JavaScript string in older engines.
+    from briefings.feeds import SiteInfo, page_metadata
+    from briefings.load import load_dataset
+
+    briefing = next(b for b in load_dataset(ROOT / "data").briefings if b.slug == SEED_SLUG)
+    summary = "First line\u2028second line\u2029third </script> & more"
+    briefing = briefing.model_copy(update={"summary": summary})
+    site = SiteInfo(url="https://example.org/", name="Site", author="Desk")
+    jsonld = str(page_metadata(briefing, site, f"briefings/{SEED_SLUG}/index.md", None)["jsonld"])
+    assert "\u2028" not in jsonld and "\u2029" not in jsonld and "<" not in jsonld
+    assert json.loads(jsonld)["description"] == summary

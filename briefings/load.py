@@ -34,6 +34,8 @@ from .model import (
     check_disputes,
     check_entity_refs,
     check_repeated_ids,
+    copied_warnings,
+    editor_warnings,
     likelihood_warnings,
     url_host_warnings,
 )
@@ -538,7 +540,12 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
             continue
         problems += _ref_problems(doc, check_repeated_ids(briefing))
         if entities is not None:
-            problems += _ref_problems(doc, check_briefing_refs(briefing, entities))
+            refs = _ref_problems(doc, check_briefing_refs(briefing, entities))
+            problems += refs
+            if not refs:
+                warnings += [
+                    replace(w, severity="warning") for w in _ref_problems(doc, editor_warnings(briefing, entities))
+                ]
         warnings += [replace(w, severity="warning") for w in _ref_problems(doc, likelihood_warnings(briefing))]
         warnings += [replace(w, severity="warning") for w in _ref_problems(doc, url_host_warnings(briefing))]
         line, col = doc.locate(("slug",))
@@ -563,7 +570,7 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
     # Cross-file references are checked only when every briefing loaded: a briefing that
     # failed would otherwise show up again as an "unknown briefing" everywhere it is cited.
     for briefing in briefings if not failed else []:
-        for i, earlier in enumerate(briefing.strike.earlier_strikes):
+        for i, earlier in enumerate(briefing.strike.earlier_strikes if briefing.strike else []):
             if earlier.briefing and earlier.briefing not in slugs:
                 name = files[briefing.slug]
                 doc = _CACHE_DOCS[name]
@@ -578,6 +585,12 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
                         "the slug of another briefing",
                     )
                 )
+    by_slug = {b.slug: b for b in briefings}
+    for briefing in briefings:
+        base = by_slug.get(briefing.based_on) if briefing.based_on else None
+        if base is not None and base is not briefing:
+            doc = _CACHE_DOCS[files[briefing.slug]]
+            warnings += [replace(w, severity="warning") for w in _ref_problems(doc, copied_warnings(briefing, base))]
     disputes = Disputes()
     disputes_path = data_dir / "disputes.yaml"
     if disputes_path.exists():

@@ -56,13 +56,14 @@ class MapPlace:
 
 @dataclass(frozen=True)
 class MapRing:
-    """A distance ring around the primary place."""
+    """A distance ring around the place it is measured from."""
 
     label: str
     meaning: str
     d: str
     label_x: float
     label_y: float
+    centre: str
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class LocatorMap:
     rings: tuple[MapRing, ...]
     parallel: float
     source: str
+    outside: tuple[str, ...] = ()  # places named in the briefing but beyond the map's edges
 
 
 class _Projection:
@@ -122,25 +124,32 @@ def _outlines(region: Region) -> tuple[tuple[str, str], ...]:
 
 def locator_map(
     region: Region,
-    primary: tuple[str, float, float],
+    struck: list[tuple[str, float, float]],
     others: list[tuple[str, float, float]],
-    rings: list[tuple[str, str, float]],
+    rings: list[tuple[str, str, float, tuple[str, float, float]]],
 ) -> LocatorMap | None:
-    """Project outlines, places (name, lat, lon) and rings (label, meaning, km) around the primary place."""
+    """Project outlines, places struck and other places (name, lat, lon), and rings (label, meaning, km, centre).
+
+    Places outside the region's view box are listed by name instead of drawn; with none of
+    the places struck inside it, there is no map.
+    """
     project = _Projection(region.bbox)
-    name, lat, lon = primary
-    if not project.contains(lon, lat):
+    inside = [p for p in struck if project.contains(p[2], p[1])]
+    if not inside:
         return None
     outlines = _outlines(region)
-    places = [MapPlace(name, *project(lon, lat), True)]
+    places = [MapPlace(n, *project(lon, lat), True) for n, lat, lon in inside]
     places += [
         MapPlace(n, *project(o_lon, o_lat), False) for n, o_lat, o_lon in others if project.contains(o_lon, o_lat)
     ]
+    outside = tuple(n for n, lat, lon in [*struck, *others] if not project.contains(lon, lat))
     drawn = []
-    for label, meaning, km in rings:
+    for label, meaning, km, (centre, lat, lon) in rings:
+        if not project.contains(lon, lat):
+            continue
         points = [project(*destination(lat, lon, bearing, km)) for bearing in range(0, 360, 4)]
         lx, ly = project(*destination(lat, lon, 180, km))  # label due south of the centre
-        drawn.append(MapRing(label, meaning, _path(points), lx, ly))
+        drawn.append(MapRing(label, meaning, _path(points), lx, ly, centre))
     return LocatorMap(
         int(WIDTH),
         int(round(project.height)),
@@ -149,4 +158,5 @@ def locator_map(
         tuple(drawn),
         round(project.parallel, 1),
         region.source,
+        outside,
     )

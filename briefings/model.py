@@ -210,7 +210,7 @@ Number = Annotated[float, Field(strict=True, allow_inf_nan=False), AfterValidato
 class Ref:
     """Marks a field as a reference to an id of some kind; checked after parsing."""
 
-    kind: Literal["source", "person", "place", "facility", "organisation"]
+    kind: Literal["source", "person", "place", "facility", "organisation", "unit"]
 
 
 SourceRef = Annotated[Id, Ref("source")]
@@ -218,6 +218,7 @@ PersonRef = Annotated[Id, Ref("person")]
 PlaceRef = Annotated[Id, Ref("place")]
 FacilityRef = Annotated[Id, Ref("facility")]
 OrganisationRef = Annotated[Id, Ref("organisation")]
+UnitRef = Annotated[Id, Ref("unit")]
 
 _DATE_PART = r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?"  # ASCII digits: \d also takes other scripts
 DATE_SPEC_PATTERN = rf"^{_DATE_PART}(?:/{_DATE_PART})?$"
@@ -333,6 +334,7 @@ class SourceKind(StrEnum):
     social_post = "social-post"
     verified_footage = "verified-footage"
     government = "government"
+    analysis = "analysis"
 
 
 SOURCE_KIND_LABELS: dict[SourceKind, str] = {
@@ -342,6 +344,7 @@ SOURCE_KIND_LABELS: dict[SourceKind, str] = {
     SourceKind.social_post: "Social media post",
     SourceKind.verified_footage: "Verified footage",
     SourceKind.government: "Government",
+    SourceKind.analysis: "Analysis",
 }
 
 
@@ -353,6 +356,11 @@ class Channel(StrEnum):
     post_on_telegram = "post-on-telegram"
     remarks_to_media = "remarks-to-media"
     speech = "speech"
+    press_conference = "press-conference"
+    interview = "interview"
+    phone_call = "phone-call"
+    social_media_post = "social-media-post"
+    document = "document"
 
 
 CHANNEL_LABELS: dict[Channel, str] = {
@@ -361,6 +369,11 @@ CHANNEL_LABELS: dict[Channel, str] = {
     Channel.post_on_telegram: "Post on Telegram",
     Channel.remarks_to_media: "Remarks to media",
     Channel.speech: "Speech",
+    Channel.press_conference: "Press conference",
+    Channel.interview: "Interview",
+    Channel.phone_call: "Phone call",
+    Channel.social_media_post: "Social media post",
+    Channel.document: "Document",
 }
 
 
@@ -424,6 +437,17 @@ class When(Record):
         return parts[0][0], parts[-1][1]
 
 
+class Mentions(Record):
+    """The records a claim is about, beyond who says it: entity pages list claims by these."""
+
+    people: list[PersonRef] = Field(max_length=20, default_factory=list, description="ids of people")
+    places: list[PlaceRef] = Field(max_length=20, default_factory=list, description="ids of places")
+    facilities: list[FacilityRef] = Field(max_length=20, default_factory=list, description="ids of facilities")
+    organisations: list[OrganisationRef] = Field(
+        max_length=20, default_factory=list, description="ids of organisations"
+    )
+
+
 class Attributed(Record):
     """Anything factual: who says it and how far it is established."""
 
@@ -434,6 +458,7 @@ class Attributed(Record):
     attribution: ShortText | None = Field(
         None, description='the hedge as the source worded it, e.g. "according to Russian officials"'
     )
+    about: Mentions | None = Field(None, description="the people, places, facilities and organisations it is about")
 
 
 class Likelihood(StrEnum):
@@ -472,24 +497,33 @@ class Claim(Attributed):
     )
 
 
-class Unit(StrEnum):
-    """What a figure counts or measures."""
-
-    people = "people"
-    km = "km"
-    drones = "drones"
-    drones_and_missiles = "drones-and-missiles"
-    negotiation_rounds = "negotiation-rounds"
-    uncrewed_boats = "uncrewed-boats"
+# The one unit the code knows: distances are kept in kilometres and can be shown in miles.
+# Every other unit (people, drones, aircraft ...) is a record in the entities file.
+DISTANCE_UNIT = "km"
 
 
-UNIT_WORDS: dict[Unit, tuple[str, str]] = {
-    Unit.people: ("person", "people"),
-    Unit.km: ("km", "km"),
-    Unit.drones: ("drone", "drones"),
-    Unit.drones_and_missiles: ("drone or missile", "drones and missiles"),
-    Unit.negotiation_rounds: ("negotiation round", "negotiation rounds"),
-    Unit.uncrewed_boats: ("uncrewed boat", "uncrewed boats"),
+class Measure(StrEnum):
+    """What a count of weapons or equipment says happened to them."""
+
+    launched = "launched"
+    intercepted = "intercepted"
+    suppressed = "suppressed"
+    hit = "hit"
+    destroyed = "destroyed"
+    damaged = "damaged"
+    lost = "lost"
+    used = "used"
+
+
+MEASURE_LABELS: dict[Measure, str] = {
+    Measure.launched: "Launched",
+    Measure.intercepted: "Intercepted",
+    Measure.suppressed: "Suppressed",
+    Measure.hit: "Hit",
+    Measure.destroyed: "Destroyed",
+    Measure.damaged: "Damaged",
+    Measure.lost: "Lost",
+    Measure.used: "Used",
 }
 
 
@@ -505,7 +539,18 @@ class Figure(Attributed):
         description=f"the number, 0 or more and below {MAX_COUNT:,}; distances in kilometres, "
         f"at most {EARTH_CIRCUMFERENCE_KM:,}",
     )
-    unit: Unit = Field(description="unit: " + ", ".join(u.value for u in Unit))
+    unit: UnitRef = Field(
+        description=f"id of the unit: {DISTANCE_UNIT} (built in, for distances) or a unit from the entities file"
+    )
+    measure: Measure | None = Field(
+        None, description="for weapons and equipment: " + ", ".join(m.value for m in Measure)
+    )
+    sum_of: list[AnchorId] = Field(
+        default_factory=list,
+        max_length=20,
+        description="ids of other figures of this briefing whose sum this one is; value must equal that sum, "
+        "and the page shows the figure as derived, with its parts",
+    )
     qualifier: Qualifier = Field(Qualifier.exact, description="exact, about, more-than, at-least or up-to")
     mi_as_reported: Number | None = Field(
         None,
@@ -518,12 +563,12 @@ class Figure(Attributed):
 
     @model_validator(mode="after")
     def _miles_match(self) -> Figure:
-        if self.unit is Unit.km and self.value > EARTH_CIRCUMFERENCE_KM:
+        if self.unit == DISTANCE_UNIT and self.value > EARTH_CIRCUMFERENCE_KM:
             raise ValueError(
                 f"{self.value:g} km is longer than any distance on Earth (at most {EARTH_CIRCUMFERENCE_KM:,} km)"
             )
         if self.mi_as_reported is not None:
-            if self.unit is not Unit.km:
+            if self.unit != DISTANCE_UNIT:
                 raise ValueError("mi_as_reported is only allowed when unit is km")
             computed = self.value / KM_PER_MILE
             if abs(self.mi_as_reported - computed) > max(2.0, computed * 0.02):
@@ -555,19 +600,49 @@ class EarlierStrike(Record):
     briefing: Id | None = Field(None, description="slug of the briefing that covers it, if there is one")
 
 
+class Target(Record):
+    """One thing struck: a facility, a place, or a target described in words."""
+
+    id: AnchorId = Field(description="anchor id, unique in the briefing")
+    facility: FacilityRef | None = Field(None, description="id of the facility, if there is a record for it")
+    place: PlaceRef | None = Field(
+        None, description="id of the place, if the target is a place or no facility is named"
+    )
+    description: ShortText | None = Field(
+        None, description='the target in words when no record fits, e.g. "energy infrastructure in six regions"'
+    )
+    claims: list[Claim] = Field(
+        max_length=30, default_factory=list, description="claims about the target and why it matters"
+    )
+
+    @model_validator(mode="after")
+    def _named_somehow(self) -> Target:
+        if self.facility is None and self.place is None and self.description is None:
+            raise ValueError("a target needs a facility, a place or a description")
+        return self
+
+
 class Strike(Record):
-    """The strike: target, place, who and with what, distances, casualties, evidence."""
+    """A strike or attack in either direction: who, what was struck, where, with what, and the toll."""
 
     summary: Text = Field(description="one paragraph on the strike")
     when: When = Field(description="when the strike happened")
-    place: PlaceRef = Field(description="id of the place struck")
-    facility: FacilityRef = Field(description="id of the facility targeted")
-    target: list[Claim] = Field(max_length=30, min_length=1, description="claims about the target and why it matters")
-    produces: list[Claim] = Field(
-        max_length=30, default_factory=list, description="what the facility is said to produce"
+    places: list[PlaceRef] = Field(
+        max_length=30, default_factory=list, description="ids of the places struck or attacked from; mapped"
     )
-    carried_out_by: list[Claim] = Field(max_length=20, min_length=1, description="who is said to have carried it out")
+    targets: list[Target] = Field(max_length=30, default_factory=list, description="what was struck, if known")
+    carried_out_by: list[Claim] = Field(
+        max_length=20, default_factory=list, description="who is said to have carried it out"
+    )
     weapons: list[Figure] = Field(max_length=30, default_factory=list, description="what was used, as counted figures")
+    attack: list[Figure] = Field(
+        max_length=60,
+        default_factory=list,
+        description="a mass attack counted by weapon type: each figure has a measure (launched, intercepted ...)",
+    )
+    losses: list[Figure] = Field(
+        max_length=30, default_factory=list, description="equipment hit, destroyed, damaged or lost, with a measure"
+    )
     distances: list[Figure] = Field(max_length=20, default_factory=list, description="distances, unit km")
     casualties: list[Figure] = Field(
         max_length=30, default_factory=list, description="killed, hospitalised, critical ..."
@@ -577,15 +652,24 @@ class Strike(Record):
     )
     evidence: list[Claim] = Field(max_length=30, default_factory=list, description="footage and other evidence")
     disruptions: list[Claim] = Field(max_length=30, default_factory=list, description="effects such as halted flights")
+    details: list[Claim] = Field(
+        max_length=40, default_factory=list, description="other facts: preparation, delivery, reactions ..."
+    )
     earlier_strikes: list[EarlierStrike] = Field(
         max_length=30, default_factory=list, description="previous strikes on the target"
     )
 
     @model_validator(mode="after")
-    def _distance_units(self) -> Strike:
-        bad = [f.id for f in self.distances if f.unit is not Unit.km]
+    def _units_and_measures(self) -> Strike:
+        bad = [f.id for f in self.distances if f.unit != DISTANCE_UNIT]
         if bad:
-            raise ValueError(f"distances must use unit km (not so: {', '.join(bad)})")
+            raise ValueError(f"distances must use unit {DISTANCE_UNIT} (not so: {', '.join(bad)})")
+        unmeasured = [f.id for f in [*self.attack, *self.losses] if f.measure is None]
+        if unmeasured:
+            raise ValueError(
+                "figures of attack and losses need a measure (" + ", ".join(m.value for m in Measure) + "); "
+                f"missing in: {', '.join(unmeasured)}"
+            )
         return self
 
 
@@ -594,7 +678,7 @@ class Development(Record):
 
     id: AnchorId = Field(description="anchor id, unique in the briefing")
     title: ShortText = Field(description="short heading")
-    region: PlaceRef | None = Field(None, description="id of the region or place concerned")
+    places: list[PlaceRef] = Field(max_length=20, default_factory=list, description="ids of the places concerned")
     direction: ShortText | None = Field(None, description="the axis or direction, e.g. Sumy")
     change: ShortText = Field(description='what changed, e.g. "Offensive appears to have slowed"')
     when: When | None = Field(None, description="when, if the source says")
@@ -617,10 +701,25 @@ class Negotiation(Record):
     id: AnchorId = Field(description="anchor id, unique in the briefing")
     title: ShortText = Field(description="short heading")
     parties: list[ShortText] = Field(max_length=10, min_length=2, description="the negotiating parties")
+    place: PlaceRef | None = Field(None, description="id of the place where they met")
+    participants: list[Claim] = Field(
+        max_length=20, default_factory=list, description="who met: delegations, their heads, hosts and mediators"
+    )
     urged_by: PersonRef | None = Field(None, description="id of the person who pressed for the talks")
     when: When = Field(description="when the rounds took place")
     rounds: Figure | None = Field(None, description="how many rounds, as a figure")
-    outcome: Claim = Field(description="what came of them")
+    outcome: Claim | None = Field(None, description="what came of them, in one statement")
+    agreed: list[Claim] = Field(max_length=20, default_factory=list, description="what was agreed")
+    refused: list[Claim] = Field(
+        max_length=20, default_factory=list, description="what was proposed and refused or left open"
+    )
+    details: list[Claim] = Field(max_length=30, default_factory=list, description="other facts about the talks")
+
+    @model_validator(mode="after")
+    def _has_result(self) -> Negotiation:
+        if self.outcome is None and not self.agreed and not self.refused:
+            raise ValueError("a negotiation needs an outcome, something agreed or something refused")
+        return self
 
 
 class Statement(Attributed):
@@ -629,7 +728,7 @@ class Statement(Attributed):
     id: AnchorId = Field(description="anchor id, unique in the briefing")
     speaker: SourceRef = Field(description="id of the source who made the statement")
     when: When | None = Field(None, description="when, if the source says")
-    channel: Channel = Field(description="how it was delivered")
+    channel: Channel | None = Field(None, description="how it was delivered, if the source says")
     text: Text = Field(description="what was said, summarised")
 
 
@@ -650,7 +749,7 @@ class Quote(Attributed):
     text: Text = Field(description="the exact words, verbatim, without surrounding quotation marks")
     fragment: bool = Field(False, description="true if only part of a sentence was quoted")
     when: When | None = Field(None, description="when it was said, if the source says")
-    channel: Channel = Field(description="how it was said")
+    channel: Channel | None = Field(None, description="how it was said, if the source says")
     context: Text = Field(description="what it was said about")
 
 
@@ -674,17 +773,24 @@ class Briefing(Record):
     """One situation report: metadata, sources, the four sections and a timeline."""
 
     slug: PageId = Field(description="URL slug, unique across briefings, e.g. 2025-07-01-izhevsk-kupol-strike")
+    based_on: Id | None = Field(
+        None,
+        description="slug of the briefing this one was started from (written by `new --from`); check warns "
+        "about places and targets still equal to that briefing's. Delete it when done",
+    )
     title: ShortText = Field(description="headline")
     published: PublishedDate = Field(description="publication date, YYYY-MM-DD, 1970-01-01 to 2099-12-31")
     summary: Text = Field(description="one-paragraph summary")
     takeaways: list[Claim] = Field(max_length=30, min_length=1, description="key takeaways, most important first")
-    places: list[PlaceRef] = Field(max_length=30, min_length=1, description="ids of places the briefing concerns")
+    places: list[PlaceRef] = Field(
+        max_length=40, default_factory=list, description="ids of places the briefing concerns"
+    )
     tags: list[PageId] = Field(default_factory=list, max_length=12, description="topic tags")
     sources: list[Source] = Field(max_length=100, min_length=1, description="every source cited")
-    strike: Strike = Field(description="the strike section")
-    front_lines: FrontLines = Field(description="the front-lines section")
-    diplomacy: Diplomacy = Field(description="the diplomacy section")
-    quotes: list[Quote] = Field(max_length=50, description="the quotes section (may be an empty list)")
+    strike: Strike | None = Field(None, description="the strike section; omit when the briefing has no strike")
+    front_lines: FrontLines | None = Field(None, description="the front-lines section, if any")
+    diplomacy: Diplomacy | None = Field(None, description="the diplomacy section, if any")
+    quotes: list[Quote] = Field(max_length=50, default_factory=list, description="the quotes section, if any")
     timeline: list[Event] = Field(max_length=100, default_factory=list, description="dated events, any order")
     corrections: list[Correction] = Field(
         max_length=50, default_factory=list, description="corrections log, oldest first"
@@ -694,6 +800,22 @@ class Briefing(Record):
     def updated(self) -> dt.date:
         """Date of the last correction, else the publication date."""
         return max([self.published, *(c.date for c in self.corrections)])
+
+    def has_section(self, section: Section) -> bool:
+        """Whether the briefing holds this section (and so has a page for it)."""
+        value = getattr(self, section.name)
+        return bool(value) if isinstance(value, list) else value is not None
+
+    @property
+    def sections(self) -> list[Section]:
+        """The sections this briefing holds, in page order."""
+        return [s for s in Section if self.has_section(s)]
+
+    @model_validator(mode="after")
+    def _some_section(self) -> Briefing:
+        if not self.sections:
+            raise ValueError("a briefing needs at least one section: strike, front_lines, diplomacy or quotes")
+        return self
 
     @model_validator(mode="after")
     def _corrections_after_publication(self) -> Briefing:
@@ -726,8 +848,8 @@ class Place(Record):
 
     id: PageId = Field(description="id briefings use")
     name: ShortText = Field(description="name")
-    kind: Literal["city", "region", "country", "airport", "sea"] = Field(
-        description="city, region, country, airport or sea"
+    kind: Literal["city", "town", "village", "district", "region", "country", "airport", "sea", "site"] = Field(
+        description="city, town, village, district, region, country, airport, sea or site"
     )
     within: PlaceRef | None = Field(None, description="id of the enclosing place")
     coordinates: Coordinates | None = Field(None, description="position, for the locator map")
@@ -740,6 +862,7 @@ class Facility(Record):
     name: ShortText = Field(description="name")
     variants: list[ShortText] = Field(max_length=20, default_factory=list, description="other names")
     place: PlaceRef = Field(description="id of the place it is in")
+    coordinates: Coordinates | None = Field(None, description="position, for the locator map")
 
 
 class Organisation(Record):
@@ -750,6 +873,20 @@ class Organisation(Record):
     variants: list[ShortText] = Field(max_length=20, default_factory=list, description="other names or abbreviations")
 
 
+class Unit(Record):
+    """A unit figures count in, e.g. drones or aircraft; km is built in."""
+
+    id: Id = Field(description=f"id figures use, e.g. aircraft; not {DISTANCE_UNIT}, which is built in")
+    singular: ShortText = Field(description='the word for one, e.g. "aircraft", "glide bomb"')
+    plural: ShortText = Field(description='the word for several, e.g. "aircraft", "glide bombs"')
+
+    @model_validator(mode="after")
+    def _not_built_in(self) -> Unit:
+        if self.id == DISTANCE_UNIT:
+            raise ValueError(f"unit {DISTANCE_UNIT} is built in and cannot be redefined")
+        return self
+
+
 class Entities(Record):
     """Shared records that briefings reference by id."""
 
@@ -757,6 +894,7 @@ class Entities(Record):
     places: list[Place] = Field(max_length=5000, default_factory=list, description="places")
     facilities: list[Facility] = Field(max_length=5000, default_factory=list, description="facilities")
     organisations: list[Organisation] = Field(max_length=5000, default_factory=list, description="organisations")
+    units: list[Unit] = Field(max_length=500, default_factory=list, description="units figures count in")
 
     def ids(self) -> dict[str, set[str]]:
         """Known ids per reference kind."""
@@ -765,7 +903,15 @@ class Entities(Record):
             "place": {p.id for p in self.places},
             "facility": {f.id for f in self.facilities},
             "organisation": {o.id for o in self.organisations},
+            "unit": {u.id for u in self.units} | {DISTANCE_UNIT},
         }
+
+    def unit_words(self, unit: str) -> tuple[str, str]:
+        """Singular and plural of a unit id."""
+        if unit == DISTANCE_UNIT:
+            return DISTANCE_UNIT, DISTANCE_UNIT
+        record = next(u for u in self.units if u.id == unit)
+        return record.singular, record.plural
 
 
 class DisputeSide(Record):
@@ -942,14 +1088,70 @@ def check_briefing_refs(briefing: Briefing, entities: Entities) -> list[RefProbl
     anchors = list(anchored(briefing))
     problems += _duplicates([(loc, ident) for loc, ident, _ in anchors], "anchor id")
     by_section = {(section, ident) for _, ident, section in anchors}
+    problems += _derived_figure_problems(briefing)
     for i, event in enumerate(briefing.timeline):
-        if event.anchor and (event.section, event.anchor) not in by_section:
+        if not briefing.has_section(event.section):
+            present = ", ".join(s.value for s in briefing.sections)
+            problems.append(
+                RefProblem(
+                    ("timeline", i, "section"),
+                    f"this briefing has no {event.section.value} section",
+                    f"a section the briefing has: {present}",
+                )
+            )
+        elif event.anchor and (event.section, event.anchor) not in by_section:
             ids = sorted(ident for s, ident in by_section if s == event.section)
             problems.append(
                 RefProblem(
                     ("timeline", i, "anchor"),
                     f"no claim, figure or quote with id {event.anchor!r} in section {event.section.value}",
                     "one of: " + ", ".join(ids),
+                )
+            )
+    return problems
+
+
+def figures(briefing: Briefing) -> Iterator[tuple[Loc, Figure]]:
+    """Every figure of a briefing with its location."""
+
+    def walk(obj: Any, loc: Loc) -> Iterator[tuple[Loc, Figure]]:
+        if isinstance(obj, Figure):
+            yield loc, obj
+        if isinstance(obj, BaseModel):
+            for name in type(obj).model_fields:
+                yield from walk(getattr(obj, name), (*loc, name))
+        elif isinstance(obj, list):
+            for i, item in enumerate(obj):
+                yield from walk(item, (*loc, i))
+
+    yield from walk(briefing, ())
+
+
+def _derived_figure_problems(briefing: Briefing) -> list[RefProblem]:
+    """A figure declared as the sum of others names figures of this briefing and equals their sum."""
+    by_id = {f.id: f for _, f in figures(briefing)}
+    problems = []
+    for loc, figure in figures(briefing):
+        if not figure.sum_of:
+            continue
+        unknown = [p for p in figure.sum_of if p not in by_id or p == figure.id]
+        for j, part in enumerate(figure.sum_of):
+            if part in unknown:
+                others = ", ".join(sorted(i for i in by_id if i != figure.id))
+                message = "a figure cannot be a part of itself" if part == figure.id else f"no figure {part!r}"
+                problems.append(
+                    RefProblem((*loc, "sum_of", j), message, f"an id of a figure in this briefing: {others}")
+                )
+        if unknown:
+            continue
+        parts = [by_id[p].value for p in figure.sum_of]
+        if abs(sum(parts) - figure.value) > 1e-9 * max(1.0, figure.value):
+            shown = " + ".join(f"{v:g}" for v in parts)
+            problems.append(
+                RefProblem(
+                    (*loc, "value"),
+                    f"{figure.value:g} is not the sum of its parts ({shown} = {sum(parts):g})",
+                    "the sum of the figures in sum_of",
                 )
             )
     return problems
@@ -962,7 +1164,7 @@ def check_entity_refs(entities: Entities) -> list[RefProblem]:
     for loc, kind, ident in walk_refs(entities, ()):
         if ident not in known[kind]:
             problems.append(RefProblem(loc, f"unknown {kind} id {ident!r}", f"an id of a {kind} record"))
-    for kind in ("people", "places", "facilities", "organisations"):
+    for kind in ("people", "places", "facilities", "organisations", "units"):
         records = getattr(entities, kind)
         problems += _duplicates([((kind, i, "id"), r.id) for i, r in enumerate(records)], f"{kind} id")
     return problems
@@ -1058,4 +1260,76 @@ def url_host_warnings(briefing: Briefing) -> list[RefProblem]:
                 walk(item, (*loc, i))
 
     walk(briefing, ())
+    return warnings
+
+
+_QUOTE_PAIRS = {'"': '"', "“": "”", "„": "“", "‘": "’", "'": "'", "«": "»", "»": "«", "‹": "›", "「": "」"}
+
+
+def _refs_to(obj: Any, kind: str) -> set[str]:
+    return {ident for _, k, ident in walk_refs(obj, ()) if k == kind}
+
+
+def editor_warnings(briefing: Briefing, entities: Entities) -> list[RefProblem]:
+    """Things that do not block a build but are usually a slip: unused sources and places, quoted quotes."""
+    warnings = []
+    cited = {ident for loc, ident in _source_uses(briefing) if loc[0] != "sources"}
+    for i, source in enumerate(briefing.sources):
+        if source.id not in cited:
+            warnings.append(
+                RefProblem(
+                    ("sources", i, "id"), f"no claim, figure or quote cites source {source.id!r}", "every source cited"
+                )
+            )
+    used = set()
+    for name in ("strike", "front_lines", "diplomacy", "quotes", "takeaways", "timeline"):
+        used |= _refs_to(getattr(briefing, name), "place")
+        for facility in _refs_to(getattr(briefing, name), "facility"):
+            used |= {f.place for f in entities.facilities if f.id == facility}
+    within = {p.id: p.within for p in entities.places}
+    for place in list(used):  # a city's region and country are referred to through it
+        while within.get(place) and within[place] not in used:
+            place = within[place]  # type: ignore[assignment]
+            used.add(place)
+    for i, place in enumerate(briefing.places):
+        if place not in used:
+            warnings.append(
+                RefProblem(
+                    ("places", i),
+                    f"place {place!r} is listed for the briefing but nothing in it refers to it",
+                    "a place some claim, target or section refers to (about.places, places, place)",
+                )
+            )
+    for i, quote in enumerate(briefing.quotes):
+        text = quote.text.strip()
+        if len(text) > 1 and _QUOTE_PAIRS.get(text[0]) == text[-1]:
+            warnings.append(
+                RefProblem(
+                    ("quotes", i, "text"),
+                    f"the quote is wrapped in its own quotation marks ({text[0]}…{text[-1]}); the page adds them",
+                    "the exact words without surrounding quotation marks",
+                )
+            )
+    return warnings
+
+
+def _source_uses(briefing: Briefing) -> Iterator[tuple[Loc, str]]:
+    for loc, kind, ident in walk_refs(briefing, ()):
+        if kind == "source":
+            yield loc, ident
+
+
+def copied_warnings(briefing: Briefing, base: Briefing) -> list[RefProblem]:
+    """Places and targets of a briefing started with `new --from` that still equal the base briefing's."""
+    warnings = []
+    hint = f"values of this briefing (they are still those of {base.slug}); delete based_on when done"
+    if briefing.places and briefing.places == base.places:
+        warnings.append(RefProblem(("places",), f"places are the same as in {base.slug}", hint))
+    if briefing.strike and base.strike:
+        if briefing.strike.places and briefing.strike.places == base.strike.places:
+            warnings.append(RefProblem(("strike", "places"), f"strike places are the same as in {base.slug}", hint))
+        old = {(t.facility, t.place, t.description) for t in base.strike.targets}
+        for i, target in enumerate(briefing.strike.targets):
+            if (target.facility, target.place, target.description) in old:
+                warnings.append(RefProblem(("strike", "targets", i), f"target is the same as one in {base.slug}", hint))
     return warnings

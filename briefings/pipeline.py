@@ -17,7 +17,7 @@ from .load import Dataset, load_dataset
 from .locator import load_region
 from .model import Entities
 from .reference import json_schemas, records
-from .render import BRIEFING_PAGES, Page, briefing_dir, render_pages
+from .render import Page, briefing_dir, pages_of, render_pages
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def navigation(dataset: Dataset) -> list[Any]:
     if dataset.briefings:
         latest = dataset.briefings[0]
         folder = briefing_dir(latest.slug)
-        nav.append({"Latest briefing": [{link.title: f"{folder}/{link.file}"} for link in BRIEFING_PAGES]})
+        nav.append({"Latest briefing": [{link.title: f"{folder}/{link.file}"} for link in pages_of(latest)]})
     nav.append(
         {
             "Browse": [

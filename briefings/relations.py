@@ -6,7 +6,6 @@ Pure functions of the validated Dataset; the render stage turns them into pages.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,10 +70,28 @@ def _items(briefing: Briefing) -> list[tuple[Section, Any]]:
     return items
 
 
-def _text(item: Any) -> str:
-    fields = ("text", "label", "title", "change", "note", "attribution")
-    values = [item.__dict__.get(name) for name in fields]  # plain dict: no pydantic __getattr__ on misses
-    return " ".join(str(v) for v in values if v)
+_MENTION_KINDS = (
+    ("people", "person"),
+    ("places", "place"),
+    ("facilities", "facility"),
+    ("organisations", "organisation"),
+)
+
+
+def _about(item: Any) -> set[tuple[str, str]]:
+    """The entities an item names in its `about` field."""
+    about = item.__dict__.get("about")  # plain dict: not every anchored item is attributed
+    if about is None:
+        return set()
+    return {(kind, ident) for field_name, kind in _MENTION_KINDS for ident in getattr(about, field_name)}
+
+
+def _label(item: Any) -> str:
+    for name in ("text", "label", "title"):
+        value = item.__dict__.get(name)
+        if value:
+            return str(value)
+    return str(item.__dict__.get("id", ""))
 
 
 def _cited_entities(briefing: Briefing, item: Any) -> set[tuple[str, str]]:
@@ -134,34 +151,21 @@ def relate(dataset: Dataset) -> Relations:
     ):
         for record in items:
             records[(kind, record.id)] = EntityPage(kind, record)
-    patterns = {
-        key: re.compile(
-            r"\b(?:"
-            + "|".join(re.escape(n) for n in [page.record.name, *getattr(page.record, "variants", [])])
-            + r")\b"
-        )
-        for key, page in records.items()
-    }
     by_date = sorted(dataset.briefings, key=lambda b: (b.published, b.slug))
     tags: dict[str, list[Briefing]] = defaultdict(list)
     timeline: list[TimelineEntry] = []
     for briefing in reversed(by_date):
         referenced = _refs(briefing)
-        # Text and cited people of each claim or figure, computed once per briefing.
-        facts = [
-            (section, item, _text(item), _cited_entities(briefing, item))
-            for section, item in _items(briefing)
-            if isinstance(item, (Claim, Figure))
-        ]
+        # An item is about an entity when its `about` names it or one of its sources is that
+        # person or organisation; text is never matched against names.
+        mentioned: dict[tuple[str, str], list[Mention]] = defaultdict(list)
+        for section, item in _items(briefing):
+            for key in _about(item) | _cited_entities(briefing, item):
+                mentioned[key].append(Mention(briefing, section, item.id, _label(item)))
         for key, page in records.items():
-            mentions = [
-                Mention(briefing, section, item.id, text)
-                for section, item, text, cited in facts
-                if key in cited or patterns[key].search(text)
-            ]
-            if key in referenced or mentions:
+            if key in referenced or key in mentioned:
                 page.briefings.append(briefing)
-                page.mentions += mentions
+                page.mentions += mentioned.get(key, [])
         for tag in briefing.tags:
             tags[tag].append(briefing)
         timeline += [TimelineEntry(briefing, event) for event in briefing.timeline]

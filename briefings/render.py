@@ -28,15 +28,16 @@ from .load import Dataset
 from .locator import LocatorMap, Region, locator_map
 from .model import (
     CHANNEL_LABELS,
+    DISTANCE_UNIT,
     ID_PATTERN,
     INDEX_PAGE,
     KM_PER_MILE,
     LIKELIHOOD_INFO,
+    MEASURE_LABELS,
     QUALIFIER_WORDS,
     SECTION_TITLES,
     SOURCE_KIND_LABELS,
     STATUS_INFO,
-    UNIT_WORDS,
     Briefing,
     Channel,
     Figure,
@@ -44,8 +45,9 @@ from .model import (
     Section,
     SourceKind,
     Status,
-    Unit,
     When,
+    anchored,
+    figures,
 )
 from .reference import json_schemas, records
 from .relations import ENTITY_FOLDERS, Relations, relate
@@ -139,9 +141,9 @@ def figure_value(fig: Figure) -> str:
     return " ".join(p for p in (QUALIFIER_WORDS[fig.qualifier], number(fig.value)) if p)
 
 
-def unit_words(fig: Figure) -> str:
-    """Singular or plural unit words."""
-    one, many = UNIT_WORDS[fig.unit]
+def unit_words(fig: Figure, words: tuple[str, str]) -> str:
+    """The singular or plural of a figure's unit, as its value needs."""
+    one, many = words
     return one if fig.value == 1 and fig.qualifier.value == "exact" else many
 
 
@@ -209,6 +211,12 @@ BRIEFING_PAGES: tuple[SectionLink, ...] = (
 _TEMPLATE_FOR = {link.key: f"{link.key}.md.j2" for link in BRIEFING_PAGES}
 
 
+def pages_of(briefing: Briefing) -> tuple[SectionLink, ...]:
+    """The pages a briefing has: the overview, the sections it holds, the sources."""
+    present = {s.value for s in briefing.sections}
+    return tuple(link for link in BRIEFING_PAGES if link.key in ("overview", "sources") or link.key in present)
+
+
 def briefing_dir(slug: str) -> str:
     """Folder (relative to docs) of a briefing's pages."""
     return f"briefings/{anchor(slug)}"
@@ -230,12 +238,23 @@ class BriefingView:
         self.base = Markup(self.base)  # a relative path built from validated slugs, not data text
 
     @property
+    def pages(self) -> tuple[SectionLink, ...]:
+        """The pages of this briefing, in reading order."""
+        return pages_of(self.briefing)
+
+    @property
     def key_figures(self) -> list[Figure]:
-        """Casualties, distances, weapons, then other figures, for the at-a-glance panel."""
+        """Casualties, distances, weapons, losses, then other figures, for the at-a-glance panel."""
         b = self.briefing
-        figures = [*b.strike.casualties, *b.strike.distances, *b.strike.weapons]
-        figures += [f for d in b.front_lines.developments for f in d.figures]
-        figures += [n.rounds for n in b.diplomacy.negotiations if n.rounds]
+        figures: list[Figure] = []
+        if b.strike:
+            s = b.strike
+            figures += [*s.casualties, *s.losses, *s.distances, *s.weapons]
+            figures += [f for f in s.attack if f.measure is not None and f.measure.value == "launched"]
+        if b.front_lines:
+            figures += [f for d in b.front_lines.developments for f in d.figures]
+        if b.diplomacy:
+            figures += [n.rounds for n in b.diplomacy.negotiations if n.rounds]
         return figures
 
     @property
@@ -253,11 +272,55 @@ class BriefingView:
         }[kind]
         return next(r for r in records if r.id == ident)
 
+    def target_name(self, target: Any) -> str:
+        """How a target is named: its description, else its facility's or place's name."""
+        if target.description:
+            return str(target.description)
+        kind, ident = ("facility", target.facility) if target.facility else ("place", target.place)
+        return str(self.entity(kind, ident).name)
+
+    def unit(self, fig: Figure) -> str:
+        """The unit word of a figure: "drone" or "drones"."""
+        return unit_words(fig, self.entities.unit_words(fig.unit))
+
+    def is_distance(self, fig: Figure) -> bool:
+        """Whether a figure is a distance (shown with miles)."""
+        return fig.unit == DISTANCE_UNIT
+
+    def section_of(self, ident: str) -> str:
+        """The page (file name) holding the item with this anchor id."""
+        return next(f"{section.value}.md" for _, i, section in anchored(self.briefing) if i == ident)
+
+    # The links below are built from validated ids only (each passed through anchor()).
+
+    def parts(self, fig: Figure) -> list[tuple[Figure, str]]:
+        """The figures a derived figure sums, each with a link to it."""
+        by_id = {f.id: f for _, f in figures(self.briefing)}
+        return [(by_id[p], Markup(f"{self.section_of(p)}#{anchor(p)}")) for p in fig.sum_of]
+
     def disputed(self, ident: str | None) -> str | None:
-        """Id of the dispute a claim or figure is a side of, if any."""
+        """Link to the dispute a claim or figure is a side of (on the page holding the item), if any."""
         if ident is None or self.relations is None:
             return None
-        return self.relations.disputed_items.get((self.briefing.slug, ident))
+        dispute = self.relations.disputed_items.get((self.briefing.slug, ident))
+        return None if dispute is None else Markup(f"{self.base}{self.section_of(ident)}#dispute-{anchor(dispute)}")
+
+    def dispute_link(self, dispute: Any) -> str:
+        """Where this briefing shows a dispute: the page of its first side here."""
+        side = next(s for s in self.relations.sides[dispute.id] if s.briefing.slug == self.briefing.slug)  # type: ignore[union-attr]
+        return Markup(f"{side.section.value}.md#dispute-{anchor(dispute.id)}")
+
+    def disputes_in(self, section: str) -> list[Any]:
+        """Disputes with a side in this section of this briefing."""
+        if self.relations is None:
+            return []
+        return [
+            (d, sides)
+            for d, sides in self.disputes
+            if any(
+                s.briefing.slug == self.briefing.slug and s.section.value == section for s in self.relations.sides[d.id]
+            )
+        ]
 
     @property
     def disputes(self) -> list[Any]:
@@ -281,21 +344,40 @@ class BriefingView:
             out.append((dispute, sides))
         return out
 
+    def _point(self, kind: str, ident: str) -> tuple[str, float, float] | None:
+        record = self.entity(kind, ident)
+        coords = record.coordinates
+        if coords is None and kind == "facility":
+            coords = self.entity("place", record.place).coordinates
+        return None if coords is None else (record.name, coords.lat, coords.lon)
+
     @property
     def locator(self) -> LocatorMap | None:
-        """The strike's locator map: the struck place, other places with coordinates, distance rings."""
-        if self.region is None:
+        """The strike's locator map: places and targets struck, the briefing's other places, distance rings."""
+        strike = self.briefing.strike
+        if self.region is None or strike is None:
             return None
-        place = self.entity("place", self.briefing.strike.place)
-        if place.coordinates is None:
+        refs = [("place", p) for p in strike.places]
+        for t in strike.targets:
+            refs += [("facility", t.facility)] if t.facility else []
+            refs += [("place", t.place)] if t.place else []
+        struck = list(dict.fromkeys(p for p in (self._point(k, i) for k, i in refs) if p))
+        if not struck:
             return None
-        others = []
-        for ident in self.briefing.places:
-            other = self.entity("place", ident)
-            if other.coordinates and other.id != place.id:
-                others.append((other.name, other.coordinates.lat, other.coordinates.lon))
-        rings = [(f"{figure_value(f)} km", f.label, f.value) for f in self.briefing.strike.distances]
-        return locator_map(self.region, (place.name, place.coordinates.lat, place.coordinates.lon), others, rings)
+        others = [p for p in (self._point("place", i) for i in self.briefing.places) if p and p not in struck]
+        rings = []
+        for f in strike.distances:
+            # A ring is drawn around what the distance is about, or around the one place struck.
+            about = f.about
+            centres = (
+                [("facility", i) for i in about.facilities] + [("place", i) for i in about.places] if about else []
+            )
+            centre = next((p for p in (self._point(k, i) for k, i in centres) if p), None)
+            if centre is None and len(struck) == 1:
+                centre = struck[0]
+            if centre is not None:
+                rings.append((f"{figure_value(f)} km", f.label, f.value, centre))
+        return locator_map(self.region, struck, others, rings)
 
     @property
     def neighbours(self) -> tuple[Briefing | None, Briefing | None]:
@@ -332,7 +414,6 @@ def make_environment(templates_dir: Path) -> Environment:
         url=safe_url,
         number=number,
         figure_value=figure_value,
-        unit_words=unit_words,
         miles=miles,
         date=format_date,
         when=format_when,
@@ -346,12 +427,11 @@ def make_environment(templates_dir: Path) -> Environment:
         CHANNEL_LABELS=CHANNEL_LABELS,
         SOURCE_KIND_LABELS=SOURCE_KIND_LABELS,
         SECTION_TITLES=SECTION_TITLES,
-        BRIEFING_PAGES=BRIEFING_PAGES,
+        MEASURE_LABELS=MEASURE_LABELS,
         ENTITY_FOLDERS=ENTITY_FOLDERS,
         Status=Status,
         Channel=Channel,
         SourceKind=SourceKind,
-        Unit=Unit,
         Section=Section,
     )
     return env
@@ -499,7 +579,8 @@ def render_pages(
                 *(b.slug for b in view.neighbours if b),
             }
         )
-        for i, link in enumerate(BRIEFING_PAGES):
+        links = pages_of(briefing)
+        for i, link in enumerate(links):
             src_uri = f"{folder}/{link.file}"
             old = reusable(src_uri, depends)
             if old is not None:
@@ -512,8 +593,8 @@ def render_pages(
                 b=briefing,
                 view=view,
                 current=link,
-                previous=BRIEFING_PAGES[i - 1] if i else None,
-                next=BRIEFING_PAGES[i + 1] if i + 1 < len(BRIEFING_PAGES) else None,
+                previous=links[i - 1] if i else None,
+                next=links[i + 1] if i + 1 < len(links) else None,
             )
             section = None if link.key == "overview" else link.title
             title = briefing.title if section is None else f"{section} · {briefing.title}"

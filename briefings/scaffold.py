@@ -29,7 +29,8 @@ def new_briefing(project: Project, slug: str, source_slug: str | None = None, to
     if path.exists():
         raise UsageError(f"{path.relative_to(project.root)} already exists; choose another slug")
     places, tags, sources = ["TODO-place-id"], [], PLACEHOLDER_SOURCE
-    place, facility = "TODO-place-id", "TODO-facility-id"
+    strike_places: list[str] = ["TODO-place-id"]
+    target: dict[str, str] = {"facility": "TODO-facility-id"}
     if source_slug:
         dataset = load_dataset(project.data_dir, project.root)
         base = next((b for b in dataset.briefings if b.slug == source_slug), None)
@@ -38,7 +39,11 @@ def new_briefing(project: Project, slug: str, source_slug: str | None = None, to
         places, tags = list(base.places), list(base.tags)
         sources = [s.model_dump(mode="json", exclude_none=True) for s in base.sources]
         sources.insert(0, PLACEHOLDER_SOURCE[0])
-        place, facility = base.strike.place, base.strike.facility
+        if base.strike:
+            strike_places = list(base.strike.places)
+            first = base.strike.targets[0] if base.strike.targets else None
+            if first is not None:
+                target = first.model_dump(mode="json", exclude_none=True, include={"facility", "place", "description"})
     env = Environment(
         loader=FileSystemLoader(str(project.templates_dir)),
         undefined=StrictUndefined,
@@ -51,8 +56,9 @@ def new_briefing(project: Project, slug: str, source_slug: str | None = None, to
         places=_flow(places),
         tags=_flow(tags),
         sources="\n".join(f"  - {_flow(s)}" for s in sources),
-        place=_flow(place),
-        facility=_flow(facility),
+        strike_places=_flow(strike_places),
+        target="\n      ".join(f"{k}: {_flow(v)}" for k, v in target.items()),
+        based_on=_flow(source_slug) if source_slug else "",
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as f:  # "x": never overwrite, even in a race

@@ -27,8 +27,8 @@ def test_new_writes_a_skeleton_that_check_accepts_once_filled(project, capsys):
     assert text.startswith("# yaml-language-server: $schema=../../schema/briefing.schema.json")
     assert main(["--project", str(project), "check"]) == 2
     err = capsys.readouterr().err
-    assert f"data/briefings/{NEW}.yaml:5:8: title: placeholder not filled in" in err
-    assert "strike.place: 'TODO-place-id' is not a valid id" in err
+    assert f"data/briefings/{NEW}.yaml:6:8: title: placeholder not filled in" in err
+    assert "strike.places[0]: 'TODO-place-id' is not a valid id" in err
     path.write_text(fill_placeholders(text))
     assert main(["--project", str(project), "check"]) == 0, capsys.readouterr().err
     assert main(["--project", str(project)]) == 0
@@ -47,9 +47,26 @@ def test_new_from_existing_copies_shared_records(project, capsys):
     assert main(["--project", str(project), "new", NEW, "--from", SEED_SLUG]) == 0
     text = (project / "data" / "briefings" / f"{NEW}.yaml").read_text()
     assert 'places: ["izhevsk", "udmurtia"' in text
-    assert '"id": "russian-officials"' in text and 'place: "izhevsk"' in text
-    (project / "data" / "briefings" / f"{NEW}.yaml").write_text(fill_placeholders(text))
-    assert main(["--project", str(project), "check"]) == 0, capsys.readouterr().err
+    assert '"id": "russian-officials"' in text and 'places: ["izhevsk"]' in text
+    assert 'facility: "kupol-plant"' in text and f'based_on: "{SEED_SLUG}"' in text
+    path = project / "data" / "briefings" / f"{NEW}.yaml"
+    path.write_text(fill_placeholders(text))
+    capsys.readouterr()
+    assert main(["--project", str(project), "check"]) == 0
+    err = capsys.readouterr().err
+    lines = path.read_text().splitlines()
+
+    def line_of(prefix: str) -> int:
+        return next(i for i, s in enumerate(lines, 1) if s.startswith(prefix))
+
+    # The values copied from the other briefing are named until they change (or based_on goes).
+    name = f"data/briefings/{NEW}.yaml"
+    assert f"{name}:{line_of('places:')}:9: places: warning: places are the same as in {SEED_SLUG}" in err
+    assert f"{name}:{line_of('  places:')}:11: strike.places: warning: strike places are the same" in err
+    assert f"{name}:{line_of('    - id: target')}:7: strike.targets[0]: warning: target is the same as one in" in err
+    path.write_text(path.read_text().replace(f'based_on: "{SEED_SLUG}"', ""))
+    assert main(["--project", str(project), "check"]) == 0
+    assert "the same as in" not in capsys.readouterr().err
     assert main(["--project", str(project), "new", "x-y", "--from", "nope"]) == 3
 
 

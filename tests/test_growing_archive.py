@@ -39,46 +39,86 @@ def seed_copy(slug: str, published: dt.date, title: str) -> str:
     return text
 
 
-def minimal(slug: str, published: dt.date, title: str) -> str:
-    """The least the model accepts, taken from the seed: one source, place, takeaway and claim per
-    required list; every optional field and list left out; diplomacy empty and no quotes."""
-    seed = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+def _seed() -> dict:
+    return yaml.safe_load(SEED.read_text(encoding="utf-8"))
+
+
+def _base(slug: str, published: dt.date, title: str) -> tuple[dict, dict, dict]:
+    """The top-level fields every briefing has, one source, and a claim maker citing it."""
+    seed = _seed()
     source = {k: seed["sources"][0][k] for k in ("id", "name", "kind")}
 
-    def claim(c: dict) -> dict:
-        return {"text": c["text"], "sources": [source["id"]], "status": c["status"]}
+    def claim(c: dict, **extra: object) -> dict:
+        return {"text": c["text"], "sources": [source["id"]], "status": c["status"], **extra}
 
-    development = seed["front_lines"]["developments"][0]
     doc = {
         "slug": slug,
         "title": title,
         "published": published.isoformat(),
         "summary": seed["summary"],
         "takeaways": [claim(seed["takeaways"][0])],
-        "places": seed["places"][:1],
         "sources": [source],
-        "strike": {
-            "summary": seed["strike"]["summary"],
-            "when": {"date": str(seed["strike"]["when"]["date"])},
-            "place": seed["strike"]["place"],
-            "facility": seed["strike"]["facility"],
-            "target": [claim(seed["strike"]["target"][0])],
-            "carried_out_by": [claim(seed["strike"]["carried_out_by"][0])],
-        },
-        "front_lines": {
-            "developments": [
-                {
-                    "id": development["id"],
-                    "title": development["title"],
-                    "change": development["change"],
-                    "claims": [claim(development["claims"][0])],
-                }
-            ]
-        },
-        "diplomacy": {},
-        "quotes": [],
+    }
+    return doc, seed, {"claim": claim}
+
+
+def several_targets(slug: str, published: dt.date, title: str) -> str:
+    """A strike with no facility: several targets (places and a described one), several places, a mass attack."""
+    doc, seed, make = _base(slug, published, title)
+    claim = make["claim"]
+    places = seed["places"][3:6]  # three places of the seed with coordinates: Kyiv, Lviv, Sumy region
+    doc["places"] = places
+    figure = {"sources": [doc["sources"][0]["id"]], "status": "claimed", "unit": "drones"}
+    doc["strike"] = {
+        "summary": seed["strike"]["summary"],
+        "when": {"date": str(seed["strike"]["when"]["date"])},
+        "places": places,
+        "targets": [
+            {"id": "target-one", "place": places[0], "claims": [claim(seed["takeaways"][0])]},
+            {"id": "target-two", "place": places[1]},
+            {"id": "target-three", "description": "Energy infrastructure in several regions"},
+        ],
+        "attack": [
+            {**figure, "id": "launched", "label": "Launched", "value": 60, "measure": "launched"},
+            {**figure, "id": "shot-down", "label": "Shot down", "value": 40, "measure": "intercepted"},
+            {**figure, "id": "jammed", "label": "Jammed", "value": 15, "measure": "suppressed"},
+            {
+                **figure,
+                "id": "stopped",
+                "label": "Stopped",
+                "value": 55,
+                "measure": "intercepted",
+                "sum_of": ["shot-down", "jammed"],
+            },
+        ],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"  # JSON is YAML
+
+
+def diplomacy_only(slug: str, published: dt.date, title: str) -> str:
+    """Only a diplomacy section: no strike, front lines or quotes."""
+    doc, seed, make = _base(slug, published, title)
+    negotiation = seed["diplomacy"]["negotiations"][0]
+    doc["diplomacy"] = {
+        "negotiations": [
+            {
+                "id": negotiation["id"],
+                "title": negotiation["title"],
+                "parties": negotiation["parties"],
+                "when": {"date": str(negotiation["when"]["date"])},
+                "agreed": [make["claim"](negotiation["outcome"])],
+            }
+        ]
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+# The pages each generated shape has: the overview ("") and sources always, sections as present.
+SHAPES = {
+    "newer": ("", *SECTIONS),
+    "between": ("", "strike", "sources"),
+    "minimal": ("", "diplomacy", "sources"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +131,8 @@ def grown(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[tu
     middle = oldest + (newest - oldest) / 2
     added = {
         "newer": (newest + dt.timedelta(days=30), seed_copy, "Newer than every bundled briefing"),
-        "between": (middle, seed_copy, "Between the oldest and the newest"),
-        "minimal": (oldest - dt.timedelta(days=30), minimal, "Only what the model requires"),
+        "between": (middle, several_targets, "Between the oldest and the newest"),
+        "minimal": (oldest - dt.timedelta(days=30), diplomacy_only, "Only a diplomacy section"),
     }
     for name, (day, make, title) in added.items():
         slug = f"{day.isoformat()}-{name}-generated"
@@ -123,16 +163,20 @@ def test_site_builds_and_its_link_check_passes(grown):
     assert " 0 broken" in out
     assert (site / ".briefings-site").exists()
     for _, slug, _ in expected:
+        shape = slug.rsplit("-", 2)[-2] if slug.endswith("-generated") else None
+        briefing = next(b for b in briefings_latest_first(grown[0]) if b.slug == slug)
+        present = SHAPES[shape] if shape else ("", *(s.value for s in briefing.sections), "sources")
         for section in ("", *SECTIONS):
-            assert (site / "briefings" / slug / section / "index.html").is_file(), (slug, section)
+            built = (site / "briefings" / slug / section / "index.html").is_file()
+            assert built == (section in present), (slug, section)
 
 
 def test_data_as_the_site_sees_it(grown):
     root, _, expected, _ = grown
     assert [(b.published, b.slug, b.title) for b in briefings_latest_first(root)] == expected
     least = next(b for b in briefings_latest_first(root) if b.slug.endswith("minimal-generated"))
-    assert least.quotes == [] and least.timeline == [] and least.tags == []
-    assert least.diplomacy.negotiations == [] and least.diplomacy.statements == [] and least.diplomacy.measures == []
+    assert least.strike is None and least.front_lines is None and least.quotes == []
+    assert [s.value for s in least.sections] == ["diplomacy"]
 
 
 def test_home_page_shows_the_newest_first(grown):
@@ -187,13 +231,36 @@ def test_prev_next_follow_publication_order(grown):
         assert got == want, slug
 
 
-def test_minimal_briefing_pages_show_what_it_has(grown):
+def test_diplomacy_only_briefing_links_only_the_pages_it_has(grown):
     _, site, expected, _ = grown
     slug = next(s for _, s, _ in expected if s.endswith("minimal-generated"))
     overview = content(page(site, f"briefings/{slug}"))
-    assert text_of(overview.h1).startswith("Only what the model requires")
+    assert text_of(overview.h1).startswith("Only a diplomacy section")
     assert len(overview.select("#sec-takeaways ~ .bf-claim")) == 1
-    quotes = content(page(site, f"briefings/{slug}/quotes"))
-    assert "This briefing has no direct quotes." in text_of(quotes)
+    nav = [text_of(a) for a in overview.select(".bf-sections a, .bf-sections strong")]
+    assert nav == ["Overview", "Diplomacy", "Sources"]
+    assert overview.find(id="sec-places") is None  # it lists no places
+    diplomacy = content(page(site, f"briefings/{slug}/diplomacy"))
+    assert "Agreed" in text_of(diplomacy) and "Outcome" not in text_of(diplomacy)
     sources = content(page(site, f"briefings/{slug}/sources"))
     assert len(sources.select(".bf-source")) == 1
+
+
+def test_several_targets_and_a_derived_figure(grown):
+    _, site, expected, _ = grown
+    slug = next(s for _, s, _ in expected if s.endswith("between-generated"))
+    strike = content(page(site, f"briefings/{slug}/strike"))
+    assert [text_of(h).removesuffix(" ¶") for h in strike.select(".bf-target h3")] == [
+        "Kyiv",
+        "Lviv",
+        "Energy infrastructure in several regions",
+    ]
+    assert text_of(strike.find(id="sec-targets")).startswith("Targets")
+    stopped = strike.find(id="stopped")
+    derived = text_of(stopped.select_one(".bf-figure__derived"))
+    assert derived == "Derived: the sum of Shot down, 40 + Jammed, 15"
+    assert [a["href"] for a in stopped.select(".bf-figure__derived a")] == ["./#shot-down", "./#jammed"]
+    # Every place struck is on the map, none of them singled out as "the" target.
+    labels = [t.get_text() for t in strike.select("#sec-map text.bf-map__label")]
+    assert {"Kyiv", "Lviv"} <= set(labels)
+    assert "Target" not in [text_of(dt) for dt in strike.select(".bf-facts dt")]

@@ -263,7 +263,7 @@ LISTS = [
         NAME,
         "places: [izhevsk, udmurtia,",
         "places: [izhevsk, udmurtia, izhevsk,",
-        "places: [izhevsk",
+        "places: [izhevsk, udmurtia, izhevsk,",
         "29: places[2]: repeated id 'izhevsk' (first at places[0]) (expected each id once)",
     ),
     (
@@ -427,7 +427,7 @@ REVIEW = [
         "    - id: target-kupol\n",
         "    - id: sec-takeaways\n",
         "id: sec-takeaways",
-        "11: strike.target[0].id: 'sec-takeaways' starts like an anchor the briefing pages use themselves"
+        "15: strike.targets[0].claims[0].id: 'sec-takeaways' starts like an anchor the briefing pages use themselves"
         " (reserved: sec-…, source-…, dispute-…, map-…) (got 'sec-takeaways')"
         " (expected anchor id, unique in the briefing, so the timeline can link here)",
     ),

@@ -61,13 +61,29 @@ def test_unknown_source_id(project):
     assert "expected an id from this briefing's sources" in errs[0]
 
 
-def test_missing_section(project):
+def test_a_briefing_needs_one_section(project):
+    # Each section may be left out; leaving out all four is a mistake.
+    start = SEED_TEXT.index("\nstrike:\n")
+    end = SEED_TEXT.index("\ntimeline:\n")
+    (project / NAME).write_text(SEED_TEXT[:start] + SEED_TEXT[end:], encoding="utf-8")
+    errs = errors_for(project)
+    assert errs[0] == (
+        f"{NAME}:1:1: (file): a briefing needs at least one section: strike, front_lines, diplomacy or quotes"
+        " (expected one situation report: metadata, sources, the four sections and a timeline)"
+    ) or errs[0].startswith(f"{NAME}:"), errs
+    assert any("a briefing needs at least one section: strike, front_lines, diplomacy or quotes" in e for e in errs)
+
+
+def test_timeline_cannot_point_to_a_missing_section(project):
     start = SEED_TEXT.index("\ndiplomacy:\n")
     end = SEED_TEXT.index("\nquotes:\n")
-    (project / NAME).write_text(SEED_TEXT[:start] + SEED_TEXT[end:], encoding="utf-8")
-    [err] = errors_for(project)
-    assert err.startswith(f"{NAME}:")
-    assert ": diplomacy: required field is missing (expected the diplomacy section)" in err
+    text = SEED_TEXT[:start] + SEED_TEXT[end:]
+    (project / NAME).write_text(text, encoding="utf-8")
+    errs = errors_for(project)
+    pointing = [i for i, line in enumerate(text.splitlines(), 1) if line.strip() == "section: diplomacy"]
+    assert pointing and [int(e.split(":")[1]) for e in errs] == pointing, errs
+    assert all("this briefing has no diplomacy section" in e for e in errs), errs
+    assert all("(expected a section the briefing has: strike, front-lines, quotes)" in e for e in errs)
 
 
 def test_bad_date(project):
@@ -121,7 +137,7 @@ def test_unknown_field_typo_fails(project):
     assert f"{NAME}:{line}:1: qoutes: unknown field 'qoutes'" in errs[0] or any(
         e.startswith(f"{NAME}:{line}:1: qoutes: unknown field 'qoutes'") for e in errs
     )
-    assert any("quotes: required field is missing" in e for e in errs)
+    assert len(errs) == 1
 
 
 def test_timeline_anchor_must_exist(project):

@@ -56,7 +56,7 @@ def test_template_edit_rebuilds_everything(project, tmp_path):
     site = IncrementalSite(Project.at(project), tmp_path / "preview")
     site.full_build()
     template = project / "templates" / "quotes.md.j2"
-    template.write_text(template.read_text().replace("This briefing has no direct quotes.", "No quotes."))
+    template.write_text(template.read_text() + "\nEdited by the test.\n")
     assert site.update().full
     assert site.update().pages == []  # nothing changed since
 

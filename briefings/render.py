@@ -361,10 +361,15 @@ class BriefingView:
         for t in strike.targets:
             refs += [("facility", t.facility)] if t.facility else []
             refs += [("place", t.place)] if t.place else []
-        struck = list(dict.fromkeys(p for p in (self._point(k, i) for k, i in refs) if p))
+        # One dot per position: a facility without coordinates of its own sits on its place's.
+        at: dict[tuple[float, float], tuple[str, float, float]] = {}
+        for point in (self._point(k, i) for k, i in refs):
+            if point is not None:
+                at.setdefault(point[1:], point)
+        struck = list(at.values())
         if not struck:
             return None
-        others = [p for p in (self._point("place", i) for i in self.briefing.places) if p and p not in struck]
+        others = [p for p in (self._point("place", i) for i in self.briefing.places) if p and p[1:] not in at]
         rings = []
         for f in strike.distances:
             # A ring is drawn around what the distance is about, or around the one place struck.

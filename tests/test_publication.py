@@ -192,7 +192,9 @@ def test_entity_page_lists_briefings_and_claims(built_site):
     claims = [a["href"] for a in art.select("#claims ~ ul a")]
     assert f"../../../briefings/{SEED_SLUG}/strike/#critical" in claims
     kupol = listed_briefings(content(page(built_site, "entities/facilities/kupol-plant")))
-    targeted = {b.slug for b in by_slug.values() if b.strike and "kupol-plant" in {t.facility for t in b.strike.targets}}
+    targeted = {
+        b.slug for b in by_slug.values() if b.strike and "kupol-plant" in {t.facility for t in b.strike.targets}
+    }
     assert {SEED_SLUG, FIRST} <= targeted <= {slug for slug, _ in kupol} <= set(by_slug)
     assert len(kupol) == len(set(kupol))
     izhevsk = content(page(built_site, "entities/places/izhevsk")).select_one(".bf-entity__kind")

@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 
 from briefings.cli import main
 from briefings.links import check_site
-from conftest import ROOT, SEED_SLUG, briefings_latest_first, page
+from conftest import ROOT, briefings_latest_first, page
 
 CLEAN = """<!doctype html><html><head><title>[x](y) **head** {{ t }}</title><style>a{{}}</style></head>
 <body><header><span class="md-ellipsis">Title &#91;a&#93;&#40;b&#41; &#42;x&#42;</span></header>

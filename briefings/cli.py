@@ -16,6 +16,7 @@ EXIT_CODES = """exit codes:
   1  build or link-check failure
   2  invalid data (every problem is listed as file:line: field: message),
      or a symbolic link, pipe or device in docs/, data/, templates/ or overrides/
+     or in place of mkdocs.yml or lychee.toml
   3  usage error
 """
 
@@ -67,10 +68,10 @@ def _run(args: argparse.Namespace) -> int:
     project = Project.at(args.project, getattr(args, "site_dir", None))
     command = args.command or "build"
     if command == "check":
-        from .load import load_dataset
+        from .pipeline import load_data
 
         project.check_inputs()
-        dataset = load_dataset(project.data_dir, project.root)
+        dataset, _ = load_data(project)
         for warning in dataset.warnings:
             print(warning.format(), file=sys.stderr)
         n = len(dataset.briefings)
@@ -138,10 +139,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _schema(root: Path, check_only: bool) -> int:
+    from .files import check_files_or_raise, check_folders_or_raise
     from .reference import json_schemas, with_reference
 
     wanted = {root / "schema" / name: text for name, text in json_schemas().items()}
     readme = root / "README.md"
+    # Read and rewritten here: a link would be written through, a pipe would block the read.
+    check_folders_or_raise(root, [root / "schema"])
+    check_files_or_raise(root, [readme, *wanted])
     wanted[readme] = with_reference(readme.read_text(encoding="utf-8"))
     stale = [p for p, text in wanted.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
     if check_only:

@@ -32,12 +32,32 @@ def printable_lines(text: str) -> str:
     return "\n".join(printable(line) for line in text.split("\n"))
 
 
+def printable_message(text: str) -> str:
+    """printable() for a log message that may quote file names or links (MkDocs' do).
+
+    A line break is kept only where the next line is indented, as the continuation lines
+    of a message are (MkDocs lists files as `\\n  - name`; this tool indents the problems
+    under its own headings); every other one is escaped like any control character. So a
+    file name such as `x\\nERROR fake` can never start a line that reads as a message of its own.
+    """
+    lines = text.split("\n")
+    out = [printable(lines[0])]
+    for line in lines[1:]:
+        out.append(("\n" if line.startswith(" ") else "\\n") + printable(line))
+    return "".join(out)
+
+
+def indented(text: str, prefix: str = "  ") -> str:
+    """Every line of text indented: the continuation lines of a multi-line log message."""
+    return "\n".join(prefix + line for line in text.split("\n"))
+
+
 class PrintableFilter(logging.Filter):
     """Escapes control characters in log messages (MkDocs logs the names of files in docs/)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        escaped = printable_lines(message)
+        escaped = printable_message(message)
         if escaped != message:
             record.msg, record.args = escaped, None
         return True

@@ -2,11 +2,14 @@
 
 A symbolic link (git stores them, so a pull request can add one) would put its target,
 say `/proc/self/environ`, into the published site; a named pipe or a device would hang
-the build or fill the memory. Each is a Problem (exit 2) naming the entry.
+the build or fill the memory. Each is a Problem (exit 2) naming the entry. The same
+holds for the single files a build reads at the project root (`mkdocs.yml`,
+`lychee.toml`) and for every file read by `read_regular_file`.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterable
@@ -21,6 +24,11 @@ KINDS = {
     stat.S_IFCHR: "a character device",
     stat.S_IFBLK: "a block device",
 }
+
+
+MAX_BYTES = 2 * 1024 * 1024  # default bound for a file read whole into memory
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class UnsafeFilesError(DataError):
@@ -93,3 +101,69 @@ def check_folders_or_raise(root: Path, folders: Iterable[Path | None]) -> None:
     problems = check_folders(root, folders)
     if problems:
         raise UnsafeFilesError(problems)
+
+
+def check_files(root: Path, files: Iterable[Path | None]) -> list[Problem]:
+    """Every one of the given files that is a symbolic link or not a regular file (missing ones are skipped)."""
+    problems: list[Problem] = []
+    seen: set[Path] = set()
+    for path in files:
+        if path is None or path in seen:
+            continue
+        seen.add(path)
+        try:
+            mode = os.lstat(path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # whoever needs the file says it is missing
+        if stat.S_ISLNK(mode):
+            problems.append(link_problem(path, display_path(path, root)))
+        elif not stat.S_ISREG(mode):
+            problems.append(special_problem(display_path(path, root), mode))
+    return problems
+
+
+def check_files_or_raise(root: Path, files: Iterable[Path | None]) -> None:
+    """Raise UnsafeFilesError if one of the given files is a symbolic link or a special file."""
+    problems = check_files(root, files)
+    if problems:
+        raise UnsafeFilesError(problems)
+
+
+def read_regular_file(path: Path, display: str, max_bytes: int = MAX_BYTES) -> tuple[bytes | None, list[Problem]]:
+    """The bytes of a regular file of at most max_bytes, else the problem that stopped the read.
+
+    The file is opened without following a symbolic link and without blocking (a named
+    pipe would wait forever), and the size limit applies to the bytes actually read:
+    `stat` says 0 for a device such as /dev/zero.
+    """
+
+    def refuse(message: str, expected: str = "a regular file") -> tuple[None, list[Problem]]:
+        return None, [Problem(display, None, None, "", message, expected)]
+
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or path.is_symlink():
+            return None, [link_problem(path, display)]
+        return refuse(f"cannot be read: {exc.strerror or exc}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, [special_problem(display, info.st_mode)]
+        if info.st_size > max_bytes:
+            return refuse(f"file is {info.st_size} bytes", f"at most {max_bytes} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:
+            chunk = os.read(fd, max_bytes + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        return refuse(f"cannot be read: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
+    if size > max_bytes:  # grew while being read
+        return refuse(f"file is more than {max_bytes} bytes", f"at most {max_bytes} bytes")
+    return b"".join(chunks), []

@@ -25,7 +25,8 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from .addresses import IPAddress, address_kind, host_problem, literal_address, shown
-from .errors import LinkCheckError
+from .errors import LinkCheckError, printable
+from .files import read_regular_file
 from .markup import BAD_SCHEMES, VOID_TAGS, MarkupScan, RawSyntax, RawSyntaxScan, ThemeScripts, Unsafe, theme_scripts
 
 
@@ -48,8 +49,8 @@ class Broken:
     target: str = ""  # the resolved site path and fragment, e.g. /other/index.html#x (for de-duplication)
 
     def format(self) -> str:
-        """`page -> link: reason`."""
-        return f"{self.page} -> {self.link}: {self.reason}"
+        """`page -> link: reason`, control characters escaped: page names come from file names."""
+        return printable(f"{self.page} -> {self.link}: {self.reason}")
 
 
 @dataclass
@@ -452,9 +453,12 @@ def check_external_online(
     now = time.time()
     cache: dict[str, float] = {}
     if cache_file and cache_file.exists():
+        # Never through a link, never a pipe: the cache is only a shortcut, so anything else is ignored.
+        raw, _ = read_regular_file(cache_file, cache_file.name)
         try:
-            cache = {u: t for u, t in json.loads(cache_file.read_text()).items() if now - t < cache_ttl}
-        except (ValueError, AttributeError):
+            loaded = json.loads(raw) if raw is not None else {}
+            cache = {u: t for u, t in loaded.items() if isinstance(t, (int, float)) and now - t < cache_ttl}
+        except (ValueError, AttributeError, RecursionError):
             cache = {}
     web = [u for u in sorted(report.external) if urlsplit(u).scheme.lower() in ("http", "https")]
     todo = [u for u in web if u not in cache]
@@ -470,9 +474,27 @@ def check_external_online(
     report.external_cached = len(web) - len(todo)
     report.external_failed = {r.url for r in results if not r.ok}
     if cache_file:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        cache_file.write_text(json.dumps(cache, indent=1, sort_keys=True))
+        _write_cache(cache_file, json.dumps(cache, indent=1, sort_keys=True))
     return broken
+
+
+def _write_cache(cache_file: Path, text: str) -> None:
+    """Replace the cache file (a new file renamed over it: a link in its place is replaced, not followed).
+
+    Nothing is written if its folder is a link or not a folder; a cache that cannot be written is no error.
+    """
+    folder = cache_file.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if folder.is_symlink() or not folder.is_dir():
+            return
+        temp = folder / f".{cache_file.name}.{os.getpid()}.tmp"
+        temp.unlink(missing_ok=True)
+        with open(temp, "x", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, cache_file)
+    except OSError:
+        return
 
 
 # --------------------------------------------------------------------------- feeds and exports

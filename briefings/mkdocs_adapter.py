@@ -20,11 +20,12 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from .errors import DataError, Problem, RenderError, escape_log_output
+from .errors import DataError, Problem, RenderError, escape_log_output, indented, printable
 from .feeds import SiteInfo
-from .files import UnsafeFilesError
+from .files import UnsafeFilesError, display_path
 from .markup import ThemeScripts, data_documents, scan_html, trace
 from .pipeline import Generated, Project, error_pages, generate
+from .publish import MARKER
 from .relations import latest_date
 from .render import for_theme
 
@@ -44,10 +45,12 @@ def on_startup(command: str, dirty: bool) -> None:
 
 def _project(config: MkDocsConfig) -> Project:
     """The project, with the folders mkdocs.yml names (docs_dir, theme custom_dir)."""
-    project = Project.at(Path(config.config_file_path).resolve().parent)
+    config_file = Path(config.config_file_path).absolute()  # not resolved: a link in its place is refused
+    project = Project.at(config_file.parent)
     custom_dir = config.theme.custom_dir
     return replace(
         project,
+        config_file=config_file,
         docs_dir=Path(config.docs_dir).resolve(),
         overrides_dir=Path(custom_dir).resolve() if custom_dir else None,
     )
@@ -70,7 +73,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         _STATE["last_good"] = generated
     except UnsafeFilesError as exc:
         # Never build, not even error pages in a preview: MkDocs would copy a linked file.
-        raise PluginError("unsafe files in the project:\n" + exc.format()) from None
+        raise PluginError("unsafe files in the project:\n" + indented(exc.format())) from None
     except Exception as exc:
         if not isinstance(exc, (DataError, RenderError)):
             if _STATE["command"] != "serve":
@@ -79,7 +82,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         what = "invalid briefing data" if isinstance(exc, DataError) else "a page could not be rendered"
         if _STATE["command"] != "serve":
             # PluginError is logged by MkDocs as a one-line error, without traceback.
-            raise PluginError(f"{what}:\n{exc.format()}") from None
+            raise PluginError(f"{what}:\n{indented(exc.format())}") from None
         # In a preview, keep serving: every page shows the problems until the file is fixed.
         print(f"\n{what} (the preview shows this until it is fixed):\n{exc.format()}\n", file=sys.stderr)
         generated = error_pages(exc, _STATE["last_good"], _project(config))
@@ -100,17 +103,81 @@ def set_build_date(generated: Generated) -> None:
     os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp))
 
 
+CLASH_HEADING = "A file in docs/ clashes with the site's own output"
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add every generated page as a virtual file."""
+    """Add every generated page as a virtual file, after making sure no file in docs/ would take its place.
+
+    A build fails on a clash; a preview shows the problem on every page (as for data
+    errors) and leaves the clashing docs/ files out until they are renamed.
+    """
     generated: Generated = config[_KEY]  # type: ignore[index]
-    for page in generated.pages:
-        existing = files.get_file_from_path(page.src_uri)
-        if existing is not None and existing.generated_by is None:
-            raise PluginError(
-                f"docs/{page.src_uri} clashes with a generated page; generated pages must not be in docs/"
-            )
-        files.append(File.generated(config, page.src_uri, content=page.content))
+    virtual = [File.generated(config, page.src_uri, content=page.content) for page in generated.pages]
+    project = _project(config)
+    clashes = output_clashes(files, virtual, config, project.root)
+    if clashes:
+        problems = [problem for problem, _ in clashes]
+        message = "files in docs/ clash with the site's own output:\n" + indented(
+            "\n".join(p.format() for p in problems)
+        )
+        if _STATE["command"] != "serve":
+            raise PluginError(message)
+        print(f"\n{message}\n(the preview shows this until they are renamed)\n", file=sys.stderr)
+        for _, file in clashes:
+            files.remove(file)
+        summary = "Rename or remove the file in docs/ named above (generated pages must not be in docs/) and save."
+        generated = error_pages(RenderError(problems), generated, project, CLASH_HEADING, summary)
+        config[_KEY] = generated  # type: ignore[index]
+        virtual = [File.generated(config, page.src_uri, content=page.content) for page in generated.pages]
+    for file in virtual:
+        files.append(file)
     return files
+
+
+def output_clashes(files: Files, virtual: list[File], config: MkDocsConfig, root: Path) -> list[tuple[Problem, File]]:
+    """Every file from docs/ whose output path is also written by something else, with the problem to report.
+
+    Compared by destination, not by source name: `docs/archive/2025/index.md` and the
+    generated `archive/2025.md` are different sources of the same `archive/2025/index.html`.
+    Besides generated pages and files (feeds, JSON API, schemas), the theme writes its
+    static templates (404.html, sitemap.xml) and files, MkDocs `sitemap.xml.gz`, the search
+    plugin its index, and the publish step its marker.
+    """
+    docs_dir = os.path.abspath(config.docs_dir)
+    docs = [
+        f
+        for f in files
+        if f.generated_by is None and os.path.abspath(f.src_dir or "") == docs_dir and f.inclusion.is_in_serve()
+    ]
+    taken: dict[str, str] = {}
+    for template in config.theme.static_templates:
+        taken[template] = f"the theme's {template}"
+        if template == "sitemap.xml":
+            taken["sitemap.xml.gz"] = "the compressed sitemap MkDocs writes"
+    if any(name.split("/")[-1] == "search" for name in config.plugins):
+        taken["search/search_index.json"] = "the search index"
+    taken[MARKER] = "the marker of a site this tool built"
+    for file in virtual:
+        kind = "page" if file.src_uri.endswith(".md") else "file"
+        taken[file.dest_uri] = f"the generated {kind} {file.src_uri}"
+    # A docs/ file also hides a theme file of the same name (MkDocs then copies only the docs/ one).
+    if any(os.path.isfile(os.path.join(d, f.src_uri)) for f in docs for d in config.theme.dirs):
+        theme_files = Files([])
+        theme_files.add_files_from_theme(config.theme.get_env(), config)
+        for file in theme_files:
+            taken.setdefault(file.dest_uri, f"the theme's {file.src_uri}")
+    clashes = []
+    for file in docs:
+        shown = display_path(Path(file.abs_src_path or file.src_uri), root)
+        other = taken.get(file.dest_uri)
+        if other is None:
+            taken[file.dest_uri] = shown
+            continue
+        message = f"clashes with {other}: both would be published as {file.dest_uri}"
+        expected = "a file name no generated page or build output uses; generated pages are never in docs/"
+        clashes.append((Problem(shown, None, None, "", message, expected), file))
+    return clashes
 
 
 def on_page_markdown(markdown: str, page: Any, config: MkDocsConfig, files: Files) -> str:
@@ -160,9 +227,9 @@ def on_post_page(output: str, page: Any, config: MkDocsConfig) -> str:
     lines = []
     for item in found:
         origins = [p.format() for p in trace(item, documents)]
-        lines.append(f"{page.file.dest_uri}: {item.found}: {item.reason}")
+        lines.append(printable(f"{page.file.dest_uri}: {item.found}: {item.reason}"))
         lines += [f"  from {origin}" for origin in origins or ["no data file (a template or theme file?)"]]
-    message = "unsafe markup in a page:\n" + "\n".join(lines)
+    message = "unsafe markup in a page:\n" + indented("\n".join(lines))
     if _STATE["command"] != "serve":
         raise PluginError(message)
     print(f"\n{message}\n(the preview withholds this page until it is fixed)\n", file=sys.stderr)

@@ -12,9 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import DataError, Problem, printable, printable_message
 from .feeds import SiteInfo
+from .files import (
+    UnsafeFilesError,
+    check_files_or_raise,
+    check_folders_or_raise,
+    display_path,
+    read_regular_file,
+)
 from .load import Dataset, load_dataset
-from .locator import load_region
+from .locator import Region, load_region
 from .model import Entities
 from .reference import json_schemas, records
 from .render import Page, briefing_dir, pages_of, render_pages
@@ -46,10 +54,23 @@ class Project:
             overrides_dir=root / "overrides",
         )
 
-    def check_inputs(self) -> None:
-        """Refuse symbolic links and special files in every folder a build reads (UnsafeFilesError)."""
-        from .files import check_folders_or_raise
+    @property
+    def region_file(self) -> Path:
+        """The boundary data the locator maps are drawn from (optional)."""
+        return self.data_dir / "geo" / "region.json"
 
+    def root_files(self) -> list[Path]:
+        """The single files a build reads at the project root: MkDocs' and lychee's configuration."""
+        return [self.config_file, self.root / "lychee.toml"]
+
+    def check_inputs(self) -> None:
+        """Refuse symbolic links and special files among the files and folders a build reads (UnsafeFilesError).
+
+        The root files come first: reading mkdocs.yml finds the other folders, and a named
+        pipe in its place would block the reader forever.
+        """
+        check_files_or_raise(self.root, self.root_files())
+        check_files_or_raise(self.root, inherited_configs(self))
         check_folders_or_raise(self.root, [self.docs_dir, self.data_dir, self.templates_dir, self.overrides_dir])
 
 
@@ -105,11 +126,33 @@ def changed_briefings(old: Dataset, new: Dataset) -> set[str] | None:
     return changed | (before.keys() - after.keys())
 
 
+def load_data(project: Project) -> tuple[Dataset, Region | None]:
+    """Every data file, validated: the briefings and records, and the locator maps' boundary data.
+
+    Raises one DataError listing the problems of both, so an editor sees them all at once.
+    """
+    problems: list[Problem] = []
+    dataset: Dataset | None = None
+    region: Region | None = None
+    try:
+        dataset = load_dataset(project.data_dir, project.root)
+    except UnsafeFilesError:
+        raise  # a link or a pipe in data/: nothing else is read
+    except DataError as exc:
+        problems += exc.problems
+    try:
+        region = load_region(project.region_file, display_path(project.region_file, project.root))
+    except DataError as exc:
+        problems += exc.problems
+    if problems or dataset is None:
+        raise DataError(problems)
+    return dataset, region
+
+
 def generate(project: Project, site: SiteInfo, previous: Generated | None = None) -> Generated:
     """Load and validate the data, then render every page in memory (reusing unaffected pages of `previous`)."""
     project.check_inputs()
-    dataset = load_dataset(project.data_dir, project.root)
-    region = load_region(project.data_dir / "geo" / "region.json")
+    dataset, region = load_data(project)
     changed = changed_briefings(previous.dataset, dataset) if previous is not None else None
     old_pages = {p.src_uri: p for p in previous.pages} if previous is not None else None
     pages = render_pages(dataset, project.templates_dir, site, region, old_pages, changed)
@@ -119,19 +162,22 @@ def generate(project: Project, site: SiteInfo, previous: Generated | None = None
     return Generated(dataset, pages, navigation(dataset), slug_of, titles, meta)
 
 
-def error_pages(error: Any, last_good: Generated | None, project: Project) -> Generated:
-    """Pages that show data errors in a preview: the home page and every page the editor may be on."""
+def error_pages(
+    error: Any, last_good: Generated | None, project: Project, heading: str = "", summary: str = ""
+) -> Generated:
+    """Pages that show data errors in a preview: the home page and every page the editor may be on.
+
+    heading and summary, if given, replace the ones chosen by the kind of error.
+    """
     from .render import make_environment
 
     env = make_environment(project.templates_dir)
-    from .errors import DataError
-
-    if isinstance(error, DataError):
+    if not heading and isinstance(error, DataError):
         heading = "Data error"
-        summary = error.format().splitlines()[-1]
-    else:  # a page could not be rendered: the template line, the page and its data file
+        summary = summary or error.format().splitlines()[-1]
+    elif not heading:  # a page could not be rendered: the template line, the page and its data file
         heading = "A page could not be rendered"
-        summary = "Fix the template or the data file named above and save."
+        summary = summary or "Fix the template or the data file named above and save."
     content = env.get_template("data-error.md.j2").render(problems=error.problems, heading=heading, summary=summary)
     fixed = {"statuses.md": "statuses.md.j2", "reference.md": "reference.md.j2"}  # need no briefing data
     uris = ["index.md"]
@@ -178,7 +224,8 @@ class _Collect(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        # Escaped here, as every relayed message is: MkDocs quotes file names from docs/ raw.
+        self.messages.append(printable_message(record.getMessage()))
 
 
 def mkdocs_build(project: Project, out_dir: Path) -> None:
@@ -214,6 +261,8 @@ def check_links(site: Path, project: Project | None = None, external: bool = Fal
     from .errors import LinkCheckError
     from .links import check_external_online, check_external_syntax, check_feeds, check_site, run_lychee
 
+    if project is not None:  # lychee reads lychee.toml: never a pipe (it would wait forever) nor a link
+        check_files_or_raise(project.root, [project.root / "lychee.toml"])
     report = check_site(site)
     feed_links, feed_broken = check_feeds(site)
     report.checked += feed_links
@@ -228,6 +277,7 @@ def check_links(site: Path, project: Project | None = None, external: bool = Fal
     if external:
         # -2: entries written before internal addresses were refused are not trusted as "still good".
         cache = (project.root if project else site.parent) / ".cache" / "external-links-2.json"
+        check_folders_or_raise(cache.parent.parent, [cache.parent])  # no link to elsewhere, no pipe in it
         report.broken += check_external_online(report, cache)
     if report.broken:
         lines = [b.format() for b in report.broken]
@@ -247,26 +297,42 @@ def unsafe_origins(unsafe: list[Any], project: Project) -> list[str]:
     for page, item in unsafe:
         origins = trace(item, documents)
         where = "; ".join(p.format() for p in origins) or "not found in any data file (a template or theme file?)"
-        lines.append(f"{page} -> {item.found}: comes from {where}")
+        lines.append(printable(f"{page} -> {item.found}: comes from {where}"))
     return lines
 
 
-def input_dirs(project: Project) -> list[Path]:
-    """Folders whose files go into a build: data, templates, docs and the theme's custom_dir (mkdocs.yml)."""
-    import yaml
+def read_mkdocs_config(config_file: Path) -> dict[str, Any]:
+    """mkdocs.yml as plain data (MkDocs' own tags such as !ENV read as null); {} if it cannot be read.
 
-    found = [project.data_dir, project.templates_dir, project.docs_dir, project.root / "overrides"]
+    Read with the safe reader: a named pipe or a link in its place is reported by
+    `Project.check_inputs`, never waited on or followed here.
+    """
+    import yaml
 
     class _Loader(yaml.SafeLoader):
         """Reads mkdocs.yml, ignoring MkDocs' own tags such as !ENV or !relative."""
 
     _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    raw, _ = read_regular_file(config_file, config_file.name)
+    if raw is None:
+        return {}
     try:
-        config = yaml.load(project.config_file.read_text(encoding="utf-8"), Loader=_Loader)
-    except (OSError, yaml.YAMLError):
-        return found
-    if not isinstance(config, dict):
-        return found
+        config = yaml.load(raw.decode("utf-8"), Loader=_Loader)
+    except (UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        return {}
+    return config if isinstance(config, dict) else {}
+
+
+def inherited_configs(project: Project) -> list[Path]:
+    """The parent configuration mkdocs.yml names with `INHERIT:` (MkDocs reads it too), if any."""
+    parent = read_mkdocs_config(project.config_file).get("INHERIT")
+    return [project.config_file.parent / parent] if isinstance(parent, str) and parent else []
+
+
+def input_dirs(project: Project) -> list[Path]:
+    """Folders whose files go into a build: data, templates, docs and the theme's custom_dir (mkdocs.yml)."""
+    found = [project.data_dir, project.templates_dir, project.docs_dir, project.root / "overrides"]
+    config = read_mkdocs_config(project.config_file)
     theme = config.get("theme")
     for value in (config.get("docs_dir"), theme.get("custom_dir") if isinstance(theme, dict) else None):
         if isinstance(value, str) and value:
@@ -291,7 +357,7 @@ def build_site(project: Project, progress: Callable[[str], None] | None = None) 
     start = time.perf_counter()
     say("validate: reading data files")
     project.check_inputs()
-    dataset = load_dataset(project.data_dir, project.root)  # data errors surface before any build work
+    dataset, _ = load_data(project)  # data errors surface before any build work
     timings["validate"] = time.perf_counter() - start
     say(f"validate: {len(dataset.briefings)} briefings valid, {len(dataset.warnings)} warnings")
     holder: dict[str, Any] = {}

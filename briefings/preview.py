@@ -27,6 +27,7 @@ from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils import clean_directory, get_build_date
 
 from . import mkdocs_adapter
+from .errors import indented
 from .pipeline import Generated, Project, generate
 
 log = logging.getLogger("briefings.preview")
@@ -203,7 +204,9 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
                 result = site.update()
             except Exception as exc:  # never wedge the server: say what failed; the next save rebuilds in full
                 site.state = {}
-                log.error(f"preview rebuild failed: {type(exc).__name__}: {exc}; save again after fixing it")
+                # Continuation lines indented: the log filter keeps only those line breaks.
+                reason = indented(f"{type(exc).__name__}: {exc}")
+                log.error(f"preview rebuild failed; save again after fixing it:\n{reason}")
                 return
             what = "full rebuild" if result.full else f"{len(result.pages)} pages rebuilt"
             log.info(f"preview updated: {what}")

@@ -115,7 +115,8 @@ def test_mkdocs_build_refuses_symlinks_too(cli_project, secret, tmp_path, rel):
     out = tmp_path / "mkdocs-out"
     result = run(cli_project, str(MKDOCS), "build", "-f", str(cli_project / "mkdocs.yml"), "-d", str(out))
     assert result.returncode == 1, result.stderr
-    assert f"{rel}: (file): is a symbolic link (to {str(secret)!r}); {LINK}" in result.stderr.splitlines()
+    # The problems are indented under MkDocs' error line (only indented lines continue a message).
+    assert f"  {rel}: (file): is a symbolic link (to {str(secret)!r}); {LINK}" in result.stderr.splitlines()
     assert "unsafe files in the project:" in result.stderr
     assert_secret_unpublished(out)
     assert not (out / Path(rel).name).exists()

@@ -10,11 +10,8 @@ came from. Scalars follow YAML 1.2's core schema
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import os
 import re
-import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import DataError, Problem
-from .files import check_folders_or_raise, display_path, link_problem, special_problem
+from .files import check_folders_or_raise, display_path, read_regular_file
 from .model import (
     Briefing,
     Dispute,
@@ -285,47 +282,11 @@ class _Builder:
         return None
 
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def read_data_file(path: Path, display: str) -> tuple[bytes | None, list[Problem]]:
-    """The bytes of a regular file of at most MAX_BYTES, else the problem that stopped the read.
-
-    The file is opened without following a symbolic link and without blocking (a named
-    pipe would wait forever), and the size limit applies to the bytes actually read:
-    `stat` says 0 for a device such as /dev/zero.
-    """
-
-    def refuse(message: str, expected: str = "a regular file") -> tuple[None, list[Problem]]:
-        return None, [Problem(display, None, None, "", message, expected)]
-
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP or path.is_symlink():
-            return None, [link_problem(path, display)]
-        return refuse(f"cannot be read: {exc.strerror or exc}")
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None, [special_problem(display, info.st_mode)]
-        if info.st_size > MAX_BYTES:
-            return refuse(f"file is {info.st_size} bytes", f"at most {MAX_BYTES} bytes")
-        chunks: list[bytes] = []
-        size = 0
-        while size <= MAX_BYTES:
-            chunk = os.read(fd, MAX_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as exc:
-        return refuse(f"cannot be read: {exc.strerror or exc}")
-    finally:
-        os.close(fd)
-    if size > MAX_BYTES:  # grew while being read
-        return refuse(f"file is more than {MAX_BYTES} bytes", f"at most {MAX_BYTES} bytes")
-    return b"".join(chunks), []
+    """The bytes of a data file of at most MAX_BYTES (see files.read_regular_file)."""
+    return read_regular_file(path, display, MAX_BYTES)
 
 
 def parse_yaml(path: Path, display: str) -> tuple[Document | None, list[Problem]]:

@@ -915,10 +915,25 @@ class Entities(Record):
 
 
 class DisputeSide(Record):
-    """One side of a disputed point: a claim in some briefing."""
+    """One side of a disputed point: a party's position, made of one or more claims or figures of a briefing."""
 
-    briefing: Id = Field(description="slug of the briefing holding the claim")
-    claim: Id = Field(description="id of the claim (or figure) in that briefing")
+    party: ShortText | None = Field(None, description='whose position it is, e.g. "Russia" or "Satellite imagery"')
+    briefing: Id = Field(description="slug of the briefing holding the claims")
+    claim: Id | None = Field(None, description="id of the claim (or figure) in that briefing, for a side of one item")
+    claims: list[Id] = Field(
+        default_factory=list, max_length=10, description="ids of the claims or figures, for a side of several items"
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> DisputeSide:
+        if (self.claim is None) == (not self.claims):
+            raise ValueError("give either claim (one id) or claims (a list of ids)")
+        return self
+
+    @property
+    def items(self) -> list[str]:
+        """The ids of the claims or figures that make up this side."""
+        return [self.claim] if self.claim is not None else list(self.claims)
 
 
 class Dispute(Record):
@@ -1186,10 +1201,14 @@ def check_disputes(disputes: Disputes, briefings: list[Briefing]) -> list[RefPro
                 )
                 continue
             ids = {ident for _, ident, _ in anchored(briefing)}
-            if side.claim not in ids:
-                problems.append(
-                    RefProblem((*loc, "claim"), f"no claim or figure {side.claim!r} in {side.briefing}", "an anchor id")
-                )
+            where = (
+                [(*loc, "claim")] if side.claim is not None else [(*loc, "claims", k) for k in range(len(side.claims))]
+            )
+            for item_loc, ident in zip(where, side.items, strict=True):
+                if ident not in ids:
+                    problems.append(
+                        RefProblem(item_loc, f"no claim or figure {ident!r} in {side.briefing}", "an anchor id")
+                    )
     return problems
 
 

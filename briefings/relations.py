@@ -47,11 +47,12 @@ class TimelineEntry:
 
 @dataclass(frozen=True)
 class DisputeSideView:
-    """One side of a dispute, resolved to its briefing and claim or figure."""
+    """One side of a dispute, resolved to its briefing and its claims or figures (with their sections)."""
 
     briefing: Briefing
-    item: Claim | Figure
-    section: Section
+    party: str | None
+    items: tuple[Claim | Figure, ...]
+    sections: tuple[Section, ...]
 
 
 def _refs(briefing: Briefing) -> set[tuple[str, str]]:
@@ -115,7 +116,7 @@ class Relations:
     tags: dict[str, list[Briefing]]
     timeline: list[TimelineEntry]
     disputes_of: dict[str, list[Dispute]]
-    disputed_items: dict[tuple[str, str], str]  # (slug, anchor) -> dispute id
+    disputed_items: dict[tuple[str, str], list[str]]  # (slug, anchor) -> ids of the disputes it is a side of
     sides: dict[str, list[DisputeSideView]]
     by_date: list[Briefing]  # oldest first
 
@@ -173,19 +174,22 @@ def relate(dataset: Dataset) -> Relations:
 
     slugs = {b.slug: b for b in dataset.briefings}
     disputes_of: dict[str, list[Dispute]] = defaultdict(list)
-    disputed: dict[tuple[str, str], str] = {}
+    disputed: dict[tuple[str, str], list[str]] = defaultdict(list)
     sides: dict[str, list[DisputeSideView]] = {}
     for dispute in dataset.disputes:
         views = []
         for side in dispute.sides:
             briefing = slugs[side.briefing]
-            section, item = next((s, i) for s, i in _items(briefing) if i.id == side.claim)
-            views.append(DisputeSideView(briefing, item, section))
-            disputed[(briefing.slug, side.claim)] = dispute.id
+            by_id = {i.id: (s, i) for s, i in _items(briefing)}
+            found = [by_id[ident] for ident in side.items]
+            views.append(DisputeSideView(briefing, side.party, tuple(i for _, i in found), tuple(s for s, _ in found)))
+            for ident in side.items:
+                if dispute.id not in disputed[(briefing.slug, ident)]:
+                    disputed[(briefing.slug, ident)].append(dispute.id)
             if dispute not in disputes_of[briefing.slug]:
                 disputes_of[briefing.slug].append(dispute)
         sides[dispute.id] = views
-    return Relations(records, dict(sorted(tags.items())), timeline, dict(disputes_of), disputed, sides, by_date)
+    return Relations(records, dict(sorted(tags.items())), timeline, dict(disputes_of), dict(disputed), sides, by_date)
 
 
 def latest_date(dataset: Dataset) -> dt.date:

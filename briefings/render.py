@@ -298,17 +298,17 @@ class BriefingView:
         by_id = {f.id: f for _, f in figures(self.briefing)}
         return [(by_id[p], Markup(f"{self.section_of(p)}#{anchor(p)}")) for p in fig.sum_of]
 
-    def disputed(self, ident: str | None) -> str | None:
-        """Link to the dispute a claim or figure is a side of (on the page holding the item), if any."""
+    def disputed(self, ident: str | None) -> list[str]:
+        """Links to the disputes a claim or figure is a side of (on the page holding the item)."""
         if ident is None or self.relations is None:
-            return None
-        dispute = self.relations.disputed_items.get((self.briefing.slug, ident))
-        return None if dispute is None else Markup(f"{self.base}{self.section_of(ident)}#dispute-{anchor(dispute)}")
+            return []
+        disputes = self.relations.disputed_items.get((self.briefing.slug, ident), [])
+        return [Markup(f"{self.base}{self.section_of(ident)}#dispute-{anchor(d)}") for d in disputes]
 
     def dispute_link(self, dispute: Any) -> str:
         """Where this briefing shows a dispute: the page of its first side here."""
         side = next(s for s in self.relations.sides[dispute.id] if s.briefing.slug == self.briefing.slug)  # type: ignore[union-attr]
-        return Markup(f"{side.section.value}.md#dispute-{anchor(dispute.id)}")
+        return Markup(f"{side.sections[0].value}.md#dispute-{anchor(dispute.id)}")
 
     def disputes_in(self, section: str) -> list[Any]:
         """Disputes with a side in this section of this briefing."""
@@ -318,7 +318,8 @@ class BriefingView:
             (d, sides)
             for d, sides in self.disputes
             if any(
-                s.briefing.slug == self.briefing.slug and s.section.value == section for s in self.relations.sides[d.id]
+                s.briefing.slug == self.briefing.slug and section in {x.value for x in s.sections}
+                for s in self.relations.sides[d.id]
             )
         ]
 
@@ -337,7 +338,8 @@ class BriefingView:
                         self.relations,
                         "" if side.briefing.slug == self.briefing.slug else f"../{side.briefing.slug}/",
                     ),
-                    side.item,
+                    side.party,
+                    side.items,
                 )
                 for side in self.relations.sides[dispute.id]
             ]
@@ -392,10 +394,11 @@ class BriefingView:
 
 @dataclass(frozen=True)
 class BriefingSide:
-    """One side of a dispute as a template shows it: the item and a view to cite its sources."""
+    """One side of a dispute as a template shows it: whose position, its items and a view to cite their sources."""
 
     view: BriefingView
-    item: Any
+    party: str | None
+    items: tuple[Any, ...]
 
 
 def make_environment(templates_dir: Path) -> Environment:

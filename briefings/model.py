@@ -659,18 +659,19 @@ class Strike(Record):
         max_length=30, default_factory=list, description="previous strikes on the target"
     )
 
-    @model_validator(mode="after")
-    def _units_and_measures(self) -> Strike:
-        bad = [f.id for f in self.distances if f.unit != DISTANCE_UNIT]
-        if bad:
-            raise ValueError(f"distances must use unit {DISTANCE_UNIT} (not so: {', '.join(bad)})")
-        unmeasured = [f.id for f in [*self.attack, *self.losses] if f.measure is None]
-        if unmeasured:
-            raise ValueError(
-                "figures of attack and losses need a measure (" + ", ".join(m.value for m in Measure) + "); "
-                f"missing in: {', '.join(unmeasured)}"
-            )
-        return self
+    def figure_rules(self) -> Iterator[tuple[Loc, str, str]]:
+        """(location, problem, expected) for figures in the wrong unit or without a measure, at the figure's field."""
+        for i, f in enumerate(self.distances):
+            if f.unit != DISTANCE_UNIT:
+                yield ("distances", i, "unit"), f"a distance must be in {DISTANCE_UNIT}, not {f.unit}", DISTANCE_UNIT
+        for name in ("attack", "losses"):
+            for i, f in enumerate(getattr(self, name)):
+                if f.measure is None:
+                    yield (
+                        (name, i, "measure"),
+                        f"a figure of {name} needs a measure",
+                        "one of " + ", ".join(m.value for m in Measure),
+                    )
 
 
 class Development(Record):
@@ -708,6 +709,9 @@ class Negotiation(Record):
     urged_by: PersonRef | None = Field(None, description="id of the person who pressed for the talks")
     when: When = Field(description="when the rounds took place")
     rounds: Figure | None = Field(None, description="how many rounds, as a figure")
+    figures: list[Figure] = Field(
+        max_length=20, default_factory=list, description="numbers involved, e.g. prisoners to be exchanged"
+    )
     outcome: Claim | None = Field(None, description="what came of them, in one statement")
     agreed: list[Claim] = Field(max_length=20, default_factory=list, description="what was agreed")
     refused: list[Claim] = Field(
@@ -1104,6 +1108,8 @@ def check_briefing_refs(briefing: Briefing, entities: Entities) -> list[RefProbl
     problems += _duplicates([(loc, ident) for loc, ident, _ in anchors], "anchor id")
     by_section = {(section, ident) for _, ident, section in anchors}
     problems += _derived_figure_problems(briefing)
+    if briefing.strike is not None:
+        problems += [RefProblem(("strike", *loc), m, e) for loc, m, e in briefing.strike.figure_rules()]
     for i, event in enumerate(briefing.timeline):
         if not briefing.has_section(event.section):
             present = ", ".join(s.value for s in briefing.sections)

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from .load import Dataset
-from .model import Briefing, Claim, Dispute, Event, Figure, Section, anchored, walk_refs
+from .model import Attributed, Briefing, Claim, Dispute, Event, Figure, Section, anchored, walk_refs
 
 ENTITY_KINDS = ("person", "place", "facility", "organisation")
 ENTITY_FOLDERS = {"person": "people", "place": "places", "facility": "facilities", "organisation": "organisations"}
@@ -19,12 +22,13 @@ ENTITY_FOLDERS = {"person": "people", "place": "places", "facility": "facilities
 
 @dataclass(frozen=True)
 class Mention:
-    """A claim or figure of a briefing that names an entity."""
+    """A claim, figure, quote or statement of a briefing that is about an entity, or that it is the source of."""
 
     briefing: Briefing
-    section: Section
-    anchor: str
+    page: str  # file of the briefing page that shows it: index.md for takeaways, else the section's
+    anchor: str | None  # its id on that page, if it has one
     text: str
+    said: bool  # True: the entity is its source, not (only) its subject
 
 
 @dataclass
@@ -69,6 +73,24 @@ def _items(briefing: Briefing) -> list[tuple[Section, Any]]:
             node = node[part] if isinstance(part, int) else getattr(node, part)
         items.append((section, node))
     return items
+
+
+def _attributed(briefing: Briefing) -> Iterator[tuple[str, Any]]:
+    """Every claim, figure, quote and statement with the file of the page showing it (ids or not)."""
+
+    def walk(obj: Any, page_file: str) -> Iterator[tuple[str, Any]]:
+        if isinstance(obj, Attributed) and not isinstance(obj, Event):
+            yield page_file, obj
+        if isinstance(obj, BaseModel):
+            for name in type(obj).model_fields:
+                yield from walk(getattr(obj, name), page_file)
+        elif isinstance(obj, list):
+            for item in obj:
+                yield from walk(item, page_file)
+
+    yield from walk(briefing.takeaways, "index.md")
+    for section in briefing.sections:
+        yield from walk(getattr(briefing, section.name), f"{section.value}.md")
 
 
 _MENTION_KINDS = (
@@ -160,9 +182,12 @@ def relate(dataset: Dataset) -> Relations:
         # An item is about an entity when its `about` names it or one of its sources is that
         # person or organisation; text is never matched against names.
         mentioned: dict[tuple[str, str], list[Mention]] = defaultdict(list)
-        for section, item in _items(briefing):
-            for key in _about(item) | _cited_entities(briefing, item):
-                mentioned[key].append(Mention(briefing, section, item.id, _label(item)))
+        for page_file, item in _attributed(briefing):
+            about, cited = _about(item), _cited_entities(briefing, item)
+            for key in sorted(about | cited):
+                said = key in cited and key not in about
+                ident = item.__dict__.get("id")
+                mentioned[key].append(Mention(briefing, page_file, ident, _label(item), said))
         for key, page in records.items():
             if key in referenced or key in mentioned:
                 page.briefings.append(briefing)

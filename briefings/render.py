@@ -254,7 +254,7 @@ class BriefingView:
         if b.front_lines:
             figures += [f for d in b.front_lines.developments for f in d.figures]
         if b.diplomacy:
-            figures += [n.rounds for n in b.diplomacy.negotiations if n.rounds]
+            figures += [f for n in b.diplomacy.negotiations for f in ([n.rounds] if n.rounds else []) + n.figures]
         return figures
 
     @property

@@ -56,7 +56,8 @@ def _base(slug: str, published: dt.date, title: str) -> tuple[dict, dict, dict]:
         "title": title,
         "published": published.isoformat(),
         "summary": seed["summary"],
-        "takeaways": [claim(seed["takeaways"][0])],
+        # A takeaway has no id; it is still listed on the page of the place it is about.
+        "takeaways": [claim(seed["takeaways"][0], about={"places": [seed["places"][0]]})],
         "sources": [source],
     }
     return doc, seed, {"claim": claim}
@@ -107,6 +108,16 @@ def diplomacy_only(slug: str, published: dt.date, title: str) -> str:
                 "parties": negotiation["parties"],
                 "when": {"date": str(negotiation["when"]["date"])},
                 "agreed": [make["claim"](negotiation["outcome"])],
+                "figures": [
+                    {
+                        "id": "prisoners",
+                        "label": "Prisoners to be exchanged",
+                        "value": 500,
+                        "unit": "people",
+                        "sources": [doc["sources"][0]["id"]],
+                        "status": "claimed",
+                    }
+                ],
             }
         ]
     }
@@ -264,3 +275,50 @@ def test_several_targets_and_a_derived_figure(grown):
     labels = [t.get_text() for t in strike.select("#sec-map text.bf-map__label")]
     assert {"Kyiv", "Lviv"} <= set(labels)
     assert "Target" not in [text_of(dt) for dt in strike.select(".bf-facts dt")]
+
+
+def test_diplomacy_figures_are_shown_and_are_key_figures(grown):
+    _, site, expected, _ = grown
+    slug = next(s for _, s, _ in expected if s.endswith("minimal-generated"))
+    diplomacy = content(page(site, f"briefings/{slug}/diplomacy"))
+    figure = diplomacy.find(id="prisoners")
+    assert text_of(figure.select_one(".bf-figure__value")) == "500"
+    assert text_of(figure.select_one(".bf-figure__unit")) == "people"
+    overview = content(page(site, f"briefings/{slug}"))
+    assert [text_of(f.select_one(".bf-figure__label")) for f in overview.select(".bf-figure")] == [
+        "Prisoners to be exchanged"
+    ]
+
+
+def test_a_claim_without_an_id_is_listed_on_the_page_of_what_it_is_about(grown):
+    root, site, expected, _ = grown
+    slug = next(s for _, s, _ in expected if s.endswith("minimal-generated"))
+    place = _seed()["places"][0]
+    art = content(page(site, f"entities/places/{place}"))
+    about = [(text_of(a), a["href"]) for a in art.select("#claims + p + ul a")]
+    takeaway = _seed()["takeaways"][0]["text"]
+    assert (takeaway, f"../../../briefings/{slug}/") in about
+
+
+def test_a_figure_without_a_measure_is_named_at_its_own_line(project):
+    path = project / "data" / "briefings" / "2030-01-01-no-measure.yaml"
+    text = several_targets("2030-01-01-no-measure", dt.date(2030, 1, 1), "No measure")
+    text = text.replace('"measure": "suppressed"', '"note": "no measure here"')
+    path.write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "--project", str(project), "check"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode == 2
+    lines = text.splitlines()
+    at = next(i for i, s in enumerate(lines) if '"id": "jammed"' in s)
+    line = next(i for i in range(at, 0, -1) if lines[i].strip() == "{") + 1  # the figure's own "{" line
+    name = "data/briefings/2030-01-01-no-measure.yaml"
+    first = [e for e in result.stderr.splitlines() if e.startswith(name)][0]
+    assert first.startswith(f"{name}:{line}:"), result.stderr
+    assert first.endswith(
+        "strike.attack[2].measure: a figure of attack needs a measure (expected one of launched, intercepted,"
+        " suppressed, hit, destroyed, damaged, lost, used)"
+    ), first

@@ -189,7 +189,8 @@ def test_entity_page_lists_briefings_and_claims(built_site):
     assert len(listed) == len(set(listed))
     assert [date for _, date in listed] == sorted((date for _, date in listed), reverse=True)
     assert [date for _, date in listed] == [by_slug[slug].published.isoformat() for slug, _ in listed]
-    claims = [a["href"] for a in art.select("#claims ~ ul a")]
+    # He is the source of the claim about the critical condition, not its subject.
+    claims = [a["href"] for a in art.select("#said + p + ul a")]
     assert f"../../../briefings/{SEED_SLUG}/strike/#critical" in claims
     kupol = listed_briefings(content(page(built_site, "entities/facilities/kupol-plant")))
     targeted = {

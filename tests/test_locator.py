@@ -373,7 +373,7 @@ def map_on(site, rel: str) -> tuple[BeautifulSoup, BeautifulSoup]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("where", ["strike/"], ids=["strike"])
+@pytest.mark.parametrize("where", ["", "strike/"], ids=["overview", "strike"])
 @pytest.mark.parametrize("b", MAPPED, ids=lambda b: b.slug)
 def test_the_built_map_shows_and_explains_what_the_data_says(built_site, b, where):
     soup, fig = map_on(built_site, f"briefings/{b.slug}/{where}")

@@ -15,6 +15,8 @@ import json
 import math
 import os
 import re
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -317,14 +319,69 @@ def load_region(path: Path, display: str | None = None) -> Region | None:
     return region
 
 
+# --------------------------------------------------------------------------- what a map shows
+#
+# Text on the map is laid out here, in SVG units, for the largest size the stylesheet gives
+# it (LABEL_SIZE, on a phone, where the map is scaled down the most); on wider screens the
+# same positions hold smaller text. Widths are estimated from the number of characters, so
+# the layout is deterministic and needs no font: builds stay byte-identical.
+
+LABEL_SIZE = 27.0  # SVG units: map text at its largest (docs/assets/briefings.css, the map block)
+CHAR_EM = 0.62  # average advance of a bold sans-serif character, in em
+CAPS_EM = 0.82  # upper-case country names, letter-spaced, in em
+ASCENT, DESCENT = 0.78, 0.24  # text extent above and below the baseline, in em
+CLEAR = 3.0  # SVG units kept free around every label and inside the map's edges
+GRID = 10.0  # SVG units between the points a country's name may be centred on
+DOT_RADIUS = {True: 7, False: 5}  # places struck, other places
+SCALE_SHARE = 0.2  # a scale bar at most this share of the map's width
+SCALE_STEPS = (1.0, 2.0, 2.5, 5.0)  # bar lengths: these times a power of ten
+KM_PER_MILE = 1.609344
+OFF_MAP = 1e9  # the cost of a label cut by the map's edge: worse than any overlap
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A place to mark: its name, position, and the country the data puts it in (if any)."""
+
+    name: str
+    lat: float
+    lon: float
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class RingSpec:
+    """A distance to draw as a ring: its words ("over 1,000 km"), what it measures, km, and its centre."""
+
+    label: str
+    meaning: str
+    km: float
+    centre: Spot
+
+
+@dataclass(frozen=True)
+class Label:
+    """A text placed on the map: anchor point, text-anchor, and baseline shift in em."""
+
+    text: str
+    x: float
+    y: float
+    anchor: str
+    dy: str
+
+
 @dataclass(frozen=True)
 class MapPlace:
-    """A labelled point."""
+    """A marked place: struck (primary) or named in the briefing, with its label."""
 
     name: str
     x: float
     y: float
     primary: bool
+    label: Label
+    r: int
 
 
 @dataclass(frozen=True)
@@ -334,9 +391,43 @@ class MapRing:
     label: str
     meaning: str
     d: str
-    label_x: float
-    label_y: float
     centre: str
+    beyond: str  # "" when the centre is on the map, else the edge it lies beyond: "north", "north-east" ...
+    text: Label
+
+
+@dataclass(frozen=True)
+class MapCountry:
+    """A country the map names: where the strike is said to come from, the one struck, or one holding a place."""
+
+    name: str  # as the briefing's data names it (the boundary data's name for a country found by position)
+    outline: str  # its name in the boundary data
+    role: str  # origin, struck or named
+    label: Label
+
+
+@dataclass(frozen=True)
+class Beyond:
+    """A place named in the briefing that lies beyond the map's edges."""
+
+    name: str
+    direction: str  # north, south-east ...
+    struck: bool
+
+
+@dataclass(frozen=True)
+class ScaleBar:
+    """Two bars, km and miles, true to scale along the standard parallel, on a light box."""
+
+    km: float
+    km_length: float
+    mi: float
+    mi_length: float
+    box: Box
+    km_d: str
+    mi_d: str
+    km_text: Label
+    mi_text: Label
 
 
 @dataclass(frozen=True)
@@ -345,12 +436,38 @@ class LocatorMap:
 
     width: int
     height: int
-    outlines: tuple[tuple[str, str], ...]
+    outlines: tuple[tuple[str, str, str], ...]  # name, path, role ("origin", "struck" or "")
     places: tuple[MapPlace, ...]
     rings: tuple[MapRing, ...]
     parallel: float
     source: str
-    outside: tuple[str, ...] = ()  # places named in the briefing but beyond the map's edges
+    outside: tuple[Beyond, ...] = ()  # places named in the briefing but beyond the map's edges
+    countries: tuple[MapCountry, ...] = ()
+    scale: ScaleBar | None = None
+
+    @property
+    def struck(self) -> list[str]:
+        return [p.name for p in self.places if p.primary]
+
+    @property
+    def named(self) -> list[str]:
+        return [p.name for p in self.places if not p.primary]
+
+    def in_role(self, role: str) -> list[str]:
+        """Names of the countries with this role: origin, struck or named."""
+        return [c.name for c in self.countries if c.role == role]
+
+    @property
+    def shaded(self) -> str:
+        """The role of the shaded countries: origin, or struck when the data does not say where the strike came from."""
+        return next((role for _, _, role in self.outlines if role), "")
+
+    def beyond(self, struck: bool) -> list[Beyond]:
+        return [b for b in self.outside if b.struck == struck]
+
+    @property
+    def parallel_text(self) -> str:
+        return f"{abs(self.parallel):.1f}°{'N' if self.parallel >= 0 else 'S'}"
 
 
 class _Projection:
@@ -366,6 +483,21 @@ class _Projection:
 
     def contains(self, lon: float, lat: float) -> bool:
         return self.lon0 <= lon <= self.lon1 and self.lat0 <= lat <= self.lat1
+
+    @property
+    def units_per_km(self) -> float:
+        """SVG units per km along the standard parallel (and along every meridian): the true scale.
+
+        One degree of longitude is R·cos φ₁·π/180 km on the standard parallel and
+        cos φ₁·k units on the map, so the ratio is k·180/(π·R) whatever the parallel.
+        """
+        return self.k * 180 / (math.pi * EARTH_RADIUS_KM)
+
+    def beyond(self, lon: float, lat: float) -> str:
+        """The edge a point outside the view lies beyond: north, south-east ..."""
+        ns = "north" if lat > self.lat1 else "south" if lat < self.lat0 else ""
+        ew = "east" if lon > self.lon1 else "west" if lon < self.lon0 else ""
+        return "-".join(w for w in (ns, ew) if w)
 
 
 def destination(lat: float, lon: float, bearing: float, km: float) -> tuple[float, float]:
@@ -386,50 +518,348 @@ def _path(points: list[tuple[float, float]], closed: bool = True) -> str:
 
 
 @lru_cache(maxsize=8)
-def _outlines(region: Region) -> tuple[tuple[str, str], ...]:
-    """Projected country outlines: the same for every map of a region, so computed once."""
+def _projected(region: Region) -> tuple[tuple[str, tuple[tuple[tuple[float, float], ...], ...]], ...]:
+    """Country outlines in SVG units: the same for every map of a region, so computed once."""
     project = _Projection(region.bbox)
     return tuple(
-        (country, "".join(_path([project(x, y) for x, y in ring]) for ring in rings))
-        for country, rings in region.countries
+        (country, tuple(tuple(project(x, y) for x, y in ring) for ring in rings)) for country, rings in region.countries
     )
+
+
+@lru_cache(maxsize=8)
+def _outlines(region: Region) -> tuple[tuple[str, str], ...]:
+    """Projected country outlines as SVG path data."""
+    return tuple((country, "".join(_path(list(ring)) for ring in rings)) for country, rings in _projected(region))
+
+
+# --------------------------------------------------------------------------- scale bar
+
+
+def nice_length(limit: float) -> float:
+    """The longest 1, 2, 2.5 or 5 times a power of ten that is at most limit (limit > 0)."""
+    power = 10.0 ** math.floor(math.log10(limit))
+    return max(step * p for p in (power / 10, power) for step in SCALE_STEPS if step * p <= limit)
+
+
+def scale_lengths(bbox: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """(km, its length in SVG units, mi, its length): round distances true at the standard parallel."""
+    per_km = _Projection(bbox).units_per_km
+    limit_km = SCALE_SHARE * WIDTH / per_km
+    km = nice_length(limit_km)
+    mi = nice_length(limit_km / KM_PER_MILE)
+    return km, round(km * per_km, 1), mi, round(mi * KM_PER_MILE * per_km, 1)
+
+
+# --------------------------------------------------------------------------- countries
+
+
+def _words(name: str) -> tuple[str, ...]:
+    """A name as comparable words: no accents, case folded, "&" as "and", no leading "the"."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold().replace("&", " and ")
+    words = tuple(re.findall(r"\w+\.?", text))
+    return words[1:] if words[:1] == ("the",) else words
+
+
+# Names Natural Earth spells otherwise than the briefings may (normalised words, both sides).
+COUNTRY_ALIASES = {
+    "turkiye": "turkey",
+    "czech republic": "czechia",
+    "north macedonia": "macedonia",
+    "russian federation": "russia",
+    "republic of moldova": "moldova",
+    "republic of belarus": "belarus",
+    "united kingdom of great britain and northern ireland": "united kingdom",
+    "united states of america": "united states",
+}
+
+
+def match_country(name: str, outlines: Sequence[str]) -> str | None:
+    """The outline named like this country: equal words, an alias, or Natural Earth's abbreviations ("Herz.")."""
+    plain = " ".join(w.rstrip(".") for w in _words(name))
+    wanted = COUNTRY_ALIASES.get(plain, plain).split()
+    for outline in outlines:
+        if [w.rstrip(".") for w in _words(outline)] == wanted:
+            return outline
+    for outline in outlines:
+        words = _words(outline)
+        if len(words) == len(wanted) and all(
+            w == v or (w.endswith(".") and v.startswith(w[:-1])) for w, v in zip(words, wanted, strict=True)
+        ):
+            return outline
+    return None
+
+
+def _crossings(rings: Sequence[Sequence[tuple[float, float]]], y: float) -> list[float]:
+    """Sorted x where the horizontal line at y crosses the rings' edges."""
+    xs = []
+    for ring in rings:
+        for (x1, y1), (x2, y2) in zip(ring, [*ring[1:], ring[0]], strict=True):
+            if (y1 > y) != (y2 > y):
+                xs.append(x1 + (y - y1) * (x2 - x1) / (y2 - y1))
+    return sorted(xs)
+
+
+def _inside(rings: Sequence[Sequence[tuple[float, float]]], x: float, y: float) -> bool:
+    """Even-odd rule: a point is inside when a ray from it crosses the rings an odd number of times."""
+    return sum(1 for c in _crossings(rings, y) if c > x) % 2 == 1
+
+
+def country_at(region: Region, lon: float, lat: float) -> str | None:
+    """The outline a position lies in (the first, if outlines overlap), or None (at sea, or off the data)."""
+    return next((name for name, rings in region.countries if _inside(rings, lon, lat)), None)
+
+
+@lru_cache(maxsize=64)
+def _interior(region: Region, outline: str) -> tuple[frozenset[tuple[int, int]], tuple[tuple[int, int], ...]]:
+    """Grid cells (column, row) whose centres lie in the country and on the map, and the same ordered
+    from the middle of the country's visible part outwards (ties: top to bottom, left to right)."""
+    rings = next(rings for name, rings in _projected(region) if name == outline)
+    project = _Projection(region.bbox)
+    cols, rows = int(WIDTH // GRID), int(project.height // GRID)
+    cells = []
+    for j in range(rows):
+        xs = _crossings(rings, (j + 0.5) * GRID)
+        for i in range(cols):
+            x = (i + 0.5) * GRID
+            if sum(1 for c in xs if c > x) % 2 == 1:
+                cells.append((i, j))
+    if not cells:
+        return frozenset(), ()
+    mi = sum(i for i, _ in cells) / len(cells)
+    mj = sum(j for _, j in cells) / len(cells)
+    ordered = sorted(cells, key=lambda c: ((c[0] - mi) ** 2 + (c[1] - mj) ** 2, c[1], c[0]))
+    return frozenset(cells), tuple(ordered)
+
+
+# --------------------------------------------------------------------------- label layout
+
+
+def text_box(text: str, x: float, y: float, anchor: str, dy: float, em: float = CHAR_EM) -> Box:
+    """The box a label takes at LABEL_SIZE: anchored at (x, y), its baseline dy em lower."""
+    width = len(text) * em * LABEL_SIZE
+    left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+    base = y + dy * LABEL_SIZE
+    return left, base - ASCENT * LABEL_SIZE, left + width, base + DESCENT * LABEL_SIZE
+
+
+def _overlap(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0]) + CLEAR
+    h = min(a[3], b[3]) - max(a[1], b[1]) + CLEAR
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+class _Layout:
+    """Boxes taken so far on a map of width × height; a new label goes where it overlaps nothing."""
+
+    def __init__(self, width: float, height: float) -> None:
+        self.width, self.height = width, height
+        self.taken: list[Box] = []
+
+    def on_map(self, box: Box) -> bool:
+        return box[0] >= CLEAR and box[1] >= CLEAR and box[2] <= self.width - CLEAR and box[3] <= self.height - CLEAR
+
+    def cost(self, box: Box) -> float:
+        """How badly a box reads: 0 when free; area overlapping others; far worse when off the map."""
+        off = 0.0 if self.on_map(box) else OFF_MAP
+        return off + sum(_overlap(box, t) for t in self.taken)
+
+    def place(self, text: str, candidates: list[tuple[float, float, str, float]], em: float = CHAR_EM) -> Label:
+        """The first candidate (x, y, anchor, dy) that is free, else the one overlapping least; taken."""
+        boxes = [text_box(text, x, y, a, dy, em) for x, y, a, dy in candidates]
+        costs = [self.cost(b) for b in boxes]
+        best = costs.index(min(costs))  # the first free one, or the least bad (first on ties)
+        self.taken.append(boxes[best])
+        x, y, anchor, dy = candidates[best]
+        return Label(text, round(x, 1), round(y, 1), anchor, f"{dy:g}em")
+
+
+def _around(x: float, y: float, r: float) -> list[tuple[float, float, str, float]]:
+    """Places for a dot's label: right, left, above, below, then the diagonals."""
+    g = r + 4
+    d = g * 0.7
+    return [
+        (x + g, y, "start", 0.32),
+        (x - g, y, "end", 0.32),
+        (x, y - g, "middle", -0.3),
+        (x, y + g, "middle", 0.85),
+        (x + d, y - d, "start", -0.3),
+        (x + d, y + d, "start", 0.85),
+        (x - d, y - d, "end", -0.3),
+        (x - d, y + d, "end", 0.85),
+    ]
+
+
+RING_BEARINGS = (180, 0, 90, 270, 135, 225, 45, 315, *range(10, 360, 10))
+
+
+def _scale_bar(project: _Projection, layout: _Layout) -> ScaleBar:
+    """The scale bar in the first corner (bottom left, bottom right, top left, top right) it fits free."""
+    km, km_len, mi, mi_len = scale_lengths((project.lon0, project.lat0, project.lon1, project.lat1))
+    km_word, mi_word = f"{_grouped(km)} km", f"{_grouped(mi)} mi"
+    row = LABEL_SIZE * 1.15
+    pad = 8.0
+    text_w = max(len(km_word), len(mi_word)) * CHAR_EM * LABEL_SIZE
+    w = pad + max(km_len, mi_len) + 8 + text_w + pad
+    h = pad + 2 * row + pad / 2
+    m = CLEAR + 2
+    corners = [
+        (m, layout.height - m - h),
+        (layout.width - m - w, layout.height - m - h),
+        (m, m),
+        (layout.width - m - w, m),
+    ]
+    boxes = [(x, y, x + w, y + h) for x, y in corners]
+    costs = [layout.cost(b) for b in boxes]
+    x, y, _, _ = box = boxes[costs.index(min(costs))]
+    layout.taken.append(box)
+
+    def bar(length: float, at: float) -> str:
+        x0, x1 = round(x + pad, 1), round(x + pad + length, 1)
+        up, down = round(at - 5, 1), round(at + 5, 1)
+        return f"M{x0} {at}L{x1} {at}M{x0} {up}L{x0} {down}M{x1} {up}L{x1} {down}"
+
+    y_km, y_mi = round(y + pad + row / 2, 1), round(y + pad + row * 1.5, 1)
+    return ScaleBar(
+        km,
+        km_len,
+        mi,
+        mi_len,
+        tuple(round(v, 1) for v in box),  # type: ignore[arg-type]
+        bar(km_len, y_km),
+        bar(mi_len, y_mi),
+        Label(km_word, round(x + pad + km_len + 8, 1), y_km, "start", "0.32em"),
+        Label(mi_word, round(x + pad + mi_len + 8, 1), y_mi, "start", "0.32em"),
+    )
+
+
+def _grouped(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,g}"
+
+
+def _country_label(region: Region, outline: str, text: str, layout: _Layout) -> Label | None:
+    """A country's name at the middle of its visible part, or the nearest place where it fits free."""
+    cells, ordered = _interior(region, outline)
+    if not ordered:
+        return None
+    candidates = [((i + 0.5) * GRID, (j + 0.5) * GRID) for i, j in ordered]
+    free = None
+    for x, y in candidates:
+        box = text_box(text, x, y, "middle", 0.32, CAPS_EM)
+        if layout.cost(box) > 0:
+            continue
+        free = free or (x, y)
+        i0, i1 = math.ceil(box[0] / GRID - 0.5), math.floor(box[2] / GRID - 0.5)
+        j0, j1 = math.ceil(box[1] / GRID - 0.5), math.floor(box[3] / GRID - 0.5)
+        if all((i, j) in cells for i in range(i0, i1 + 1) for j in range(j0, j1 + 1)):
+            free = (x, y)  # free and wholly inside the country
+            break
+    x, y = free or candidates[0]
+    return layout.place(text, [(x, y, "middle", 0.32)], CAPS_EM)
+
+
+# --------------------------------------------------------------------------- the map
 
 
 def locator_map(
     region: Region,
-    struck: list[tuple[str, float, float]],
-    others: list[tuple[str, float, float]],
-    rings: list[tuple[str, str, float, tuple[str, float, float]]],
+    struck: Sequence[Spot],
+    others: Sequence[Spot],
+    rings: Sequence[RingSpec],
+    origin: Sequence[str] = (),
 ) -> LocatorMap | None:
-    """Project outlines, places struck and other places (name, lat, lon), and rings (label, meaning, km, centre).
+    """Project outlines, places struck and other places, and rings; name the countries concerned.
 
-    Places outside the region's view box are listed by name instead of drawn; with none of
-    the places struck inside it, there is no map.
+    origin: the countries the strike is said to come from (names as the data gives them).
+    The countries of the places struck are shaded and named, those of origin shaded
+    otherwise and named, and every other country holding a marked place is named.
+    Places outside the region's view box are listed with the edge they lie beyond; with
+    none of the places struck inside it, there is no map.
     """
     project = _Projection(region.bbox)
-    inside = [p for p in struck if project.contains(p[2], p[1])]
-    if not inside:
+    width, height = int(WIDTH), int(round(project.height))
+    shown = [s for s in struck if project.contains(s.lon, s.lat)]
+    if not shown:
         return None
-    outlines = _outlines(region)
-    places = [MapPlace(n, *project(lon, lat), True) for n, lat, lon in inside]
-    places += [
-        MapPlace(n, *project(o_lon, o_lat), False) for n, o_lat, o_lon in others if project.contains(o_lon, o_lat)
-    ]
-    outside = tuple(n for n, lat, lon in [*struck, *others] if not project.contains(lon, lat))
+    marked = [(s, True) for s in shown] + [(o, False) for o in others if project.contains(o.lon, o.lat)]
+    outside = tuple(
+        Beyond(s.name, project.beyond(s.lon, s.lat), s in struck)
+        for s in [*struck, *others]
+        if not project.contains(s.lon, s.lat)
+    )
     drawn = []
-    for label, meaning, km, (centre, lat, lon) in rings:
-        if not project.contains(lon, lat):
-            continue
-        points = [project(*destination(lat, lon, bearing, km)) for bearing in range(0, 360, 4)]
-        lx, ly = project(*destination(lat, lon, 180, km))  # label due south of the centre
-        drawn.append(MapRing(label, meaning, _path(points), lx, ly, centre))
+    for spec in rings:
+        lat, lon = spec.centre.lat, spec.centre.lon
+        points = [project(*destination(lat, lon, bearing, spec.km)) for bearing in range(0, 360, 4)]
+        if not any(0 <= x <= width and 0 <= y <= height for x, y in points):
+            continue  # nothing of it on the map
+        drawn.append((spec, _path(points)))
+        at = {(s.lat, s.lon) for s, _ in marked}
+        if project.contains(lon, lat) and (lat, lon) not in at:
+            marked.append((spec.centre, False))  # a ring's centre is a place the briefing names
+
+    layout = _Layout(width, height)
+    dots = []
+    for spot, primary in marked:
+        x, y = project(spot.lon, spot.lat)
+        r = DOT_RADIUS[primary]
+        dots.append((spot, primary, x, y, r))
+        layout.taken.append((x - r, y - r, x + r, y + r))
+    scale = _scale_bar(project, layout)
+    places = tuple(
+        MapPlace(spot.name, x, y, primary, layout.place(spot.name, _around(x, y, r)), r)
+        for spot, primary, x, y, r in dots
+    )
+    map_rings = []
+    for spec, d in drawn:
+        lat, lon = spec.centre.lat, spec.centre.lon
+        spots = [project(*destination(lat, lon, b, spec.km)) for b in RING_BEARINGS]
+        candidates = [(x, y, "middle", 0.32) for x, y in spots if 0 <= x <= width and 0 <= y <= height]
+        text = layout.place(spec.label, candidates)
+        beyond = "" if project.contains(lon, lat) else project.beyond(lon, lat)
+        map_rings.append(MapRing(spec.label, spec.meaning, d, spec.centre.name, beyond, text))
+
+    names = [name for name, _ in region.countries]
+
+    def outline_of(spot: Spot) -> tuple[str, str] | None:
+        found = match_country(spot.country, names) if spot.country else None
+        if found:
+            return found, spot.country  # type: ignore[return-value]
+        found = country_at(region, spot.lon, spot.lat)
+        return (found, found) if found else None
+
+    roles: dict[str, tuple[str, str]] = {}  # outline -> (role, name), first role wins
+    for s in struck:
+        found = outline_of(s)
+        if found:
+            roles.setdefault(found[0], ("struck", found[1]))
+    for name in origin:
+        found_name = match_country(name, names)
+        if found_name:
+            roles.setdefault(found_name, ("origin", name))
+    for spot, _ in marked:
+        found = outline_of(spot)
+        if found:
+            roles.setdefault(found[0], ("named", found[1]))
+    order = {"origin": 0, "struck": 1, "named": 2}
+    countries = []
+    for outline, (role, name) in sorted(roles.items(), key=lambda kv: (order[kv[1][0]], names.index(kv[0]))):
+        label = _country_label(region, outline, name.upper(), layout)
+        if label is not None:  # a country with nothing on the map is neither shaded nor named
+            countries.append(MapCountry(name, outline, role, label))
+    # The country of origin is shaded; the countries struck are shaded only when the data
+    # does not say where the strike came from (they are named either way).
+    shade = "origin" if any(c.role == "origin" for c in countries) else "struck"
+    shaded = {c.outline: c.role for c in countries if c.role == shade}
     return LocatorMap(
-        int(WIDTH),
-        int(round(project.height)),
-        outlines,
-        tuple(places),
-        tuple(drawn),
+        width,
+        height,
+        tuple((name, d, shaded.get(name, "")) for name, d in _outlines(region)),
+        places,
+        tuple(map_rings),
         round(project.parallel, 1),
         region.source,
         outside,
+        tuple(countries),
+        scale,
     )

@@ -14,7 +14,7 @@ import re
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -25,7 +25,7 @@ from markupsafe import Markup
 from .errors import Problem, RenderError
 from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata
 from .load import Dataset
-from .locator import LocatorMap, Region, locator_map
+from .locator import LocatorMap, Region, RingSpec, Spot, locator_map
 from .model import (
     CHANNEL_LABELS,
     DISTANCE_UNIT,
@@ -346,16 +346,40 @@ class BriefingView:
             out.append((dispute, sides))
         return out
 
-    def _point(self, kind: str, ident: str) -> tuple[str, float, float] | None:
+    def country_of(self, place: str | None) -> str | None:
+        """The name of the country a place lies in, following `within` up to a place of kind country."""
+        places = {p.id: p for p in self.entities.places}
+        seen: set[str] = set()
+        while place is not None and place not in seen and place in places:
+            seen.add(place)
+            if places[place].kind == "country":
+                return str(places[place].name)
+            place = places[place].within
+        return None
+
+    def _point(self, kind: str, ident: str) -> Spot | None:
         record = self.entity(kind, ident)
         coords = record.coordinates
         if coords is None and kind == "facility":
             coords = self.entity("place", record.place).coordinates
-        return None if coords is None else (record.name, coords.lat, coords.lon)
+        where = self.country_of(record.place if kind == "facility" else ident)
+        return None if coords is None else Spot(record.name, coords.lat, coords.lon, where)
 
     @property
+    def strike_origin(self) -> list[str]:
+        """The countries the strike is said to come from: those its `carried_out_by` claims are about."""
+        strike = self.briefing.strike
+        found: list[str] = []
+        for claim in strike.carried_out_by if strike else []:
+            about = claim.about
+            refs = [*about.places, *(self.entity("facility", f).place for f in about.facilities)] if about else []
+            found += [c for c in map(self.country_of, refs) if c and c not in found]
+        return found
+
+    @cached_property
     def locator(self) -> LocatorMap | None:
-        """The strike's locator map: places and targets struck, the briefing's other places, distance rings."""
+        """The strike's locator map: places and targets struck, the briefing's other places, distance rings,
+        and the countries concerned."""
         strike = self.briefing.strike
         if self.region is None or strike is None:
             return None
@@ -364,14 +388,14 @@ class BriefingView:
             refs += [("facility", t.facility)] if t.facility else []
             refs += [("place", t.place)] if t.place else []
         # One dot per position: a facility without coordinates of its own sits on its place's.
-        at: dict[tuple[float, float], tuple[str, float, float]] = {}
+        at: dict[tuple[float, float], Spot] = {}
         for point in (self._point(k, i) for k, i in refs):
             if point is not None:
-                at.setdefault(point[1:], point)
+                at.setdefault((point.lat, point.lon), point)
         struck = list(at.values())
         if not struck:
             return None
-        others = [p for p in (self._point("place", i) for i in self.briefing.places) if p and p[1:] not in at]
+        others = [p for p in (self._point("place", i) for i in self.briefing.places) if p and (p.lat, p.lon) not in at]
         rings = []
         for f in strike.distances:
             # A ring is drawn around what the distance is about, or around the one place struck.
@@ -383,8 +407,8 @@ class BriefingView:
             if centre is None and len(struck) == 1:
                 centre = struck[0]
             if centre is not None:
-                rings.append((f"{figure_value(f)} km", f.label, f.value, centre))
-        return locator_map(self.region, struck, others, rings)
+                rings.append(RingSpec(f"{figure_value(f)} km", f.label, f.value, centre))
+        return locator_map(self.region, struck, others, rings, self.strike_origin)
 
     @property
     def neighbours(self) -> tuple[Briefing | None, Briefing | None]:

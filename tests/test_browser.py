@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import CHROMIUM, ROOT, SEED_SLUG, loopback_server
+from conftest import CHROMIUM, ROOT, SEED_SLUG, briefings_latest_first, loopback_server
 
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = Path(os.environ.get("BRIEFINGS_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
@@ -139,9 +139,57 @@ def test_badge_explains_itself_on_keyboard_focus(open_page):
 def test_key_figures_are_text_and_map_is_inline(open_page):
     page, requested = open_page(PAGES["strike"])
     assert page.inner_text("#killed .bf-figure__value") == "3"
-    svg = page.locator("figure.bf-map svg")
+    svg = page.locator("figure.bf-map > svg")
     assert svg.count() == 1 and "Izhevsk" in page.inner_text("figure.bf-map")
     assert all(urlsplit(u).hostname == "127.0.0.1" for u in requested)
+
+
+MAP_TEXT = """() => {
+  const svg = document.querySelector('figure.bf-map > svg');
+  const frame = svg.getBoundingClientRect();
+  const scale = svg.getScreenCTM().a;  // CSS px per SVG unit
+  return {
+    texts: [...svg.querySelectorAll('text')].map(t => {
+      const r = t.getBoundingClientRect();
+      return {text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * scale,
+              box: [r.left - frame.left, r.top - frame.top, r.right - frame.left, r.bottom - frame.top]};
+    }),
+    legend: [...document.querySelectorAll('figure.bf-map li')].map(li => parseFloat(getComputedStyle(li).fontSize)),
+    size: [frame.width, frame.height],
+  };
+}"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_map_text_is_readable_and_does_not_collide(open_page, viewport):
+    # On a 390 px phone the 720-unit map is drawn about 358 px wide; its text must still be
+    # 12 CSS px or more, stay inside the map, and no two texts may overlap.
+    mapped = []
+    for b in briefings_latest_first():
+        for name, rel in (("overview", ""), ("strike", "strike/")):
+            if b.strike is None:
+                continue
+            page, _ = open_page(f"briefings/{b.slug}/{rel}", viewport)
+            if page.locator("figure.bf-map").count() == 0:
+                continue
+            mapped.append(b.slug)
+            found = page.evaluate(MAP_TEXT)
+            width, height = found["size"]
+            for t in found["texts"]:
+                assert t["px"] >= 12, f"{b.slug} {name}: {t['text']!r} is {t['px']:.1f} px on {viewport}"
+                x0, y0, x1, y1 = t["box"]
+                assert x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height, f"{t['text']!r} leaves the map"
+            for i, a in enumerate(found["texts"]):
+                for c in found["texts"][i + 1 :]:
+                    p, q = a["box"], c["box"]
+                    apart = min(p[2], q[2]) <= max(p[0], q[0]) or min(p[3], q[3]) <= max(p[1], q[1])
+                    assert apart, f"{b.slug} {name} on {viewport}: {a['text']!r} overlaps {c['text']!r}"
+            assert min(found["legend"]) >= 12
+            page.add_style_tag(content=".md-header { display: none !important; }")
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.locator("figure.bf-map").screenshot(path=str(SHOTS / f"map-{b.slug}-{name}-{viewport}.png"))
+    assert mapped, "no bundled briefing has a map"
 
 
 def test_chromium_is_debians():

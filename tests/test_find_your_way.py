@@ -252,12 +252,18 @@ def test_search_titles_name_the_briefing(built_site):
 
 def test_search_text_holds_no_badge_explanations_or_navigation(built_site):
     explanations = [info[1] for info in STATUS_INFO.values()]
+    entries = {e["location"]: e for e in search_entries(built_site)}
     for entry in search_entries(built_site):
         if not entry["location"].startswith("briefings/"):
             continue
         text = html.unescape(entry["text"])
         assert not [x for x in explanations if x in text], entry["location"]
         assert "Overview · " not in text and "← Earlier:" not in text and "Later: " not in text, entry["location"]
+    # A section page's snippet starts with its own text, not the briefing title its result is titled with.
+    for b in briefings_latest_first():
+        for link in pages_of(b)[1:]:
+            text = html.unescape(entries[page_url(b.slug, link.file)]["text"])
+            assert not text.startswith(f"<p>{b.title}"), (b.slug, link.file)
     # The badges are still there for readers (and screen readers) on the page itself.
     b = briefings_latest_first()[0]
     explain = content(page(built_site, page_url(b.slug, "index.md"))).select(".bf-badge__explain")

@@ -310,13 +310,21 @@ def test_print_keeps_headings_with_their_text_and_figures_small(open_page, tour,
 
 
 @pytest.mark.slow
-def test_print_is_dark_on_white_even_in_the_dark_palette(open_page, tour):
-    page, _ = open_page(tour["section"], scheme="dark")
+def test_print_is_dark_on_white_even_in_the_dark_palette(open_page):
+    """A reader in dark mode prints dark ink on white paper: text, badges and the map's land and sea."""
+    page, _ = open_page(STRIKE, scheme="dark")  # it has a map (test_key_figures_are_text_and_map_is_inline)
     page.emulate_media(media="print")
-    for selector in ("article h1", "article p", "figure.bf-quote blockquote p", ".bf-badge__label"):
+    for selector in ("article h1", "article p", ".bf-badge__label", "figure.bf-map figcaption"):
         got = page.eval_on_selector(selector, "el => getComputedStyle(el).color")
-        channels = [float(c) for c in got[got.index("(") + 1 : -1].replace(",", " ").replace("/", " ").split()[:3]]
-        assert max(channels) <= 110, (selector, got)  # dark ink: paper is white whatever the screen was
+        assert max(_channels(got)) <= 110, (selector, got)  # dark ink
+    for selector in (".bf-map__sea", ".bf-map__land"):
+        got = page.eval_on_selector(selector, "el => getComputedStyle(el).fill")
+        assert min(_channels(got)) >= 200, (selector, got)  # pale, as on paper maps
+
+
+def _channels(css_color: str) -> list[float]:
+    """The red, green and blue of a computed CSS colour such as rgb(1, 2, 3) or rgba(1, 2, 3, 0.5)."""
+    return [float(c) for c in css_color[css_color.index("(") + 1 : -1].replace(",", " ").split()[:3]]
 
 
 @pytest.mark.slow

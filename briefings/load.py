@@ -282,8 +282,6 @@ class _Builder:
         return None
 
 
-
-
 def read_data_file(path: Path, display: str) -> tuple[bytes | None, list[Problem]]:
     """The bytes of a data file of at most MAX_BYTES (see files.read_regular_file)."""
     return read_regular_file(path, display, MAX_BYTES)

@@ -9,6 +9,7 @@ trigger endless rebuilds).
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 import os
 import sys
@@ -18,19 +19,22 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation, Section
 
 from .errors import DataError, Problem, RenderError, escape_log_output, indented, printable
 from .feeds import SiteInfo
 from .files import UnsafeFilesError, display_path
 from .markup import ThemeScripts, data_documents, scan_html, trace
-from .pipeline import Generated, Project, error_pages, generate
+from .pipeline import LATEST_BRIEFING, THIS_BRIEFING, Generated, Project, error_pages, generate
 from .publish import MARKER
 from .relations import latest_date
 from .render import for_theme
 
 _KEY = "_briefings_generated"
 _SCAN = "_briefings_theme_scripts"
+_FILES = "_briefings_files"
 
 # Process state, kept here because MkDocs re-executes the hook file on every rebuild
 # of `mkdocs serve` while this package module stays loaded.
@@ -180,6 +184,12 @@ def output_clashes(files: Files, virtual: list[File], config: MkDocsConfig, root
     return clashes
 
 
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    """Keep the site's files: a briefing page's sidebar lists that briefing's pages (see on_page_context)."""
+    config[_FILES] = files  # type: ignore[index]
+    return nav
+
+
 def on_page_markdown(markdown: str, page: Any, config: MkDocsConfig, files: Files) -> str:
     """Give generated pages a full <title> (Material reads page.meta.title), e.g. `Quotes · Headline`.
 
@@ -190,6 +200,11 @@ def on_page_markdown(markdown: str, page: Any, config: MkDocsConfig, files: File
     title = generated.titles.get(page.file.src_uri)
     if title:
         page.meta["title"] = for_theme(title)
+    slug = generated.slug_of.get(page.file.src_uri)
+    if slug is not None:
+        # The sidebar names a briefing's pages by section ("The strike"), as the nav of the
+        # latest briefing does; <title>, header and search keep the full title (meta title).
+        page.title = dict((uri, name) for name, uri in generated.sections[slug])[page.file.src_uri]
     meta = generated.meta.get(page.file.src_uri)
     if meta:
         page.meta["briefing_meta"] = for_theme(meta)  # read by overrides/main.html (JSON-LD, OpenGraph)
@@ -199,11 +214,45 @@ def on_page_markdown(markdown: str, page: Any, config: MkDocsConfig, files: File
     return markdown
 
 
+@event_priority(-50)  # after the search plugin, which indexes the page in this event
 def on_page_context(context: dict[str, Any], page: Any, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
-    """Expose the briefing a page belongs to, for theme overrides."""
+    """Expose the briefing a page belongs to; give its sidebar and search entry that briefing."""
     generated: Generated = config[_KEY]  # type: ignore[index]
-    context["briefing_slug"] = generated.slug_of.get(page.file.src_uri)
+    slug = generated.slug_of.get(page.file.src_uri)
+    context["briefing_slug"] = slug
+    if slug is not None:
+        context["nav"] = briefing_navigation(nav, generated.sections[slug], config[_FILES])  # type: ignore[index]
+        title_search_entry(config, page.url, generated.titles[page.file.src_uri])
     return context
+
+
+def title_search_entry(config: MkDocsConfig, url: str, title: str) -> None:
+    """Title a briefing page's search entry as its <title> is: "The strike · <briefing title>".
+
+    The search plugin titles a page's entry with its first heading ("The strike"), which every
+    briefing's strike page shares; readers could not tell the results apart. The index holds
+    HTML, so the title is escaped (the plugin escapes heading text the same way).
+    """
+    plugin = config.plugins.get("material/search") or config.plugins.get("search")
+    index = getattr(plugin, "search_index", None)
+    for entry in reversed(getattr(index, "entries", [])):  # this page's entries were added last
+        if entry["location"] == url:
+            entry["title"] = html.escape(title, quote=False)
+            return
+
+
+def briefing_navigation(nav: Navigation, sections: tuple[tuple[str, str], ...], files: Files) -> Navigation:
+    """The site nav with the latest briefing's group replaced by the pages of the briefing being read.
+
+    Its size stays that of the site nav: one briefing's pages, never the archive.
+    """
+    pages = [files.get_file_from_path(uri).page for _, uri in sections]  # type: ignore[union-attr]
+    this = Section(THIS_BRIEFING, pages)
+    this.active = True  # expanded, marked as the reader's place
+    items = [this if isinstance(item, Section) and item.title == LATEST_BRIEFING else item for item in nav.items]
+    if this not in items:
+        items.insert(1, this)
+    return Navigation(items, nav.pages)
 
 
 def on_post_template(output_content: str, template_name: str, config: MkDocsConfig) -> str:

@@ -20,6 +20,7 @@ from briefings import mkdocs_adapter  # noqa: E402
 on_startup = mkdocs_adapter.on_startup
 on_config = mkdocs_adapter.on_config
 on_files = mkdocs_adapter.on_files
+on_nav = mkdocs_adapter.on_nav
 on_page_markdown = mkdocs_adapter.on_page_markdown
 on_page_context = mkdocs_adapter.on_page_context
 on_post_template = mkdocs_adapter.on_post_template

@@ -84,15 +84,32 @@ class Generated:
     slug_of: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
     meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # slug -> the briefing's pages in reading order, each (section title, src_uri): its sidebar
+    sections: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+
+
+LATEST_BRIEFING = "Latest briefing"  # the nav group of the newest briefing's pages
+THIS_BRIEFING = "This briefing"  # replaces it on a briefing's own pages (mkdocs_adapter)
+
+
+def briefing_sections(dataset: Dataset) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Every briefing's pages as its sidebar lists them: (section title, src_uri), in reading order."""
+    return {
+        b.slug: tuple((link.title, f"{briefing_dir(b.slug)}/{link.file}") for link in pages_of(b))
+        for b in dataset.briefings
+    }
 
 
 def navigation(dataset: Dataset) -> list[Any]:
-    """A small nav whose size does not grow with the archive: home, the latest briefing, indexes, about."""
+    """A small nav whose size does not grow with the archive: home, the latest briefing, indexes, about.
+
+    On a briefing's own pages the adapter shows that briefing's pages instead of the latest's
+    (`mkdocs_adapter.briefing_navigation`), so the sidebar always lists what is being read.
+    """
     nav: list[Any] = [{"Home": "index.md"}]
     if dataset.briefings:
         latest = dataset.briefings[0]
-        folder = briefing_dir(latest.slug)
-        nav.append({"Latest briefing": [{link.title: f"{folder}/{link.file}"} for link in pages_of(latest)]})
+        nav.append({LATEST_BRIEFING: [{title: uri} for title, uri in briefing_sections(dataset)[latest.slug]]})
     nav.append(
         {
             "Browse": [
@@ -159,7 +176,7 @@ def generate(project: Project, site: SiteInfo, previous: Generated | None = None
     slug_of = {p.src_uri: p.briefing for p in pages if p.briefing}
     titles = {p.src_uri: p.title for p in pages if p.src_uri.endswith(".md")}
     meta = {p.src_uri: p.meta for p in pages if p.meta}
-    return Generated(dataset, pages, navigation(dataset), slug_of, titles, meta)
+    return Generated(dataset, pages, navigation(dataset), slug_of, titles, meta, briefing_sections(dataset))
 
 
 def error_pages(

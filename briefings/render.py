@@ -153,6 +153,11 @@ def miles(fig: Figure) -> str:
     return f"{number(mi)} mi"
 
 
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """`1 event`, `2 events`: a count with its noun in the number it needs."""
+    return f"{number(n)} {singular if n == 1 else plural or singular + 's'}"
+
+
 def format_date(value: dt.date | str) -> str:
     """30 June 2025, June 2025 or 2025, from a date or an ISO date part."""
     if isinstance(value, dt.date):
@@ -445,6 +450,7 @@ def make_environment(templates_dir: Path) -> Environment:
         anchor=anchor,
         url=safe_url,
         number=number,
+        counted=counted,
         figure_value=figure_value,
         miles=miles,
         date=format_date,
@@ -470,6 +476,7 @@ def make_environment(templates_dir: Path) -> Environment:
 
 
 HOME_LISTING = 20  # earlier briefings listed on the home page; the archive has the rest
+INDEX_LATEST = 10  # briefings (archive) and events (timeline) per year on an index page; the year page has all
 
 
 def _root(src_uri: str) -> Markup:
@@ -485,6 +492,12 @@ def safe_path(value: str) -> Markup:
 
 
 _PATH_RE = re.compile(r"^[MLZ0-9. \-]*$")
+
+
+def briefing_meta(briefing: Briefing, site: SiteInfo, src_uri: str, section: str | None) -> dict[str, Any]:
+    """What the theme shows of a briefing page beyond its body: JSON-LD and OpenGraph, and the
+    last-updated date for the printed page's "Printed from ... · briefing updated ..." line."""
+    return {**page_metadata(briefing, site, src_uri, section), "updated": format_date(briefing.updated)}
 
 
 def render_error(
@@ -560,7 +573,8 @@ def render_pages(
     add("statuses.md", "statuses.md.j2", "Verification statuses", frozenset())
     add("reference.md", "reference.md.j2", "Data format reference", frozenset(), records=records())
     years = rel.years()
-    add(f"archive/{INDEX_PAGE}.md", "archive.md.j2", "Archive", years=years)
+    by_year = {year: [b for items in months.values() for b in items] for year, months in years.items()}
+    add(f"archive/{INDEX_PAGE}.md", "archive.md.j2", "Archive", years=by_year, latest=INDEX_LATEST)
     for year, months in years.items():
         add(
             f"archive/{year}.md",
@@ -571,7 +585,7 @@ def render_pages(
             months=months,
         )
     timeline_years = rel.timeline_years()
-    add(f"timeline/{INDEX_PAGE}.md", "timeline.md.j2", "Timeline", years=timeline_years)
+    add(f"timeline/{INDEX_PAGE}.md", "timeline.md.j2", "Timeline", years=timeline_years, latest=INDEX_LATEST)
     for year, entries in timeline_years.items():
         add(
             f"timeline/{year}.md",
@@ -631,7 +645,7 @@ def render_pages(
             section = None if link.key == "overview" else link.title
             title = briefing.title if section is None else f"{section} · {briefing.title}"
             pages.append(
-                Page(src_uri, content, title, briefing.slug, page_metadata(briefing, site, src_uri, section), depends)
+                Page(src_uri, content, title, briefing.slug, briefing_meta(briefing, site, src_uri, section), depends)
             )
         api = f"api/briefings/{briefing.slug}.json"
         old = reusable(api, frozenset({briefing.slug}))

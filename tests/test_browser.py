@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import http.server
 import os
@@ -12,20 +13,69 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import CHROMIUM, ROOT, SEED_SLUG, briefings_latest_first, loopback_server
+from briefings.load import load_dataset
+from briefings.model import STATUS_INFO
+from briefings.relations import ENTITY_FOLDERS, relate
+from briefings.render import format_date, pages_of
+from conftest import CHROMIUM, ROOT, SEED_SLUG, briefings_latest_first, loopback_server, page
 
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = Path(os.environ.get("BRIEFINGS_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
-PAGES = {
-    "home": "",
-    "overview": f"briefings/{SEED_SLUG}/",
-    "quotes": f"briefings/{SEED_SLUG}/quotes/",
-    "strike": f"briefings/{SEED_SLUG}/strike/",
-}
 VIEWPORTS = {"desktop": (1280, 800), "phone": (390, 844)}
+SCHEMES = {"light": "default", "dark": "slate"}  # prefers-color-scheme -> Material's palette
+
+
+NAMES = ["home", "overview", "section", "dispute", "entity", "archive", "search"]  # a reader's tour
+
+
+def tour_of(site: Path) -> dict[str, str]:
+    """The pages of the tour, derived from the data and the built site (never from the bundled set as it is)."""
+    latest_first = briefings_latest_first()
+    rel = relate(load_dataset(ROOT / "data", ROOT))
+    with_quotes = next(b for b in latest_first if b.quotes)
+    kind, ident = max(rel.entities, key=lambda key: len(rel.entities[key].briefings))
+    dispute = next(
+        f"{url}#{box['id']}"
+        for b in latest_first
+        for link in pages_of(b)
+        for url in [f"briefings/{b.slug}/" + ("" if link.key == "overview" else f"{link.file[:-3]}/")]
+        for box in page(site, url).select("article section.bf-dispute[id]")
+    )
+    return {
+        "home": "",
+        "overview": f"briefings/{latest_first[0].slug}/",
+        "section": f"briefings/{with_quotes.slug}/quotes/",
+        "dispute": dispute,
+        "entity": f"entities/{ENTITY_FOLDERS[kind]}/{ident}/",
+        "archive": "archive/",
+        "search": "",  # the home page with search results open (see search_for)
+    }
+
+
+SEARCH_QUERY = "Kupol"
+STRIKE = f"briefings/{SEED_SLUG}/strike/"
+# Contrast of a text element against the background it is drawn on (alpha blended), WCAG formula.
+CONTRAST_JS = """(el) => {
+  const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const v = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+  let bg = [255, 255, 255, 1];
+  for (let e = el; e; e = e.parentElement) {
+    const c = parse(getComputedStyle(e).backgroundColor); if (c && c[3] > 0) { bg = c; break; } }
+  const fg = parse(getComputedStyle(el).color);
+  const mix = [0, 1, 2].map(i => fg[i] * fg[3] + bg[i] * (1 - fg[3]));
+  const lin = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  const lum = c => 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2]);
+  const [hi, lo] = [lum(mix), lum(bg)].sort((x, y) => y - x);
+  return {ratio: (hi + 0.05) / (lo + 0.05), weight: Number(getComputedStyle(el).fontWeight)};
+}"""
 
 if os.environ.get("BRIEFINGS_SKIP_BROWSER") == "1":  # an explicit opt-out, never a silent skip
     pytest.skip("browser tests disabled by BRIEFINGS_SKIP_BROWSER=1", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def tour(built_site: Path) -> dict[str, str]:
+    return tour_of(built_site)
 
 
 @pytest.fixture(scope="module")
@@ -42,17 +92,25 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def open_page(browser, server):
-    """Open a site page at a viewport; returns (page, urls requested while loading)."""
+    """Open a site page at a viewport in a palette; returns (page, urls requested while loading).
+
+    The palette follows prefers-color-scheme (a new context has no stored choice); the page is
+    returned once Material has applied it and no transition is running.
+    """
     contexts = []
 
-    def open_(rel: str, viewport: str = "desktop"):
+    def open_(rel: str, viewport: str = "desktop", scheme: str = "light"):
         width, height = VIEWPORTS[viewport]
-        context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, color_scheme=scheme, service_workers="block"
+        )
         contexts.append(context)
         page = context.new_page()
         requested: list[str] = []
         page.on("request", lambda request: requested.append(request.url))
         page.goto(server + rel, wait_until="networkidle")
+        page.wait_for_function(f"document.body.dataset.mdColorScheme === '{SCHEMES[scheme]}'")
+        page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
         return page, requested
 
     yield open_
@@ -60,25 +118,62 @@ def open_page(browser, server):
         context.close()
 
 
+def search_for(page, query: str) -> list[dict[str, str]]:
+    """Type a query as a reader does; the results Material shows before the list is scrolled (title, text, href)."""
+    toggle = page.locator("label.md-header__button[for='__search']")  # the search icon on a phone
+    page.click("label.md-header__button[for='__search']" if toggle.is_visible() else "input.md-search__input")
+    # Keys typed while the worker still builds the index are lost: wait for "Type to start searching".
+    page.wait_for_function(
+        "document.querySelector('.md-search-result__meta').textContent.trim() !== 'Initializing search'"
+    )
+    page.keyboard.type(query, delay=30)
+    page.wait_for_function(
+        "/^\\d+ matching documents?$/.test(document.querySelector('.md-search-result__meta').textContent.trim())"
+    )
+    page.wait_for_selector(".md-search-result__item a")
+    return page.eval_on_selector_all(
+        ".md-search-result__item",
+        """items => items.map(li => ({
+            title: li.querySelector('h1').textContent.trim(),
+            text: li.textContent,
+            href: li.querySelector('a').href}))""",
+    )
+
+
+def open_target(open_page, tour, name: str, viewport: str = "desktop", scheme: str = "light"):
+    """Open a page of the tour; `search` opens the home page and searches."""
+    page, requested = open_page(tour[name], viewport, scheme)
+    if name == "search":
+        search_for(page, SEARCH_QUERY)
+    return page, requested
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("viewport", VIEWPORTS)
-@pytest.mark.parametrize("name", ["home", "overview", "quotes"])
-def test_screenshots_no_overflow_no_third_parties(open_page, name, viewport):
-    page, requested = open_page(PAGES[name], viewport)
+@pytest.mark.parametrize("mode", ["desktop", "phone", "dark"])
+@pytest.mark.parametrize("name", NAMES)
+def test_screenshots_no_overflow_no_third_parties(open_page, tour, name, mode):
+    """Screenshots of the reader's tour in artifacts/screenshots/ (look at them), desktop, phone and dark."""
+    viewport, scheme = ("desktop", "dark") if mode == "dark" else (mode, "light")
+    page, requested = open_target(open_page, tour, name, viewport, scheme)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}-{viewport}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}-{mode}.png"), full_page=name != "search")
+    if name == "dispute":  # the dispute itself, as a reader finds it from "Disputed: see every side"
+        page.locator(f"#{tour[name].split('#')[1]}").screenshot(path=str(SHOTS / f"{name}-{mode}-box.png"))
     outside = sorted({u for u in requested if urlsplit(u).hostname != "127.0.0.1"})
     assert outside == [], "requests left the machine"
     if viewport == "phone":
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        # Search results are an overlay: their list must fit (Material's overlay circle is drawn off-screen).
+        box = ".md-search__scrollwrap" if name == "search" else "html"
+        overflow = page.eval_on_selector(box, "e => e.scrollWidth - e.clientWidth")
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px on a phone"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", PAGES)
-def test_axe_finds_no_serious_or_critical_violations(open_page, name):
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("name", NAMES)
+def test_axe_finds_no_serious_or_critical_violations(open_page, tour, name, scheme):
     assert AXE.exists(), f"{AXE} is missing: npm ci --prefix tests/browser (scripts/test.sh does)"
-    page, _ = open_page(PAGES[name])
+    page, _ = open_target(open_page, tour, name, scheme=scheme)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     serious = [
@@ -90,43 +185,166 @@ def test_axe_finds_no_serious_or_critical_violations(open_page, name):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_titles_and_quotes_read_as_strongly_as_body_text(open_page, tour, scheme):
+    """Not Material's light grey at weight 300: at least 7:1 (AA with room), titles bold, in both palettes."""
+    for name, selector in (
+        ("overview", "article h1"),
+        ("section", "article h1"),
+        ("section", "figure.bf-quote blockquote p"),
+    ):
+        page, _ = open_page(tour[name], scheme=scheme)
+        for handle in page.query_selector_all(selector):
+            got = handle.evaluate(CONTRAST_JS)
+            assert got["ratio"] >= 7, (name, selector, got)
+            if selector.endswith("h1"):
+                assert got["weight"] >= 600, (name, selector, got)
+
+
+@pytest.mark.slow
 def test_search_finds_kupol_and_links_to_the_strike_page(open_page):
     page, _ = open_page("")
-    page.click("input.md-search__input")
-    page.keyboard.type("Kupol", delay=30)
-    page.wait_for_selector(".md-search-result__item a", timeout=15_000)
-    for _ in range(5):  # Material renders more results as the reader scrolls the list
-        page.eval_on_selector(".md-search__scrollwrap", "e => e.scrollTop = e.scrollHeight")
-        page.wait_for_timeout(200)
-    hrefs = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
+    hrefs = [r["href"] for r in search_for(page, SEARCH_QUERY)]
     assert any(f"/briefings/{SEED_SLUG}/strike/" in h for h in hrefs), hrefs
+
+
+@pytest.mark.slow
+def test_search_results_tell_briefings_apart_and_skip_badge_explanations(open_page):
+    """Two strike pages were both titled "The strike"; snippets carried the badges' tooltips."""
+    page, _ = open_page("")
+    results = search_for(page, SEARCH_QUERY)
+    titles = {b.slug: b.title for b in briefings_latest_first()}
+    on_briefings = [r for r in results if "/briefings/" in r["href"]]
+    assert len(on_briefings) > 1
+    for r in on_briefings:
+        slug = urlsplit(r["href"]).path.split("/")[2]
+        assert r["title"] == titles[slug] or r["title"].endswith(f" · {titles[slug]}"), r
+    assert len({r["title"] for r in on_briefings}) == len(on_briefings)
+    explanations = [info[1] for info in STATUS_INFO.values()]
+    assert [r["href"] for r in on_briefings if any(x in r["text"] for x in explanations)] == []
 
 
 @pytest.mark.slow
 def test_search_finds_kellogg(open_page):
     page, _ = open_page("")
-    page.fill("input.md-search__input", "Kellogg")
-    page.wait_for_selector(".md-search-result__item a", timeout=15_000)
-    hrefs = page.eval_on_selector_all(".md-search-result__item a", "els => els.map(e => e.href)")
+    hrefs = [r["href"] for r in search_for(page, "Kellogg")]
     assert any(SEED_SLUG in h for h in hrefs)
 
 
-@pytest.mark.slow
-def test_print_hides_navigation_and_keeps_takeaways(open_page):
-    page, _ = open_page(PAGES["overview"])
-    page.emulate_media(media="print")
-    hidden = page.evaluate(
-        "['.md-header', '.md-sidebar--primary', '.bf-sections'].map("
-        "s => getComputedStyle(document.querySelector(s)).display)"
+# --------------------------------------------------------------------------- print
+
+PRINT_HIDDEN = [
+    ".md-header",
+    ".md-sidebar--primary",
+    ".md-sidebar--secondary",
+    ".md-footer",
+    ".md-search",
+    ".md-top",
+    ".bf-sections",
+    ".bf-pager",
+    ".bf-pager--briefings",
+    "#sec-contents",
+    "#sec-contents + ul",
+]
+
+
+def displayed(page, selector: str) -> bool:
+    """Whether an element matching selector exists and is rendered (display is not none up its tree)."""
+    return page.evaluate(
+        """s => { const el = document.querySelector(s); if (!el) return false;
+                  for (let e = el; e; e = e.parentElement) if (getComputedStyle(e).display === 'none') return false;
+                  return true; }""",
+        selector,
     )
-    assert hidden == ["none", "none", "none"]
-    assert page.is_visible("#sec-takeaways") and page.is_visible(".bf-claim")
-    page.pdf(path=str(SHOTS / "overview-print.pdf"), format="A4")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "search"])
+def test_print_shows_only_the_report(open_page, tour, name):
+    """Paper gets the report: no header, sidebars, nav lists, search, footer or pagers; a PDF of it."""
+    page, _ = open_page(tour[name])
+    page.emulate_media(media="print")
+    shown = [s for s in PRINT_HIDDEN if displayed(page, s)]
+    assert shown == []
+    assert displayed(page, "article h1")
+    if name == "overview":
+        assert page.is_visible("#sec-takeaways") and page.is_visible(".bf-claim")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.pdf(path=str(SHOTS / f"{name}-print.pdf"), format="A4")
+
+
+@pytest.mark.slow
+def test_printed_page_says_where_and_when_it_was_printed(open_page, tour):
+    latest = briefings_latest_first()[0]
+    page, _ = open_page(tour["overview"])
+    line = page.locator("article .bf-print-line")
+    assert not line.is_visible()  # on screen the address bar says it
+    page.emulate_media(media="print")
+    assert line.is_visible()
+    year, month, day = page.evaluate(
+        "(() => { const d = new Date(); return [d.getFullYear(), d.getMonth() + 1, d.getDate()]; })()"
+    )
+    today = format_date(dt.date(year, month, day))
+    url = f"https://briefings.example.org/{tour['overview']}"
+    assert line.inner_text() == f"Printed on {today} from {url} · briefing updated {format_date(latest.updated)}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["overview", "dispute"])
+def test_print_keeps_headings_with_their_text_and_figures_small(open_page, tour, name):
+    """No heading left alone at the foot of a page, no forced page break, no figure taller than a third of A4."""
+    page, _ = open_page(tour[name])
+    page.emulate_media(media="print")
+    breaks = page.evaluate(
+        """() => [...document.querySelectorAll('article *')].map(e => {
+             const s = getComputedStyle(e);
+             return [e.tagName, s.breakBefore, s.breakAfter]; })"""
+    )
+    forced = [b for b in breaks if {b[1], b[2]} & {"page", "always", "left", "right", "recto", "verso"}]
+    assert forced == []
+    headings = [b for b in breaks if b[0] in ("H1", "H2", "H3", "H4")]
+    assert headings and all(after == "avoid" for _, _, after in headings), headings
+    third_of_a4 = 297 / 25.4 * 96 / 3  # CSS px
+    for box in page.locator("article figure svg, article img").all():
+        assert box.bounding_box()["height"] <= third_of_a4
+
+
+@pytest.mark.slow
+def test_print_is_dark_on_white_even_in_the_dark_palette(open_page):
+    """A reader in dark mode prints dark ink on white paper: text, badges and the map's land and sea."""
+    page, _ = open_page(STRIKE, scheme="dark")  # it has a map (test_key_figures_are_text_and_map_is_inline)
+    page.emulate_media(media="print")
+    for selector in ("article h1", "article p", ".bf-badge__label", "figure.bf-map figcaption"):
+        got = page.eval_on_selector(selector, "el => getComputedStyle(el).color")
+        assert max(_channels(got)) <= 110, (selector, got)  # dark ink
+    for selector in (".bf-map__sea", ".bf-map__land"):
+        got = page.eval_on_selector(selector, "el => getComputedStyle(el).fill")
+        assert min(_channels(got)) >= 200, (selector, got)  # pale, as on paper maps
+
+
+def _channels(css_color: str) -> list[float]:
+    """The red, green and blue of a computed CSS colour such as rgb(1, 2, 3) or rgba(1, 2, 3, 0.5)."""
+    return [float(c) for c in css_color[css_color.index("(") + 1 : -1].replace(",", " ").split()[:3]]
+
+
+@pytest.mark.slow
+def test_print_shows_every_outside_address_once(open_page, tour):
+    """After each outside link its address, unless the link text is the address already."""
+    page, _ = open_page(tour["section"].replace("quotes/", "sources/"))
+    page.emulate_media(media="print")
+    links = page.eval_on_selector_all(
+        "article a[href^='http']",
+        "els => els.map(a => [a.textContent.trim(), a.getAttribute('href'), getComputedStyle(a, '::after').content])",
+    )
+    assert links
+    for text, href, after in links:
+        printed = text + (after.strip('"') if after not in ("none", "normal") else "")
+        assert printed.count(href) == 1, (text, href, after)
 
 
 @pytest.mark.slow
 def test_badge_explains_itself_on_keyboard_focus(open_page):
-    page, _ = open_page(PAGES["strike"])
+    page, _ = open_page(STRIKE)
     badge = page.locator("#killed .bf-badge")
     explain = badge.locator(".bf-badge__explain")
     assert explain.bounding_box()["width"] <= 1  # visually hidden until asked for
@@ -137,7 +355,7 @@ def test_badge_explains_itself_on_keyboard_focus(open_page):
 
 @pytest.mark.slow
 def test_key_figures_are_text_and_map_is_inline(open_page):
-    page, requested = open_page(PAGES["strike"])
+    page, requested = open_page(STRIKE)
     assert page.inner_text("#killed .bf-figure__value") == "3"
     svg = page.locator("figure.bf-map > svg")
     assert svg.count() == 1 and "Izhevsk" in page.inner_text("figure.bf-map")

@@ -153,11 +153,16 @@ class _Page:
     raw: list[RawSyntax]
 
 
-def _parse(path: Path, site: Path, theme: ThemeScripts | None = None) -> _Page:
-    parser = _PageParser(MarkupScan(path.relative_to(site).as_posix(), theme))
-    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+def parse_page(html: str, page: str, theme: ThemeScripts | None = None) -> _Page:
+    """Ids, links, unsafe markup and raw syntax of one whole HTML document, in one parse."""
+    parser = _PageParser(MarkupScan(page, theme))
+    parser.feed(html)
     parser.close()
     return _Page(parser.ids, parser.duplicate_ids, parser.links, parser.scan.unsafe, parser.raw.found)
+
+
+def _parse(path: Path, site: Path, theme: ThemeScripts | None = None) -> _Page:
+    return parse_page(path.read_text(encoding="utf-8", errors="replace"), path.relative_to(site).as_posix(), theme)
 
 
 def html_pages(site: Path) -> Iterator[Path]:

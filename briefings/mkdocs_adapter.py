@@ -26,7 +26,8 @@ from mkdocs.structure.nav import Navigation, Section
 from .errors import DataError, Problem, RenderError, escape_log_output, indented, printable
 from .feeds import SiteInfo
 from .files import UnsafeFilesError, display_path
-from .markup import ThemeScripts, data_documents, scan_html, trace
+from .links import parse_page
+from .markup import ThemeScripts, data_documents, trace
 from .pipeline import LATEST_BRIEFING, THIS_BRIEFING, Generated, Project, error_pages, generate
 from .publish import MARKER
 from .relations import latest_date
@@ -268,7 +269,16 @@ def on_post_page(output: str, page: Any, config: MkDocsConfig) -> str:
     A build fails, naming the data file, line and field the markup came from; a preview
     serves a page that says so instead, and the next save that fixes it brings it back.
     """
-    found = scan_html(output, page.file.dest_uri, config.get(_SCAN))
+    scanned = parse_page(output, page.file.dest_uri, config.get(_SCAN))
+    found = scanned.unsafe
+    if scanned.raw:
+        # Only a template (or Markdown that was never converted) writes syntax a reader sees
+        # as characters: a build fails; a preview shows the page and says so in the terminal.
+        lines = [printable(f"{page.file.dest_uri}:{r.line}: {r.found}: {r.reason}") for r in scanned.raw]
+        message = "Markdown or template syntax shown to readers as text:\n" + indented("\n".join(lines))
+        if _STATE["command"] != "serve":
+            raise PluginError(message)
+        print(f"\n{message}\n", file=sys.stderr)
     if not found:
         return output
     project = _project(config)

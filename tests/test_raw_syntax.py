@@ -6,13 +6,17 @@ Data text reaches a page with its syntax characters written as character referen
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 
 from briefings.cli import main
 from briefings.links import check_site
-from conftest import ROOT, briefings_latest_first, page
+from conftest import PREVIEWS, ROOT, briefings_latest_first, fetch_html, page, preview_server, wait_for
 
 CLEAN = """<!doctype html><html><head><title>[x](y) **head** {{ t }}</title><style>a{{}}</style></head>
 <body><header><span class="md-ellipsis">Title &#91;a&#93;&#40;b&#41; &#42;x&#42;</span></header>
@@ -153,3 +157,36 @@ def test_place_page_links_to_the_place_it_is_in(built_site):
     assert target == (built_site / "entities" / "places" / "udmurtia" / "index.html").resolve()
     heading = BeautifulSoup(target.read_text(encoding="utf-8"), "lxml").select_one("article h1")
     assert heading.get_text(strip=True).startswith("Udmurtia")
+
+
+RAW_LINE = '\nSee {{ "{{" }} not rendered }} here.\n'  # a template slip: literal braces a reader sees
+
+
+def plant_raw_syntax(project: Path) -> None:
+    template = project / "templates" / "sources.md.j2"
+    template.write_text(template.read_text(encoding="utf-8") + RAW_LINE, encoding="utf-8")
+
+
+def test_plain_mkdocs_build_fails_on_raw_syntax(project, tmp_path):
+    plant_raw_syntax(project)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(tmp_path / "out")],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode != 0
+    assert "Markdown or template syntax shown to readers as text" in result.stderr
+    assert "/sources/index.html:" in result.stderr and "{{" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", PREVIEWS)
+def test_previews_show_the_page_and_name_the_raw_syntax(project, kind):
+    plant_raw_syntax(project)
+    with preview_server(project, kind) as (base, log):
+        latest = briefings_latest_first(project)[0].slug
+        html = fetch_html(f"{base}/briefings/{latest}/sources/")
+        assert "not rendered" in html and "Page withheld" not in html
+        wait_for(lambda: "Markdown or template syntax shown to readers" in log.read_text(errors="replace"), 60, "log")

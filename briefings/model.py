@@ -546,9 +546,9 @@ class Speaker(Record):
     role: ShortText | None = Field(None, description="the speaker's role as the source gave it")
     as_published: ShortText | None = Field(
         None,
-        description="the person's name as the source spelled it, when that differs from the record's name; it must "
-        "be one of the record's variants or misspellings. The page shows it in quotation marks, a misspelling "
-        "marked [sic], with the record's name linked",
+        description="the person's name as the source spelled it, when that differs from the record's name; list it "
+        "in the record's variants or misspellings (check warns otherwise). The page shows it in quotation marks, "
+        "a misspelling marked [sic], with the record's name linked",
     )
 
     @model_validator(mode="after")
@@ -1281,7 +1281,6 @@ def check_briefing_refs(briefing: Briefing, entities: Entities) -> list[RefProbl
     by_section = {(section, ident) for _, ident, section in anchors}
     problems += _derived_figure_problems(briefing)
     problems += _stated_figure_problems(briefing)
-    problems += _as_published_problems(briefing, entities)
     for i, event in enumerate(briefing.timeline):
         if not briefing.has_section(event.section):
             present = ", ".join(s.value for s in briefing.sections)
@@ -1349,8 +1348,8 @@ def _stated_figure_problems(briefing: Briefing) -> list[RefProblem]:
     return problems
 
 
-def _as_published_problems(briefing: Briefing, entities: Entities) -> list[RefProblem]:
-    """A name as published is a spelling the person record knows: a variant or a misspelling."""
+def as_published_warnings(briefing: Briefing, entities: Entities) -> list[RefProblem]:
+    """A name as published that the person record does not list: is it a variant or a misspelling?"""
     people = {p.id: p for p in entities.people}
     problems = []
     for loc, speaker in walk_models(briefing, (), Speaker):
@@ -1361,7 +1360,8 @@ def _as_published_problems(briefing: Briefing, entities: Entities) -> list[RefPr
             problems.append(
                 RefProblem(
                     (*loc, "as_published"),
-                    f"{speaker.as_published!r} is not a spelling the record of {person.name} lists",
+                    f"{speaker.as_published!r} is not a spelling the record of {person.name} lists, so the page "
+                    "cannot say whether it is a misspelling",
                     f"a spelling in the variants or misspellings of person {person.id} (entities file), "
                     "or no as_published",
                 )
@@ -1672,6 +1672,7 @@ def editor_warnings(briefing: Briefing, entities: Entities) -> list[RefProblem]:
                 )
             )
     warnings += unquoted_quote_warnings(briefing)
+    warnings += as_published_warnings(briefing, entities)
     return warnings
 
 

@@ -172,6 +172,8 @@ def miles(fig: Figure) -> str:
     if fig.mi_as_reported is not None:
         return f"{number(fig.mi_as_reported)} mi"
     mi = round_significant(fig.value / KM_PER_MILE, significant_digits(fig.value))
+    if float(fig.value).is_integer():
+        mi = float(round(mi))  # whole kilometres: no fractions of a mile either
     return " ".join(p for p in (QUALIFIER_WORDS[fig.qualifier], number(mi), "mi") if p)
 
 
@@ -289,6 +291,10 @@ class BriefingView:
             figures += [n.rounds for n in b.diplomacy.negotiations if n.rounds]
         stated = {ident for c in b.takeaways for ident in c.figures}
         return [f for f in figures if f.id not in stated]
+
+    def in_order(self, source_ids: list[str]) -> list[str]:
+        """Cited sources by their reference number: [1][6], never [6][1]."""
+        return sorted(source_ids, key=self.source_numbers.__getitem__)
 
     def number(self, source_id: str) -> str:
         """The reference number of a source: its place in the briefing's list."""

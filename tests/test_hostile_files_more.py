@@ -75,13 +75,11 @@ REGION_CASES = {
     "blank lines": (b"\n\n  \n", f"{REGION}:1: (file): file is empty (expected {EXPECTED_REGION})"),
     "deeply nested": (
         b"[" * 200_000,
-        f"{REGION}:1:{MAX_DEPTH + 1}: (file): nesting deeper than {MAX_DEPTH} levels"
-        f" (expected {EXPECTED_REGION})",
+        f"{REGION}:1:{MAX_DEPTH + 1}: (file): nesting deeper than {MAX_DEPTH} levels (expected {EXPECTED_REGION})",
     ),
     "deeply nested objects": (
         b'{"a":' * 50_000,
-        f"{REGION}:1:{5 * MAX_DEPTH + 1}: (file): nesting deeper than {MAX_DEPTH} levels"
-        f" (expected {EXPECTED_REGION})",
+        f"{REGION}:1:{5 * MAX_DEPTH + 1}: (file): nesting deeper than {MAX_DEPTH} levels (expected {EXPECTED_REGION})",
     ),
     "huge integer": (
         '{"bbox": [' + "9" * 5_000 + ', 40, 66, 64], "countries": [], "source": "x"}',
@@ -200,9 +198,7 @@ def _load_region_in_a_subprocess(path: Path) -> subprocess.CompletedProcess[str]
         "try:\n    load_region(Path(sys.argv[1]), 'region.json'); print('loaded')\n"
         "except DataError as exc:\n    print(exc.format())\n"
     )
-    return subprocess.run(
-        [sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    return subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
 def test_region_reader_itself_refuses_links_and_pipes(tmp_path):

@@ -32,7 +32,9 @@ from .model import (
     check_entity_refs,
     check_repeated_ids,
     copied_warnings,
+    dispute_warnings,
     editor_warnings,
+    headline_warnings,
     likelihood_warnings,
     url_host_warnings,
 )
@@ -506,6 +508,7 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
                     replace(w, severity="warning") for w in _ref_problems(doc, editor_warnings(briefing, entities))
                 ]
         warnings += [replace(w, severity="warning") for w in _ref_problems(doc, likelihood_warnings(briefing))]
+        warnings += [replace(w, severity="warning") for w in _ref_problems(doc, headline_warnings(briefing))]
         warnings += [replace(w, severity="warning") for w in _ref_problems(doc, url_host_warnings(briefing))]
         line, col = doc.locate(("slug",))
         if briefing.slug in first_line:
@@ -559,7 +562,13 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
             disputes = loaded
             problems += _ref_problems(disputes_doc, check_repeated_ids(disputes))
             if not failed:
-                problems += _ref_problems(disputes_doc, check_disputes(disputes, briefings))
+                unresolved = _ref_problems(disputes_doc, check_disputes(disputes, briefings))
+                problems += unresolved
+                if not unresolved:
+                    warnings += [
+                        replace(w, severity="warning")
+                        for w in _ref_problems(disputes_doc, dispute_warnings(disputes, briefings))
+                    ]
     if problems or entities is None:
         raise DataError(problems)
     briefings.sort(key=lambda b: (b.published, b.slug), reverse=True)

@@ -8,13 +8,14 @@ This module imports nothing of ours and knows nothing of files, YAML or MkDocs.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -303,7 +304,7 @@ PublishedDate = Annotated[dt.date, BeforeValidator(_date_not_number), AfterValid
 
 
 class Status(StrEnum):
-    """How far a statement has been established."""
+    """The desk's verification status: how far a statement is established, not the verb its source used."""
 
     confirmed = "confirmed"
     verified = "verified"
@@ -314,23 +315,101 @@ class Status(StrEnum):
     disputed = "disputed"
 
 
-STATUS_INFO: dict[Status, tuple[str, str]] = {
-    Status.confirmed: ("Confirmed", "Confirmed on the record by an official in a position to know."),
-    Status.verified: ("Verified", "Footage or a document checked and verified as authentic."),
-    Status.reported: ("Reported", "Reported by the cited source; not independently verified."),
-    Status.claimed: ("Claimed", "Asserted by a party to the events; not independently verified."),
-    Status.unconfirmed: ("Not independently confirmed", "No independent confirmation is available."),
-    Status.denied: ("Denied", "Denied by the party concerned."),
-    Status.disputed: ("Disputed", "Sources disagree; each side is shown with its source."),
+class StatusInfo(NamedTuple):
+    """How a status is shown and when it applies: the one definition readers and editors share."""
+
+    label: str  # the badge
+    meaning: str  # one short sentence: what the badge tells a reader (its explanation on hover and focus)
+    use: str  # when an editor gives it
+    not_: str  # what it is not, with the status to give instead
+
+
+STATUS_INFO: dict[Status, StatusInfo] = {
+    Status.confirmed: StatusInfo(
+        "Confirmed",
+        "Confirmed by someone independent of the claimant.",
+        "A party with no stake in the claim (an independent outlet, investigator or international body) says on the "
+        "record that it checked the claim and it holds. Name that source in confirmed_by.",
+        'The claimant\'s own word, whatever verb the source uses: a governor who "confirmed" his own casualty '
+        'figures is reported; a ministry that "confirmed" its own operation is claimed.',
+    ),
+    Status.verified: StatusInfo(
+        "Verified",
+        "Footage or a document found authentic by an independent checker.",
+        "A named checker independent of the publisher (an outlet's verification team, an imagery analyst) says it "
+        "examined the material and found it authentic. Name that source in confirmed_by.",
+        "Material a source calls authentic without saying who checked it: reported, with the source's words in "
+        "the attribution.",
+    ),
+    Status.reported: StatusInfo(
+        "Reported",
+        "Reported by an outlet or an official; not independently checked.",
+        "An outlet states it in its own voice or relays it; an official gives an account of what happened on the "
+        "ground in their area (civilian casualties, damage, closures, evacuations); a quote or statement we read in "
+        "an outlet's report. The attribution names the official or outlet it comes from.",
+        "A side's assertion about the conflict (claimed); a report a source says it could not confirm (not "
+        "independently confirmed).",
+    ),
+    Status.claimed: StatusInfo(
+        "Claimed",
+        "Asserted by a party to the events; not independently checked.",
+        "A side of the conflict (its government, forces, security services or officials, named or not) asserts "
+        "something about the conflict: who carried out an attack, what its own operation hit or destroyed, what "
+        "it shot down or repelled, military losses on either side, or what the other side did, intends, proposed "
+        "or refused.",
+        "An outlet's own reporting, or an official's account of civilian casualties and damage (reported). A "
+        "side's denial of what the other side says about it is that side's claim, never denied.",
+    ),
+    Status.unconfirmed: StatusInfo(
+        "Not independently confirmed",
+        "A source, or the desk, says it could not be confirmed.",
+        'The source says so ("not independently confirmed", "could not verify"), or the desk looked for '
+        "confirmation and found none; the attribution says who says so. It goes on the claim that could not be "
+        "confirmed and takes precedence over reported and claimed.",
+        'A sentence about the checking itself ("the outlet could not verify the claims"): that sentence is '
+        "reported; the claims it concerns are not independently confirmed.",
+    ),
+    Status.denied: StatusInfo(
+        "Denied",
+        "Claimed by one party, denied by the party it concerns.",
+        "A claim made by one party that the party it concerns has denied; the attribution names who claims it and "
+        "who denies it.",
+        'A party\'s own denial, or its own account of its losses ("damaged, not destroyed"): that is the '
+        "party's claim (claimed), or a statement (reported).",
+    ),
+    Status.disputed: StatusInfo(
+        "Disputed",
+        "Sources contradict each other; each side is shown.",
+        "A line that sums up a contradiction between sources, and the dispute itself. Values that can all be true "
+        "(more than 1,300 km and about 1,500 km) are no dispute.",
+        "A side of a dispute: it keeps its own status (reported, claimed ...) and links to the dispute.",
+    ),
 }
+
+# The order in which an editor tests the statuses: the first that applies is the status.
+STATUS_DECISION_ORDER: tuple[Status, ...] = (
+    Status.verified,
+    Status.confirmed,
+    Status.denied,
+    Status.disputed,
+    Status.unconfirmed,
+    Status.claimed,
+    Status.reported,
+)
+
+# Statements and quotes: what the status of a saying covers.
+STATEMENT_STATUS_RULE = (
+    "For a quote or a statement the status covers the saying: that these words were said, usually reported by "
+    "the outlet we read them in. What the words assert is the speaker's, shown by the speaker line. A claim that "
+    'states a fact on someone\'s word ("Russia accepted neither, Umerov said") takes the status of the fact.'
+)
 
 
 class SourceKind(StrEnum):
-    """What kind of source a statement comes from."""
+    """What kind of source we read: an outlet's report, an official text, a post, footage."""
 
     official = "official"
     media = "media"
-    anonymous_official = "anonymous-official"
     social_post = "social-post"
     verified_footage = "verified-footage"
     government = "government"
@@ -340,7 +419,6 @@ class SourceKind(StrEnum):
 SOURCE_KIND_LABELS: dict[SourceKind, str] = {
     SourceKind.official: "Official",
     SourceKind.media: "Media",
-    SourceKind.anonymous_official: "Anonymous official",
     SourceKind.social_post: "Social media post",
     SourceKind.verified_footage: "Verified footage",
     SourceKind.government: "Government",
@@ -430,6 +508,11 @@ class When(Record):
     phrase: ShortText | None = Field(
         None, description='the words the source used for it, e.g. "On Monday"; omit if it gave the date itself'
     )
+    reported: bool = Field(
+        False,
+        description="true when the source gives no date for the event itself and this is the date it was reported "
+        '(the source\'s publication date); the page shows "Reported 1 July 2025", never a date the source did not give',
+    )
 
     def bounds(self) -> tuple[dt.date, dt.date]:
         """First and last day covered."""
@@ -448,17 +531,92 @@ class Mentions(Record):
     )
 
 
+class Speaker(Record):
+    """Who said something, according to the source: a person or organisation record, or a described speaker."""
+
+    person: PersonRef | None = Field(None, description="id of the person record, if the speaker is a named person")
+    organisation: OrganisationRef | None = Field(
+        None, description="id of the organisation record, if the speaker is or speaks for one"
+    )
+    name: ShortText | None = Field(
+        None,
+        description='the speaker as the source describes them when there is no record, e.g. "An unnamed Ukrainian '
+        'official" or "Russian officials"; not with person (a person\'s name comes from the record)',
+    )
+    role: ShortText | None = Field(None, description="the speaker's role as the source gave it")
+    as_published: ShortText | None = Field(
+        None,
+        description="the person's name as the source spelled it, when that differs from the record's name; list it "
+        "in the record's variants or misspellings (check warns otherwise). The page shows it in quotation marks, "
+        "a misspelling marked [sic], with the record's name linked",
+    )
+
+    @model_validator(mode="after")
+    def _named(self) -> Speaker:
+        if self.person is None and self.organisation is None and self.name is None:
+            raise ValueError("a speaker needs a person, an organisation or a name")
+        if self.person is not None and self.name is not None:
+            raise ValueError(
+                "name is for a speaker without a person record; a person's name comes from the record "
+                "(as_published keeps the source's spelling)"
+            )
+        if self.as_published is not None and self.person is None:
+            raise ValueError("as_published needs the person record it is a spelling of")
+        return self
+
+
+# Statuses that say someone independent of the claimant checked the claim.
+CHECKED_STATUSES = frozenset({"confirmed", "verified"})
+
+
 class Attributed(Record):
-    """Anything factual: who says it and how far it is established."""
+    """Anything factual: where we read it, who says it and how far the desk holds it established."""
 
     sources: list[SourceRef] = Field(
-        min_length=1, max_length=20, description="ids of the sources (from this briefing's sources list) that say it"
+        min_length=1,
+        max_length=20,
+        description="ids of the sources we read it in (outlets, documents, posts, from this briefing's sources "
+        "list); not who said it: that is the speaker or the attribution",
     )
-    status: Status = Field(description="verification status: " + ", ".join(s.value for s in Status))
+    status: Status = Field(
+        description="the desk's verification status, not the verb the source used (a governor who "
+        '"confirmed" his own figures is reported): ' + ", ".join(s.value for s in Status) + "; see the statuses page"
+    )
     attribution: ShortText | None = Field(
-        None, description='the hedge as the source worded it, e.g. "according to Russian officials"'
+        None,
+        description='the hedge as the source worded it, e.g. "according to Russian officials"; with a speaker, '
+        'what follows "according to <speaker>", e.g. "in a post on Telegram"',
+    )
+    speaker: Speaker | None = Field(
+        None,
+        description="who says it, according to the source, when it names a person or organisation: the page says "
+        '"according to <speaker>" and the record\'s page lists the item',
+    )
+    confirmed_by: list[SourceRef] = Field(
+        default_factory=list,
+        max_length=20,
+        description="for status confirmed or verified only, and then required: ids of the sources, independent of "
+        "the claimant, that confirmed or verified it (also listed in sources)",
     )
     about: Mentions | None = Field(None, description="the people, places, facilities and organisations it is about")
+
+    @model_validator(mode="after")
+    def _checked_by_someone_else(self) -> Attributed:
+        checked = self.status.value in CHECKED_STATUSES
+        if checked and not self.confirmed_by:
+            verb = "confirmed" if self.status is Status.confirmed else "verified"
+            raise ValueError(
+                f"status {self.status.value} needs confirmed_by: the sources, independent of the claimant, that "
+                f"{verb} it. A claimant's own word is reported or claimed, whatever verb the source uses"
+            )
+        if not checked and self.confirmed_by:
+            raise ValueError(f"confirmed_by is only for status confirmed or verified (status is {self.status.value})")
+        missing = [ident for ident in self.confirmed_by if ident not in self.sources]
+        if missing:
+            raise ValueError(
+                f"confirmed_by names sources the item does not cite: {', '.join(missing)}; list them in sources too"
+            )
+        return self
 
 
 class Likelihood(StrEnum):
@@ -494,6 +652,12 @@ class Claim(Attributed):
         None,
         description="for assessments: the probability yardstick term (remote-chance, highly-unlikely, unlikely, "
         "realistic-possibility, likely, highly-likely, almost-certain)",
+    )
+    figures: list[AnchorId] = Field(
+        default_factory=list,
+        max_length=20,
+        description="ids of the figures whose numbers the text states; a takeaway that states a figure keeps it "
+        "out of the overview's key figures, so each number is shown once",
     )
 
 
@@ -579,17 +743,23 @@ class Figure(Attributed):
 
 
 class Source(Record):
-    """Where a statement comes from: an official, an outlet, a post, footage."""
+    """What we read: an outlet's report, an official text, a post, footage. Not who spoke: that is a speaker."""
 
-    id: Id = Field(description="id that claims cite, unique in the briefing; its anchor is source-<id>")
-    name: ShortText = Field(description='how the page names it, e.g. "Russian officials"')
+    id: Id = Field(
+        description="id that items cite, unique in the briefing; its anchor is source-<id> and the pages number "
+        "it by its place in the list ([1], [2] ...)"
+    )
+    name: ShortText = Field(description='how the page names it, e.g. "Kyiv Independent"')
     kind: SourceKind = Field(description="kind: " + ", ".join(k.value for k in SourceKind))
-    role: ShortText | None = Field(None, description="the speaker's role as the source gave it")
-    person: PersonRef | None = Field(None, description="id of the person record, if the source is a named person")
-    organisation: OrganisationRef | None = Field(None, description="id of the organisation record, if any")
+    person: PersonRef | None = Field(
+        None, description="id of the person record, if the source is a text of theirs we read (their own post)"
+    )
+    organisation: OrganisationRef | None = Field(
+        None, description="id of the organisation record, if the source is its own publication"
+    )
     url: Url | None = Field(None, description="link to the published source")
     published: DateSpec | None = Field(None, description="when the source published it; years 1000 to 2099")
-    note: Text | None = Field(None, description="how the source reached us, e.g. reported by Ukrainian media")
+    note: Text | None = Field(None, description="how the source reached us, e.g. a republished copy of a wire report")
 
 
 class EarlierStrike(Record):
@@ -610,6 +780,9 @@ class Target(Record):
     )
     description: ShortText | None = Field(
         None, description='the target in words when no record fits, e.g. "energy infrastructure in six regions"'
+    )
+    attribution: ShortText | None = Field(
+        None, description='the hedge on what was struck, as the source worded it, e.g. "reportedly"; shown with it'
     )
     claims: list[Claim] = Field(
         max_length=30, default_factory=list, description="claims about the target and why it matters"
@@ -730,10 +903,15 @@ class Statement(Attributed):
     """A public statement by a party, summarised."""
 
     id: AnchorId = Field(description="anchor id, unique in the briefing")
-    speaker: SourceRef = Field(description="id of the source who made the statement")
+    speaker: Speaker = Field(  # type: ignore[assignment]
+        description="who made the statement: a person or organisation record, or a described speaker; the outlet "
+        "we read it in goes in sources"
+    )
     when: When | None = Field(None, description="when, if the source says")
-    channel: Channel | None = Field(None, description="how it was delivered, if the source says")
-    text: Text = Field(description="what was said, summarised")
+    channel: Channel | None = Field(
+        None, description="how it was delivered (post on X, press conference ...), if the source says"
+    )
+    text: Text = Field(description="what was said, summarised; words kept verbatim go in quotation marks")
 
 
 class Diplomacy(Record):
@@ -749,11 +927,16 @@ class Quote(Attributed):
     """Words quoted exactly as published."""
 
     id: AnchorId = Field(description="anchor id, unique in the briefing")
-    speaker: SourceRef = Field(description="id of the source who said it")
-    text: Text = Field(description="the exact words, verbatim, without surrounding quotation marks")
+    speaker: Speaker = Field(  # type: ignore[assignment]
+        description="who said it: a person or organisation record, or a described speaker; the outlet we read it "
+        "in goes in sources"
+    )
+    text: Text = Field(
+        description="the exact words, verbatim, without surrounding quotation marks (the page adds them)"
+    )
     fragment: bool = Field(False, description="true if only part of a sentence was quoted")
     when: When | None = Field(None, description="when it was said, if the source says")
-    channel: Channel | None = Field(None, description="how it was said, if the source says")
+    channel: Channel | None = Field(None, description="how it was said (post on X, interview ...), if the source says")
     context: Text = Field(description="what it was said about")
 
 
@@ -842,7 +1025,15 @@ class Person(Record):
     id: PageId = Field(description="id briefings use")
     name: ShortText = Field(description="usual spelling of the name")
     variants: list[ShortText] = Field(
-        max_length=20, default_factory=list, description="other spellings found in sources"
+        max_length=20,
+        default_factory=list,
+        description="other correct spellings found in sources (transliterations, pseudonyms); never a misspelling",
+    )
+    misspellings: list[ShortText] = Field(
+        max_length=20,
+        default_factory=list,
+        description="wrong spellings of the name found in sources; the page lists them as misspellings, and a "
+        "speaker's as_published that is one of them is marked [sic]",
     )
     role: ShortText = Field(description="role, as of the latest briefing")
 
@@ -1110,6 +1301,7 @@ def check_briefing_refs(briefing: Briefing, entities: Entities) -> list[RefProbl
     problems += _derived_figure_problems(briefing)
     if briefing.strike is not None:
         problems += [RefProblem(("strike", *loc), m, e) for loc, m, e in briefing.strike.figure_rules()]
+    problems += _stated_figure_problems(briefing)
     for i, event in enumerate(briefing.timeline):
         if not briefing.has_section(event.section):
             present = ", ".join(s.value for s in briefing.sections)
@@ -1146,6 +1338,56 @@ def figures(briefing: Briefing) -> Iterator[tuple[Loc, Figure]]:
                 yield from walk(item, (*loc, i))
 
     yield from walk(briefing, ())
+
+
+def walk_models(obj: Any, loc: Loc, kind: type[BaseModel]) -> Iterator[tuple[Loc, Any]]:
+    """Every instance of a record type under obj, with its location."""
+    if isinstance(obj, kind):
+        yield loc, obj
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from walk_models(getattr(obj, name), (*loc, name), kind)
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from walk_models(item, (*loc, i), kind)
+
+
+def _stated_figure_problems(briefing: Briefing) -> list[RefProblem]:
+    """A claim's `figures` name figures of this briefing."""
+    ids = sorted({f.id for _, f in figures(briefing)})
+    problems = []
+    for loc, claim in walk_models(briefing, (), Claim):
+        for j, ident in enumerate(claim.figures):
+            if ident not in ids:
+                problems.append(
+                    RefProblem(
+                        (*loc, "figures", j),
+                        f"no figure {ident!r} in this briefing",
+                        "an id of a figure in this briefing: " + (", ".join(ids) or "none"),
+                    )
+                )
+    return problems
+
+
+def as_published_warnings(briefing: Briefing, entities: Entities) -> list[RefProblem]:
+    """A name as published that the person record does not list: is it a variant or a misspelling?"""
+    people = {p.id: p for p in entities.people}
+    problems = []
+    for loc, speaker in walk_models(briefing, (), Speaker):
+        person = people.get(speaker.person) if speaker.person else None
+        if person is None or speaker.as_published is None:
+            continue
+        if speaker.as_published not in (*person.variants, *person.misspellings):
+            problems.append(
+                RefProblem(
+                    (*loc, "as_published"),
+                    f"{speaker.as_published!r} is not a spelling the record of {person.name} lists, so the page "
+                    "cannot say whether it is a misspelling",
+                    f"a spelling in the variants or misspellings of person {person.id} (entities file), "
+                    "or no as_published",
+                )
+            )
+    return problems
 
 
 def _derived_figure_problems(briefing: Briefing) -> list[RefProblem]:
@@ -1218,6 +1460,50 @@ def check_disputes(disputes: Disputes, briefings: list[Briefing]) -> list[RefPro
     return problems
 
 
+# How far "about" may stretch a number when asking whether two figures can both be true.
+ABOUT_MARGIN = 0.1
+
+
+def figure_range(figure: Figure) -> tuple[float, float]:
+    """The values a figure allows, as its qualifier puts it: about 1,500 -> 1,350 to 1,650; over 1,300 -> above it."""
+    v = figure.value
+    return {
+        Qualifier.exact: (v, v),
+        Qualifier.about: (v * (1 - ABOUT_MARGIN), v * (1 + ABOUT_MARGIN)),
+        Qualifier.more_than: (math.nextafter(v, math.inf), math.inf),
+        Qualifier.at_least: (v, math.inf),
+        Qualifier.up_to: (0.0, v),
+    }[figure.qualifier]
+
+
+def dispute_warnings(disputes: Disputes, briefings: list[Briefing]) -> list[RefProblem]:
+    """Disputes whose sides are figures of one quantity that can all be true at once: no contradiction."""
+    by_slug = {b.slug: b for b in briefings}
+    warnings = []
+    for i, dispute in enumerate(disputes.disputes):
+        sides: list[Figure] = []
+        for side in dispute.sides:
+            briefing = by_slug.get(side.briefing)
+            found = [f for _, f in figures(briefing)] if briefing else []
+            sides += [f for f in found if f.id == side.claim]
+        if len(sides) != len(dispute.sides) or len({(f.unit, f.measure) for f in sides}) != 1:
+            continue  # a side that is a claim in words, or figures of different things: a reader judges
+        low = max(figure_range(f)[0] for f in sides)
+        high = min(figure_range(f)[1] for f in sides)
+        if low <= high:
+            values = "; ".join(
+                " ".join(p for p in (QUALIFIER_WORDS[f.qualifier], f"{f.value:,g}", f.unit) if p) for f in sides
+            )
+            warnings.append(
+                RefProblem(
+                    ("disputes", i, "sides"),
+                    f"the sides can all be true ({values}): no contradiction, so no dispute; keep each as a figure",
+                    "sides that contradict each other",
+                )
+            )
+    return warnings
+
+
 def _likelihood_words() -> list[tuple[str, Likelihood]]:
     words = [(w, level) for level, (_, _, ws) in LIKELIHOOD_INFO.items() for w in ws]
     return sorted(words, key=lambda pair: -len(pair[0]))  # "highly unlikely" before "unlikely" before "likely"
@@ -1260,6 +1546,81 @@ def likelihood_warnings(briefing: Briefing) -> list[RefProblem]:
                 walk(item, (*loc, i))
 
     walk(briefing, ())
+    return warnings
+
+
+_NUMBER_WORDS: dict[str, int] = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen".split()
+    )
+} | {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# Dates and years are not figures: "1 June", "June 1, 2025", "2025".
+_DATES = re.compile(
+    rf"\b[0-9]{{1,2}}\s+(?:{_MONTHS})\b(?:\s+[0-9]{{4}})?|\b(?:{_MONTHS})\s+[0-9]{{1,2}}\b(?:,?\s+[0-9]{{4}})?"
+    r"|\b(?:1[0-9]|20)[0-9]{2}\b",
+    re.IGNORECASE,
+)
+_DIGITS = re.compile(r"(?<![0-9.,])[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?![0-9])|(?<![0-9.,])[0-9]+(?:\.[0-9]+)?")
+_WORD_NUMBER = re.compile(
+    r"\b("
+    + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+    + r")(?:-("
+    + "|".join(w for w in _NUMBER_WORDS if _NUMBER_WORDS[w] < 10)
+    + r"))?\b",
+    re.IGNORECASE,
+)
+# Words by which a headline says who says so.
+ATTRIBUTION_WORDS = (
+    "says", "say", "said", "claims", "claim", "claimed", "reports", "report", "reported", "reportedly",
+    "according to", "alleges", "alleged", "allegedly", "purportedly", "told", "tells",
+)  # fmt: skip
+_ATTRIBUTION_WORD = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in ATTRIBUTION_WORDS) + r")\b", re.IGNORECASE)
+
+
+def numbers_in(text: str) -> set[float]:
+    """The numbers a text states, in digits ("1,300") or words ("three", "twenty-one"); dates and years excluded."""
+    text = _DATES.sub(" ", text)
+    found = {float(m.group().replace(",", "")) for m in _DIGITS.finditer(text)}
+    for m in _WORD_NUMBER.finditer(text):
+        found.add(float(_NUMBER_WORDS[m.group(1).lower()] + (_NUMBER_WORDS[m.group(2).lower()] if m.group(2) else 0)))
+    return found
+
+
+def headline_warnings(briefing: Briefing) -> list[RefProblem]:
+    """A headline that states as fact a number the briefing only attributes (reported, claimed, unconfirmed ...)."""
+    if _ATTRIBUTION_WORD.search(briefing.title):
+        return []
+    stated = numbers_in(briefing.title)
+    if not stated:
+        return []
+    checked: set[float] = set()
+    attributed: dict[float, tuple[Loc, Attributed]] = {}
+    for loc, item in walk_models(briefing, (), Attributed):
+        numbers = {item.value} if isinstance(item, Figure) else set()
+        if isinstance(item, (Claim, Statement, Event)):
+            numbers |= numbers_in(item.text)
+        for number in numbers:
+            if item.status.value in CHECKED_STATUSES:
+                checked.add(number)
+            else:
+                attributed.setdefault(number, (loc, item))
+    warnings = []
+    for number in sorted(stated - checked):
+        if number not in attributed:
+            continue
+        loc, item = attributed[number]
+        hedge = f", {item.attribution}" if item.attribution else ""
+        warnings.append(
+            RefProblem(
+                ("title",),
+                f"the headline states {number:g} as fact, but the briefing only attributes it "
+                f"({_dotted(loc)}: {item.status.value}{hedge})",
+                "a headline that keeps the attribution: " + ", ".join(ATTRIBUTION_WORDS[:4]) + ", according to ...",
+            )
+        )
     return warnings
 
 
@@ -1335,6 +1696,50 @@ def editor_warnings(briefing: Briefing, entities: Entities) -> list[RefProblem]:
                     "the exact words without surrounding quotation marks",
                 )
             )
+    warnings += unquoted_quote_warnings(briefing)
+    warnings += as_published_warnings(briefing, entities)
+    return warnings
+
+
+_PROSE_FIELDS = ("text", "context", "note", "summary", "change")
+_OPENING_MARKS = frozenset(_QUOTE_PAIRS)
+
+
+def unquoted_quote_warnings(briefing: Briefing) -> list[RefProblem]:
+    """Prose that repeats the verbatim words of a quote of the briefing without quotation marks."""
+    phrases = []
+    for quote in briefing.quotes:
+        words = quote.text.strip().strip(".,;:!?…" + "".join(_QUOTE_PAIRS)).strip()
+        if len(words.split()) >= 2:
+            phrases.append((quote, words, re.compile(re.escape(words), re.IGNORECASE)))
+    warnings = []
+
+    def walk(obj: Any, loc: Loc) -> None:
+        if isinstance(obj, BaseModel):
+            for name in type(obj).model_fields:
+                value = getattr(obj, name)
+                if name in _PROSE_FIELDS and isinstance(value, str):
+                    for quote, words, pattern in phrases:
+                        if isinstance(obj, Quote) and obj.id == quote.id and name == "text":
+                            continue
+                        for m in pattern.finditer(value):
+                            before = value[: m.start()].rstrip()
+                            if not before or before[-1] not in _OPENING_MARKS:
+                                warnings.append(
+                                    RefProblem(
+                                        (*loc, name),
+                                        f"repeats the words of quote {quote.id} without quotation marks: {words!r}",
+                                        "verbatim words in quotation marks, or a paraphrase",
+                                    )
+                                )
+                                break
+                else:
+                    walk(value, (*loc, name))
+        elif isinstance(obj, list):
+            for i, item in enumerate(obj):
+                walk(item, (*loc, i))
+
+    walk(briefing, ())
     return warnings
 
 

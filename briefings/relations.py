@@ -118,15 +118,17 @@ def _label(item: Any) -> str:
 
 
 def _cited_entities(briefing: Briefing, item: Any) -> set[tuple[str, str]]:
-    """People and organisations behind the sources an item cites."""
+    """People and organisations who say an item: its speaker, and the authors of the sources it cites."""
     by_id = {s.id: s for s in briefing.sources}
     out = set()
-    for sid in getattr(item, "sources", []):
-        source = by_id[sid]
-        if source.person:
-            out.add(("person", source.person))
-        if source.organisation:
-            out.add(("organisation", source.organisation))
+    speakers = [by_id[sid] for sid in getattr(item, "sources", [])]
+    if getattr(item, "speaker", None) is not None:
+        speakers.append(item.speaker)
+    for who in speakers:
+        if who.person:
+            out.add(("person", who.person))
+        if who.organisation:
+            out.add(("organisation", who.organisation))
     return out
 
 

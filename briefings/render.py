@@ -10,6 +10,7 @@ they are. Python prepares data; templates decide how it looks.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import traceback
 from collections.abc import Iterable
@@ -37,6 +38,8 @@ from .model import (
     QUALIFIER_WORDS,
     SECTION_TITLES,
     SOURCE_KIND_LABELS,
+    STATEMENT_STATUS_RULE,
+    STATUS_DECISION_ORDER,
     STATUS_INFO,
     Briefing,
     Channel,
@@ -147,10 +150,31 @@ def unit_words(fig: Figure, words: tuple[str, str]) -> str:
     return one if fig.value == 1 and fig.qualifier.value == "exact" else many
 
 
+def significant_digits(value: float) -> int:
+    """Significant digits of a number as the source gave it: 1,300 -> 2, 1,000 -> 1, 1,234 -> 4, 6.5 -> 2."""
+    if float(value).is_integer():
+        digits = str(int(abs(value))).rstrip("0")
+    else:
+        digits = repr(abs(value)).replace(".", "").lstrip("0")
+    return max(1, len(digits))
+
+
+def round_significant(value: float, digits: int) -> float:
+    """value rounded to that many significant digits: 932.06 to 2 -> 930."""
+    if value == 0:
+        return 0.0
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
+
+
 def miles(fig: Figure) -> str:
-    """Miles for a km figure: as the source printed them, else computed."""
-    mi = fig.mi_as_reported if fig.mi_as_reported is not None else round(fig.value / KM_PER_MILE)
-    return f"{number(mi)} mi"
+    """Miles for a km figure: as the source printed them, else converted no more precisely than the km figure,
+    with its qualifier ("about 1,500 km" -> "about 930 mi")."""
+    if fig.mi_as_reported is not None:
+        return f"{number(fig.mi_as_reported)} mi"
+    mi = round_significant(fig.value / KM_PER_MILE, significant_digits(fig.value))
+    if float(fig.value).is_integer():
+        mi = float(round(mi))  # whole kilometres: no fractions of a mile either
+    return " ".join(p for p in (QUALIFIER_WORDS[fig.qualifier], number(mi), "mi") if p)
 
 
 def counted(n: int, singular: str, plural: str | None = None) -> str:
@@ -236,11 +260,16 @@ class BriefingView:
     relations: Relations | None = None
     base: str = ""  # path from the current page to the briefing's folder
     region: Region | None = None  # boundary data for the locator map
+    root: str = ""  # path from the current page to the docs root
     sources: dict[str, Any] = field(init=False)
+    source_numbers: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.sources = {s.id: s for s in self.briefing.sources}
+        # References are numbered by the source's place in the briefing's list, as on its sources page.
+        self.source_numbers = {s.id: i for i, s in enumerate(self.briefing.sources, 1)}
         self.base = Markup(self.base)  # a relative path built from validated slugs, not data text
+        self.root = Markup(self.root)
 
     @property
     def pages(self) -> tuple[SectionLink, ...]:
@@ -249,18 +278,42 @@ class BriefingView:
 
     @property
     def key_figures(self) -> list[Figure]:
-        """Casualties, distances, weapons, losses, then other figures, for the at-a-glance panel."""
+        """The figures of the at-a-glance strip, each number once.
+
+        The lead section's figures (the strike's toll, losses, distances, weapons and launches; the front
+        lines' figures when there is no strike) and the negotiation rounds, less every figure a takeaway
+        already states (Claim.figures): the takeaways carry those with their attribution, in prose.
+        """
         b = self.briefing
         figures: list[Figure] = []
         if b.strike:
             s = b.strike
             figures += [*s.casualties, *s.losses, *s.distances, *s.weapons]
             figures += [f for f in s.attack if f.measure is not None and f.measure.value == "launched"]
-        if b.front_lines:
+        elif b.front_lines:
             figures += [f for d in b.front_lines.developments for f in d.figures]
         if b.diplomacy:
             figures += [f for n in b.diplomacy.negotiations for f in ([n.rounds] if n.rounds else []) + n.figures]
-        return figures
+        stated = {ident for c in b.takeaways for ident in c.figures}
+        return [f for f in figures if f.id not in stated]
+
+    def in_order(self, source_ids: list[str]) -> list[str]:
+        """Cited sources by their reference number: [1][6], never [6][1]."""
+        return sorted(source_ids, key=self.source_numbers.__getitem__)
+
+    def number(self, source_id: str) -> str:
+        """The reference number of a source: its place in the briefing's list."""
+        return str(self.source_numbers[source_id])
+
+    def source_url(self, ids: list[str]) -> str | None:
+        """The URL of the first cited source that has one (a quote's blockquote cite)."""
+        return next((self.sources[i].url for i in ids if self.sources[i].url), None)
+
+    def misspelled(self, speaker: Any) -> bool:
+        """Whether a speaker's name as published is a misspelling the person record lists."""
+        if speaker.person is None or speaker.as_published is None:
+            return False
+        return speaker.as_published in self.entity("person", speaker.person).misspellings
 
     @property
     def timeline(self) -> list[Any]:
@@ -342,6 +395,7 @@ class BriefingView:
                         self.entities,
                         self.relations,
                         "" if side.briefing.slug == self.briefing.slug else f"../{side.briefing.slug}/",
+                        root=self.root,
                     ),
                     side.party,
                     side.items,
@@ -460,6 +514,8 @@ def make_environment(templates_dir: Path) -> Environment:
     )
     env.globals.update(
         STATUS_INFO=STATUS_INFO,
+        STATUS_DECISION_ORDER=STATUS_DECISION_ORDER,
+        STATEMENT_STATUS_RULE=STATEMENT_STATUS_RULE,
         LIKELIHOOD_INFO=LIKELIHOOD_INFO,
         Likelihood=Likelihood,
         CHANNEL_LABELS=CHANNEL_LABELS,
@@ -560,7 +616,9 @@ def render_pages(
         pages.append(Page(src_uri, render(template, src_uri, None, title=title, **context), title, depends=depends))
 
     latest = (
-        BriefingView(briefings[0], dataset.entities, rel, f"{briefing_dir(briefings[0].slug)}/") if briefings else None
+        BriefingView(briefings[0], dataset.entities, rel, f"{briefing_dir(briefings[0].slug)}/", root="")
+        if briefings
+        else None
     )
     add(
         f"{INDEX_PAGE}.md",
@@ -616,8 +674,8 @@ def render_pages(
         )
 
     for briefing in briefings:
-        view = BriefingView(briefing, dataset.entities, rel, region=region)
         folder = briefing_dir(briefing.slug)
+        view = BriefingView(briefing, dataset.entities, rel, region=region, root=_root(f"{folder}/x.md"))
         depends = frozenset(
             {
                 briefing.slug,

@@ -13,7 +13,7 @@ from .load import load_dataset
 from .model import _ID_RE
 from .pipeline import Project
 
-PLACEHOLDER_SOURCE = [{"id": "source-1", "name": "TODO: who says it", "kind": "media"}]
+PLACEHOLDER_SOURCE = [{"id": "source-1", "name": "TODO: the outlet or document you read", "kind": "media"}]
 
 
 def _flow(value: object) -> str:

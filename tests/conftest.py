@@ -30,6 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("BRIEFINGS_CHROMIUM", "/usr/bin/chromium")
 SEED = ROOT / "data" / "briefings" / "2025-07-01-izhevsk-kupol-strike.yaml"
 SEED_SLUG = "2025-07-01-izhevsk-kupol-strike"
+# The seed's headline as written in its data file, for tests that edit or look for it.
+SEED_TITLE = next(
+    line[len("title: ") :] for line in SEED.read_text(encoding="utf-8").splitlines() if line.startswith("title: ")
+)
 PROJECT_PARTS = ("mkdocs.yml", "lychee.toml", "briefings", "templates", "docs", "data", "overrides")
 
 

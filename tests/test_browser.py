@@ -350,7 +350,7 @@ def test_badge_explains_itself_on_keyboard_focus(open_page):
     assert explain.bounding_box()["width"] <= 1  # visually hidden until asked for
     badge.focus()
     box = explain.bounding_box()
-    assert box["width"] > 50 and "not independently verified" in explain.inner_text()
+    assert box["width"] > 50 and "not independently checked" in explain.inner_text()
 
 
 @pytest.mark.slow

@@ -52,11 +52,11 @@ def test_check_links_without_site_is_a_usage_error(tmp_path, capsys):
 
 def test_build_py_entry_point_runs_as_a_script(project):
     (project / "build.py").write_text((ROOT / "build.py").read_text())
-    text = SEED.read_text(encoding="utf-8").replace("kind: anonymous-official", "kind: anonymous")
+    text = SEED.read_text(encoding="utf-8").replace("kind: media", "kind: anonymous", 1)
     (project / NAME).write_text(text, encoding="utf-8")
     proc = subprocess.run([sys.executable, "build.py", "check"], cwd=project, capture_output=True, text=True)
     assert proc.returncode == 2
-    assert "sources[4].kind: Input should be 'official', 'media'" in proc.stderr
+    assert "sources[0].kind: Input should be 'official', 'media'" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
 

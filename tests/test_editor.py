@@ -47,7 +47,7 @@ def test_new_from_existing_copies_shared_records(project, capsys):
     assert main(["--project", str(project), "new", NEW, "--from", SEED_SLUG]) == 0
     text = (project / "data" / "briefings" / f"{NEW}.yaml").read_text()
     assert 'places: ["izhevsk", "udmurtia"' in text
-    assert '"id": "russian-officials"' in text and 'places: ["izhevsk"]' in text
+    assert '"id": "article"' in text and 'places: ["izhevsk"]' in text
     assert 'facility: "kupol-plant"' in text and f'based_on: "{SEED_SLUG}"' in text
     path = project / "data" / "briefings" / f"{NEW}.yaml"
     path.write_text(fill_placeholders(text))

@@ -13,7 +13,7 @@ from briefings.cli import main
 from briefings.errors import DataError
 from briefings.load import MAX_BYTES, load_dataset
 from briefings.publish import publish
-from conftest import SEED, SEED_SLUG, content, page
+from conftest import SEED, SEED_SLUG, SEED_TITLE, content, page
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
@@ -42,7 +42,7 @@ BAD_FILES: list[tuple[str, str | bytes, str]] = [
     ("only-comments", "# nothing here\n", ":1: (file): file is empty"),
     ("not-utf8", b"slug: x\ntitle: caf\xe9\n", ":2:11: (file): byte 0xe9 is not valid UTF-8 (expected UTF-8 text)"),
     ("top-level-list", "- a\n- b\n", ":1:1: (file): top level is a list (expected a YAML mapping of fields)"),
-    ("duplicate-key", seed_with("title: Drone", "title: Other\ntitle: Drone"), ":6:1: title: duplicate key 'title'"),
+    ("duplicate-key", seed_with("title: Drone", "title: Other\ntitle: Drone"), ":8:1: title: duplicate key 'title'"),
     ("unknown-field", seed_with("\nquotes:\n", "\nqoutes:\n"), ": qoutes: unknown field 'qoutes'"),
     (
         "negative-casualties",
@@ -53,24 +53,32 @@ BAD_FILES: list[tuple[str, str | bytes, str]] = [
     ("date-not-a-date", seed_with("published: 2025-07-01", "published: last Tuesday"), "published: Input should be"),
     (
         "url-without-scheme",
-        seed_with("    kind: verified-footage\n", "    kind: verified-footage\n    url: www.x.org\n"),
+        seed_with("    kind: media\n", "    kind: media\n    url: www.x.org\n"),
         "url: URL scheme (none) is not allowed",
     ),
     (
         "javascript-url",
-        seed_with("    kind: verified-footage\n", "    kind: verified-footage\n    url: javascript:alert(1)\n"),
+        seed_with("    kind: media\n", "    kind: media\n    url: javascript:alert(1)\n"),
         "url: URL scheme javascript: is not allowed",
     ),
     (
         "data-url",
-        seed_with("    kind: verified-footage\n", "    kind: verified-footage\n    url: data:text/html,x\n"),
+        seed_with("    kind: media\n", "    kind: media\n    url: data:text/html,x\n"),
         "url: URL scheme data: is not allowed",
     ),
-    ("unknown-source", seed_with("sources: [brechalov]", "sources: [brechalof]"), "unknown source id 'brechalof'"),
+    ("unknown-source", seed_with("sources: [article]", "sources: [artcle]"), "unknown source id 'artcle'"),
     (
         "unknown-quote-speaker",
-        seed_with("speaker: kellogg\n    text: continue", "speaker: kelog\n    text: continue"),
-        "quotes[4].speaker: unknown source id 'kelog'",
+        seed_with(
+            "speaker: {person: keith-kellogg, role: U.S. envoy for Ukraine and Russia}\n    text: continue",
+            "speaker: {person: keith-kelog}\n    text: continue",
+        ),
+        "quotes[4].speaker.person: unknown person id 'keith-kelog'",
+    ),
+    (
+        "speaker-without-anyone",
+        seed_with("speaker: {name: An unnamed Ukrainian official}", "speaker: {role: official}"),
+        "quotes[0].speaker: a speaker needs a person, an organisation or a name",
     ),
     ("unknown-person", seed_with("person: keith-kellogg", "person: keith-kelog"), "unknown person id 'keith-kelog'"),
     (
@@ -92,7 +100,7 @@ BAD_FILES: list[tuple[str, str | bytes, str]] = [
     ("yaml11-sexagesimal", seed_with("value: 537\n", "value: 12:30:00\n"), "value: Input should be a valid number"),
     (
         "yaml11-version-float",
-        seed_with("title: Drone strike on the Kupol plant in Izhevsk kills three", "title: 1.10"),
+        seed_with(f"title: {SEED_TITLE}", "title: 1.10"),
         "title: Input should be a valid string (got 1.1)",
     ),
     ("merge-key", seed_with("slug:", "<<: {a: 1}\nslug:"), "<<: unknown field '<<'"),
@@ -211,16 +219,12 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from conftest import copy_project
 
     project = copy_project(tmp_path_factory.mktemp("hostile") / "project")
-    text = SEED_TEXT
     takeaways = "".join(
         f"  - id: hostile-{i}\n    text: {yaml_quote(s)}\n    sources: [article]\n    status: reported\n"
         for i, s in enumerate(HOSTILE_TEXT)
     )
+    text = seed_with(f"title: {SEED_TITLE}", "title: " + yaml_quote("<b>Bold</b> [x](javascript:alert(1)) {{ 7*7 }}"))
     text = text.replace("takeaways:\n", "takeaways:\n" + takeaways, 1)
-    text = text.replace(
-        "title: Drone strike on the Kupol plant in Izhevsk kills three",
-        "title: " + yaml_quote("<b>Bold</b> [x](javascript:alert(1)) {{ 7*7 }}"),
-    )
     text = text.replace(
         "context: On the drone strike on the Kupol plant in Izhevsk.",
         "context: " + yaml_quote('<a href="javascript:alert(1)">x</a> | cell | {: .cls }'),
@@ -277,13 +281,13 @@ def test_hostile_title_and_context_stay_text(hostile_site):
 
 def test_url_fields_link_only_http(project):
     text = seed_with(
-        "    kind: verified-footage\n",
-        '    kind: verified-footage\n    url: "https://example.org/a(b)c\\"onmouseover=alert(1)"\n',
+        "    kind: media\n",
+        '    kind: media\n    url: "https://example.org/a(b)c\\"onmouseover=alert(1)"\n',
     )
     (project / NAME).write_text(text)
     assert main(["--project", str(project)]) == 0
     art = content(page(project / "site", f"briefings/{SEED_SLUG}/sources"))
-    link = art.find(id="source-online-clip").select_one("a.bf-source__url")
+    link = art.find(id="source-article").select_one("a.bf-source__url")
     assert link["href"] == "https://example.org/a%28b%29c%22onmouseover=alert%281%29"
     assert list(link.attrs) == ["class", "href"]
     assert link.get_text() == 'https://example.org/a(b)c"onmouseover=alert(1)'

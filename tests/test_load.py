@@ -52,12 +52,12 @@ def test_wrong_type_names_file_line_and_field(project):
 
 
 def test_unknown_source_id(project):
-    text = replace_in_seed(project, "    sources: [brechalov]\n", "    sources: [brechalow]\n")
-    line = line_of(text, "sources: [brechalow]")
+    text = replace_in_seed(project, "    sources: [article]\n", "    sources: [articel]\n")
+    line = line_of(text, "sources: [articel]")
     errs = errors_for(project)
     assert len(errs) == 1
     assert errs[0].startswith(f"{NAME}:{line}:")
-    assert "takeaways[1].sources[0]: unknown source id 'brechalow'" in errs[0]
+    assert "takeaways[0].sources[0]: unknown source id 'articel'" in errs[0]
     assert "expected an id from this briefing's sources" in errs[0]
 
 
@@ -79,7 +79,8 @@ def test_timeline_cannot_point_to_a_missing_section(project):
     end = SEED_TEXT.index("\nquotes:\n")
     text = SEED_TEXT[:start] + SEED_TEXT[end:]
     (project / NAME).write_text(text, encoding="utf-8")
-    errs = errors_for(project)
+    # A takeaway stating a figure of the removed section is reported too; here the timeline's errors count.
+    errs = [e for e in errors_for(project) if "timeline[" in e]
     pointing = [i for i, line in enumerate(text.splitlines(), 1) if line.strip() == "section: diplomacy"]
     assert pointing and [int(e.split(":")[1]) for e in errs] == pointing, errs
     assert all("this briefing has no diplomacy section" in e for e in errs), errs
@@ -116,7 +117,7 @@ def test_duplicate_slug_across_files(project):
 def test_all_errors_of_a_file_reported_at_once(project):
     text = (
         SEED_TEXT.replace("      value: 35\n", "      value: -35\n")
-        .replace("    sources: [brechalov]\n", "    sources: [nobody]\n")
+        .replace("    sources: [article]\n", "    sources: [nobody]\n", 1)
         .replace("status: unconfirmed", "status: rumoured")
     )
     (project / NAME).write_text(text, encoding="utf-8")

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from briefings.cli import main
+from briefings.model import Claim
 from briefings.reference import json_schemas, missing_descriptions
 from conftest import ROOT, content, page
 
@@ -51,4 +52,7 @@ def test_reference_page_lists_fields(built_site):
     rows = [tr.find_all("td") for tr in claim.find_next("table").find_all("tr")[1:]]
     fields = {r[0].get_text(): (r[2].get_text(), r[3].get_text()) for r in rows}
     assert fields["status"][0] == "yes"
-    assert fields["attribution"] == ("no", 'the hedge as the source worded it, e.g. "according to Russian officials"')
+    assert fields["attribution"] == ("no", Claim.model_fields["attribution"].description)
+    assert fields["attribution"][1].startswith(
+        'the hedge as the source worded it, e.g. "according to Russian officials"'
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from briefings.cli import main
 from briefings.render import HOME_LISTING
-from conftest import SEED, SEED_SLUG, briefings_latest_first, content, page
+from conftest import SEED, SEED_SLUG, SEED_TITLE, briefings_latest_first, content, page
 
 B = f"briefings/{SEED_SLUG}"
 
@@ -35,8 +35,9 @@ def test_strike_page_shows_casualties(built_site):
         "badge": "Reported",
     }
     assert figure(built_site, f"{B}/strike", "hospitalised")["value"] == "35"
+    # The governor "confirmed" his own figure: a source's verb, not the desk's verification.
     critical = figure(built_site, f"{B}/strike", "critical")
-    assert (critical["value"], critical["badge"]) == ("10", "Confirmed")
+    assert (critical["value"], critical["badge"]) == ("10", "Reported")
 
 
 def test_strike_page_shows_distances_with_miles(built_site):
@@ -51,74 +52,93 @@ def test_strike_page_shows_distances_with_miles(built_site):
     assert (flown["value"], flown["alt"], flown["badge"]) == ("about 1,300", "(807 mi)", "Claimed")
 
 
+def key_figures(art) -> list[tuple[str, str]]:
+    """(label, text) of each row of a key-figures strip."""
+    strip = art.select_one(".bf-keyfigures")
+    if strip is None:
+        return []
+    return [(text_of(dt), text_of(dt.find_next_sibling("dd"))) for dt in strip.select("dt")]
+
+
 def test_overview_has_takeaways_and_key_figures(built_site):
     art = content(page(built_site, B))
-    assert text_of(art.h1).startswith("Drone strike on the Kupol plant in Izhevsk kills three")
+    assert text_of(art.h1).removesuffix(" ¶") == SEED_TITLE
     takeaways = art.select("#sec-takeaways ~ .bf-claim")
     assert len(takeaways) >= 5
-    values = {n["id"]: text_of(n.select_one(".bf-figure__value")) for n in art.select(".bf-figure")}
-    assert values == {
-        "killed": "3",
-        "hospitalised": "35",
-        "critical": "10",
-        "distance-border": "over 1,000",
-        "distance-flown": "about 1,300",
-        "drones-used": "2",
-        "drones-and-missiles": "537",
-        "negotiation-rounds": "2",
-    }
+    # The takeaways state the toll, the drones, the 537 and the rounds; the strip adds only what they do not.
+    assert [label for label, _ in key_figures(art)] == ["Izhevsk from the Ukrainian border"]
+    assert key_figures(art)[0][1].startswith("over 1,000 km (620 mi) Reported")
+    assert not art.select(".bf-figure")  # no cards on the overview
+    assert text_of(art.select_one(".bf-keyfigures__asof")) == "As of 1 July 2025"
 
 
 def test_quotes_page_shows_five_quotes_with_speakers(built_site):
     art = content(page(built_site, f"{B}/quotes"))
     cards = art.select("figure.bf-quote")
-    got = [(text_of(c.select_one(".bf-quote__speaker")), text_of(c.blockquote)) for c in cards]
+    got = [(text_of(c.select_one(".bf-speaker")), text_of(c.blockquote)) for c in cards]
     assert got == [
         (
             "An unnamed Ukrainian official",
-            "Each such special operation reduces the enemy’s offensive potential, disrupts "
+            "“Each such special operation reduces the enemy’s offensive potential, disrupts "
             "military production chains and demonstrates that even deep in Russia’s rear, "
-            "there are no safe zones for its military infrastructure,",
+            "there are no safe zones for its military infrastructure,”",
         ),
-        ("Vladimir Putin", "absolutely contradictory"),
+        ("Vladimir Putin , President", "“absolutely contradictory”"),
         (
-            "Volodymyr Zelensky",
-            "Putin has already stolen practically half a year from diplomacy… on top of the entire "
-            "duration of this war,",
+            "Volodymyr Zelensky , President",
+            "“Putin has already stolen practically half a year from diplomacy… on top of the entire "
+            "duration of this war,”",
         ),
         (
-            "Volodymyr Zelensky",
-            "Russia is not changing its plans and is not looking for a way out of this war. On the "
-            "contrary, they are preparing for new operations, including on the territory of European countries.",
+            "Volodymyr Zelensky , President",
+            "“Russia is not changing its plans and is not looking for a way out of this war. On the "
+            "contrary, they are preparing for new operations, including on the territory of European countries.”",
         ),
-        ("Keith Kellogg", "continue to stall for time while it bombs civilian targets in Ukraine."),
+        (
+            "Keith Kellogg , U.S. envoy for Ukraine and Russia",
+            "“continue to stall for time while it bombs civilian targets in Ukraine.”",
+        ),
     ]
     kellogg = cards[4]
-    assert "Post on X" in text_of(kellogg.figcaption)
+    assert (
+        text_of(kellogg.select_one(".bf-quote__speaker"))
+        == "Keith Kellogg , U.S. envoy for Ukraine and Russia — Post on X"
+    )
     assert "partial quote" in text_of(kellogg.figcaption)
+    # The speaker links to the person's page; the outlet we read it in is the numbered reference.
+    assert kellogg.select_one(".bf-speaker a")["href"] == "../../../entities/people/keith-kellogg/"
+    assert [text_of(a) for a in kellogg.select(".bf-refs a")] == ["[1]"]
 
 
 def test_unconfirmed_claim_shows_its_status(built_site):
     claim = content(page(built_site, f"{B}/front-lines")).find(id="village-taken")
     badge = claim.select_one(".bf-badge")
     assert text_of(badge.select_one(".bf-badge__label")) == "Not independently confirmed"
-    assert text_of(badge.select_one(".bf-badge__explain")) == ": No independent confirmation is available."
+    assert text_of(badge.select_one(".bf-badge__explain")) == ": A source, or the desk, says it could not be confirmed."
     assert badge["tabindex"] == "0"  # focusable, so keyboard users can read the explanation
     assert "reports emerging from Russian sources" in text_of(claim)
 
 
 def test_every_citation_lands_on_its_source_anchor(built_site):
+    """Sources are numbered references, [1], each landing on the source with that number."""
     cited = 0
-    for rel in ("", "/strike", "/front-lines", "/diplomacy", "/quotes"):
-        here = (built_site / (B + rel)).resolve()
-        for link in content(page(built_site, B + rel)).select(".bf-cite a"):
-            target, fragment = link["href"].split("#")
-            assert target.endswith("sources/")
-            sources = content(page(built_site, str((here / target).resolve().relative_to(built_site))))
-            source = sources.find(id=fragment)
-            assert source is not None and "bf-source" in source["class"], link["href"]
-            assert text_of(source.h2).removesuffix(" ¶") == text_of(link)
-            cited += 1
+    by_slug = {b.slug: b for b in briefings_latest_first()}
+    for b in by_slug.values():
+        for rel in ["", *(f"/{s.value}" for s in b.sections)]:
+            here = (built_site / f"briefings/{b.slug}{rel}").resolve()
+            art = content(page(built_site, f"briefings/{b.slug}{rel}"))
+            assert "Source:" not in art.get_text()
+            for link in art.select(".bf-refs a"):
+                target, fragment = link["href"].split("#")
+                assert target.endswith("sources/")
+                sources_page = (here / target).resolve().relative_to(built_site)
+                source = content(page(built_site, str(sources_page))).find(id=fragment)
+                assert source is not None and "bf-source" in source["class"], link["href"]
+                assert text_of(source.select_one(".bf-source__number")) == text_of(link)
+                # A dispute side from another briefing cites that briefing's sources, by its numbers.
+                cited_in = by_slug[sources_page.parts[1]]
+                assert cited_in.sources[int(text_of(link).strip("[]")) - 1].id == fragment.removeprefix("source-")
+                cited += 1
     assert cited > 40
 
 
@@ -141,15 +161,9 @@ def test_home_shows_latest_briefing_first_then_earlier(built_site):
     assert dateline.time["datetime"] == latest.published.isoformat()
     assert dateline.a["href"] == f"briefings/{latest.slug}/"
     # The key figures on the home page are those of the latest briefing's overview.
-    shown = [
-        (text_of(f.select_one(".bf-figure__label")), text_of(f.select_one(".bf-figure__value")))
-        for f in art.select("#latest-figures ~ .bf-figures .bf-figure")
-    ]
-    overview = [
-        (text_of(f.select_one(".bf-figure__label")), text_of(f.select_one(".bf-figure__value")))
-        for f in content(page(built_site, f"briefings/{latest.slug}")).select(".bf-figures .bf-figure")
-    ]
-    assert shown and shown == overview[: len(shown)]
+    shown = [label for label, _ in key_figures(art)]
+    overview = [label for label, _ in key_figures(content(page(built_site, f"briefings/{latest.slug}")))]
+    assert shown == overview
     listed = [a["href"] for a in art.select(".bf-listing__title a:not(.headerlink)")]
     assert listed == [f"briefings/{b.slug}/" for b in older[:HOME_LISTING]]
     dates = [t["datetime"] for t in art.select(".bf-listing time:first-of-type")]
@@ -165,17 +179,15 @@ def test_home_shows_seed_figures_when_it_is_latest(project, tmp_path):
     assert briefings_latest_first(project)[0].slug == SEED_SLUG
     assert main(["--project", str(project), "build", "--site-dir", str(tmp_path / "site")]) == 0
     art = content(page(tmp_path / "site", ""))
-    assert text_of(art.find(id="latest")).startswith("Latest: Drone strike on the Kupol plant in Izhevsk kills three")
-    figures = {
-        text_of(f.select_one(".bf-figure__label")): text_of(f.select_one(".bf-figure__value"))
-        for f in art.select("#latest-figures ~ .bf-figures .bf-figure")
-    }
-    assert figures["Killed"] == "3" and figures["Hospitalised"] == "35"
+    assert text_of(art.find(id="latest")).startswith(f"Latest: {SEED_TITLE}")
+    takeaways = [text_of(c) for c in art.select("#latest-takeaways ~ .bf-claim")]
+    assert takeaways[0].startswith("Three people were killed and 35 hospitalised")
+    assert [label for label, _ in key_figures(art)] == ["Izhevsk from the Ukrainian border"]
 
 
 def test_page_titles_name_section_and_briefing(built_site):
     title = page(built_site, f"{B}/quotes").title.string
-    assert title == "Quotes · Drone strike on the Kupol plant in Izhevsk kills three - Situation reports"
+    assert title == f"Quotes · {SEED_TITLE} - Situation reports"
 
 
 def test_navigation_is_small_and_search_and_palette_exist(built_site):

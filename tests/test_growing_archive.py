@@ -285,9 +285,7 @@ def test_diplomacy_figures_are_shown_and_are_key_figures(grown):
     assert text_of(figure.select_one(".bf-figure__value")) == "500"
     assert text_of(figure.select_one(".bf-figure__unit")) == "people"
     overview = content(page(site, f"briefings/{slug}"))
-    assert [text_of(f.select_one(".bf-figure__label")) for f in overview.select(".bf-figure")] == [
-        "Prisoners to be exchanged"
-    ]
+    assert [text_of(dt) for dt in overview.select(".bf-keyfigures__list dt")] == ["Prisoners to be exchanged"]
 
 
 def test_a_claim_without_an_id_is_listed_on_the_page_of_what_it_is_about(grown):

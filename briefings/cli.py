@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from .errors import BriefingError, DataError, UsageError, escape_log_output, printable, printable_lines
 
@@ -22,7 +23,7 @@ EXIT_CODES = """exit codes:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse would exit 2, which means "data error" here
+    def error(self, message: str) -> NoReturn:  # argparse would exit 2, which means "data error" here
         raise UsageError(f"{self.prog}: {message}")
 
 
@@ -114,8 +115,8 @@ def _run(args: argparse.Namespace) -> int:
     result = build_site(project, None if quiet else lambda message: print(f"  {message}", file=sys.stderr))
     total = time.perf_counter() - start
     warnings = [w.format() for w in result.dataset.warnings]
-    for warning in warnings:
-        print(warning, file=sys.stderr)
+    for line in warnings:
+        print(line, file=sys.stderr)
     summary = {
         "briefings": len(result.dataset.briefings),
         "pages": result.pages,

@@ -290,7 +290,7 @@ def run_lychee(site: Path, config: Path | None = None) -> LinkReport:
 
 def check_external_syntax(report: LinkReport) -> list[Broken]:
     """Offline: every external URL has an allowed scheme, a host and no whitespace."""
-    broken = []
+    broken: list[Broken] = []
     for url, pages in sorted(report.external.items()):
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
@@ -469,7 +469,7 @@ def check_external_online(
     todo = [u for u in web if u not in cache]
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         results = list(pool.map(lambda u: fetch_status(u, timeout, retries, backoff, allow_address), todo))
-    broken = []
+    broken: list[Broken] = []
     for result in results:
         if result.ok:
             cache[result.url] = now
@@ -538,9 +538,9 @@ def check_feeds(site: Path) -> tuple[int, list[Broken]]:
                     urls.append(("feed.xml", value))
     broken = []
     for where, url in urls:
-        path = unquote(urlsplit(url).path[len(urlsplit(base).path) :])
-        target = site / path
-        if path.endswith("/") or path == "" or target.is_dir():
+        rel = unquote(urlsplit(url).path[len(urlsplit(base).path) :])
+        target = site / rel
+        if rel.endswith("/") or rel == "" or target.is_dir():
             target = target / "index.html"
         if not target.is_file():
             broken.append(Broken(where, url, "no such page in the built site", normal_target(site, target, "")))

@@ -328,9 +328,9 @@ def parse_bytes(raw: bytes, display: str) -> tuple[Document | None, list[Problem
             )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        where: tuple[int | None, int | None] = (mark.line + 1, mark.column + 1) if mark else (None, None)
         what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        return None, [Problem(display, line, col, "", f"YAML syntax error: {what}", "valid YAML")]
+        return None, [Problem(display, *where, "", f"YAML syntax error: {what}", "valid YAML")]
     except yaml.YAMLError as exc:
         return None, [Problem(display, None, None, "", f"YAML error: {exc}", "valid YAML")]
     finally:

@@ -248,7 +248,7 @@ def briefing_navigation(nav: Navigation, sections: tuple[tuple[str, str], ...], 
     Its size stays that of the site nav: one briefing's pages, never the archive.
     """
     pages = [files.get_file_from_path(uri).page for _, uri in sections]  # type: ignore[union-attr]
-    this = Section(THIS_BRIEFING, pages)
+    this = Section(THIS_BRIEFING, pages)  # type: ignore[arg-type]  # every section file has a page by now
     this.active = True  # expanded, marked as the reader's place
     items = [this if isinstance(item, Section) and item.title == LATEST_BRIEFING else item for item in nav.items]
     if this not in items:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, get_args
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -1227,7 +1227,7 @@ def _id_list_fields(model: type[BaseModel]) -> tuple[str, ...]:
     out = []
     for name, info in model.model_fields.items():
         annotation = info.annotation
-        if getattr(annotation, "__origin__", None) is list and _is_id(annotation.__args__[0]):
+        if getattr(annotation, "__origin__", None) is list and _is_id(get_args(annotation)[0]):
             out.append(name)
     return tuple(out)
 

@@ -87,14 +87,14 @@ class IncrementalSite:
         for file in files.documentation_pages(inclusion=inclusion):
             if file.page is None and file.inclusion.is_not_in_nav():
                 MkPage(None, file, config)
-            _populate_page(file.page, config, files)
+            _populate_page(file.page, config, files)  # type: ignore[arg-type]  # set just above
         env = config.plugins.on_env(env, config=config, files=files)
         files.copy_static_files(inclusion=inclusion)
         for template in config.theme.static_templates:
             _build_theme_template(template, env, files, config, nav)
         doc_files = files.documentation_pages(inclusion=inclusion)
         for file in doc_files:
-            _build_page(file.page, config, doc_files, nav, env)
+            _build_page(file.page, config, doc_files, nav, env)  # type: ignore[arg-type]  # populated above
         config.plugins.on_post_build(config=config)
         generated: Generated = config["_briefings_generated"]  # type: ignore[index]
         self.state = {

@@ -89,7 +89,7 @@ def records() -> list[RecordDoc]:
         model = found[i]
         fields = []
         for name, info in model.model_fields.items():
-            annotation = info.annotation
+            annotation: Any = info.annotation
             if info.metadata:
                 annotation = typing.Annotated[(annotation, *info.metadata)]
             required = info.is_required()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every test (installs dependencies on first run). Extra arguments go to pytest.
+# Run every test: ruff, mypy, then pytest (installs dependencies on first run). Extra arguments go to pytest.
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 cd "$ROOT"
 # Browser tests need Debian's Chromium and axe-core from npm (never a tool's own browser download).
@@ -21,6 +21,7 @@ if [[ "${BRIEFINGS_SKIP_BROWSER:-0}" != "1" ]]; then
   fi
 fi
 "$PY" -m ruff check briefings tests build.py scripts bench
+"$PY" -m mypy briefings
 set +e
 "$PY" -m pytest "$@"
 status=$?

@@ -131,6 +131,13 @@ def search_for(page, query: str) -> list[dict[str, str]]:
         "/^\\d+ matching documents?$/.test(document.querySelector('.md-search-result__meta').textContent.trim())"
     )
     page.wait_for_selector(".md-search-result__item a")
+    # The results shown are those of the whole query (each keystroke re-renders the list; Material
+    # marks the matched words), and nothing is still fading in when a test reads their colours.
+    page.wait_for_function(
+        "q => [...document.querySelectorAll('.md-search-result mark')].some(m => m.textContent.toLowerCase() === q)",
+        arg=query.lower(),
+    )
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     return page.eval_on_selector_all(
         ".md-search-result__item",
         """items => items.map(li => ({

@@ -167,3 +167,14 @@ def read_regular_file(path: Path, display: str, max_bytes: int = MAX_BYTES) -> t
     if size > max_bytes:  # grew while being read
         return refuse(f"file is more than {max_bytes} bytes", f"at most {max_bytes} bytes")
     return b"".join(chunks), []
+
+
+def decode_utf8(raw: bytes, display: str) -> tuple[str | None, list[Problem]]:
+    """A file's bytes as text (a leading BOM dropped), or where the first byte that is not UTF-8 is."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Problem(display, line, col, "", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", "UTF-8 text")]
+    return text.removeprefix("\ufeff"), []

@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import DataError, Problem
-from .files import check_folders_or_raise, display_path, read_regular_file
+from .files import check_folders_or_raise, decode_utf8, display_path, read_regular_file
 from .model import (
     Briefing,
     Dispute,
@@ -299,13 +299,9 @@ def parse_yaml(path: Path, display: str) -> tuple[Document | None, list[Problem]
 
 def parse_bytes(raw: bytes, display: str) -> tuple[Document | None, list[Problem]]:
     """Parse the bytes of one YAML file into a Document, or return the problems that stopped it."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [Problem(display, line, col, "", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", "UTF-8 text")]
-    text = text.removeprefix("\ufeff")
+    text, problems = decode_utf8(raw, display)
+    if text is None:
+        return None, problems
     parser = _Parser(text)
     builder = _Builder(display, parser)
     try:

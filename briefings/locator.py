@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError, Problem, printable
-from .files import read_regular_file
+from .files import decode_utf8, read_regular_file
 
 EARTH_RADIUS_KM = 6371.0
 WIDTH = 720.0
@@ -253,13 +253,9 @@ def _kind(value: Any) -> str:
 
 def parse_region(raw: bytes, display: str) -> tuple[Region | None, list[Problem]]:
     """region.json's bytes as a Region, or the problems that stopped it."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [Problem(display, line, col, "", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8", "UTF-8 text")]
-    text = text.removeprefix("\ufeff")
+    text, problems = decode_utf8(raw, display)
+    if text is None:
+        return None, problems
     if not text.strip():
         return None, [Problem(display, 1, None, "", "file is empty", REGION_EXPECTED)]
     deep = _too_deep(text, REGION_MAX_DEPTH)

@@ -345,9 +345,14 @@ class BriefingView:
         """Whether a figure is a distance (shown with miles)."""
         return fig.unit == DISTANCE_UNIT
 
+    @cached_property
+    def _pages_of_items(self) -> dict[str, str]:
+        """Anchor id -> the page (file name) holding it: walked once per view, not per link."""
+        return {i: f"{section.value}.md" for _, i, section in anchored(self.briefing)}
+
     def section_of(self, ident: str) -> str:
         """The page (file name) holding the item with this anchor id."""
-        return next(f"{section.value}.md" for _, i, section in anchored(self.briefing) if i == ident)
+        return self._pages_of_items[ident]
 
     # The links below are built from validated ids only (each passed through anchor()).
 

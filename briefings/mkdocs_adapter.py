@@ -1,18 +1,20 @@
 """The MkDocs side of the pipeline: generated pages become virtual files.
 
-Only MkDocs event handlers live here. Pages are made by `pipeline.generate`, the
-same function `python build.py` uses, and handed over with `File.generated`, so
-nothing is ever written into `docs/` (writing there during `mkdocs serve` would
-trigger endless rebuilds).
+One `BriefingsPlugin` instance per process (made by the hook file, which MkDocs loads
+once and keeps between the rebuilds of `mkdocs serve`) owns everything a build needs
+between events: the generated pages, the site's files, the theme's own scripts, the
+last good generation. Pages are made by `pipeline.generate`, the same function
+`python build.py` uses, and handed over with `File.generated`, so nothing is ever
+written into `docs/` (writing there during `mkdocs serve` would trigger endless rebuilds).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import logging
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
+from mkdocs.structure.pages import Page as MkPage
 
 from .errors import DataError, Problem, RenderError, escape_log_output, indented, printable
 from .feeds import SiteInfo
@@ -32,20 +35,6 @@ from .pipeline import LATEST_BRIEFING, THIS_BRIEFING, Generated, Project, error_
 from .publish import MARKER
 from .relations import latest_date
 from .render import for_theme
-
-_KEY = "_briefings_generated"
-_SCAN = "_briefings_theme_scripts"
-_FILES = "_briefings_files"
-
-# Process state, kept here because MkDocs re-executes the hook file on every rebuild
-# of `mkdocs serve` while this package module stays loaded.
-_STATE: dict[str, Any] = {"command": "build", "last_good": None}
-
-
-def on_startup(command: str, dirty: bool) -> None:
-    """Remember whether this process serves a preview (then data errors become error pages)."""
-    _STATE["command"] = command
-    escape_log_output(logging.getLogger("mkdocs"))  # file names in MkDocs' own messages
 
 
 def _project(config: MkDocsConfig) -> Project:
@@ -71,73 +60,194 @@ def site_info(config: MkDocsConfig) -> SiteInfo:
     return SiteInfo(url, config.site_name, config.site_author or config.site_name, config.site_description or "")
 
 
-def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Load, validate and render; set the small explicit navigation."""
-    try:
-        generated = generate(_project(config), site_info(config))
-        _STATE["last_good"] = generated
-    except UnsafeFilesError as exc:
-        # Never build, not even error pages in a preview: MkDocs would copy a linked file.
-        raise PluginError("unsafe files in the project:\n" + indented(exc.format())) from None
-    except Exception as exc:
-        if not isinstance(exc, (DataError, RenderError)):
-            if _STATE["command"] != "serve":
-                raise  # the CLI reports it as an internal error (a bug, not an editor's mistake)
-            exc = RenderError([Problem("(generator)", None, None, "", f"{type(exc).__name__}: {exc}")])
-        what = "invalid briefing data" if isinstance(exc, DataError) else "a page could not be rendered"
-        if _STATE["command"] != "serve":
-            # PluginError is logged by MkDocs as a one-line error, without traceback.
-            raise PluginError(f"{what}:\n{indented(exc.format())}") from None
-        # In a preview, keep serving: every page shows the problems until the file is fixed.
-        print(f"\n{what} (the preview shows this until it is fixed):\n{exc.format()}\n", file=sys.stderr)
-        generated = error_pages(exc, _STATE["last_good"], _project(config))
-    config[_KEY] = generated  # type: ignore[index]  # per-build state, not module state
-    config[_SCAN] = None  # type: ignore[index]  # the theme's scripts, learnt from 404.html below
-    set_build_date(generated)
-    if config.nav is None:
-        config.nav = generated.nav
-    return config
-
-
-def set_build_date(generated: Generated) -> None:
-    """Dates come from the data, never the clock: MkDocs stamps the sitemap with this."""
+def build_date(generated: Generated) -> str | None:
+    """The site's date as MkDocs writes it (sitemap lastmod): the data's latest date, never the clock."""
     if not generated.dataset.briefings:
-        return
-    latest = latest_date(generated.dataset)
-    stamp = dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.UTC).timestamp()
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp))
+        return None
+    return latest_date(generated.dataset).isoformat()
+
+
+class BriefingsPlugin:
+    """The MkDocs events of one process's builds, and the state they share.
+
+    A preview (`mkdocs serve` or `build.py serve`) keeps serving when data is wrong: it
+    shows the problems on every page instead of failing; `serving` says which applies.
+    """
+
+    def __init__(self) -> None:
+        self.serving = False
+        self.generated: Generated | None = None  # this build's pages
+        self.last_good: Generated | None = None  # the last generation without errors (previews)
+        self.files: Files | None = None
+        self.theme_scripts: ThemeScripts | None = None  # learnt from the theme's 404 page
+
+    @property
+    def current(self) -> Generated:
+        """This build's generated pages (set by on_config, which MkDocs runs first)."""
+        assert self.generated is not None, "on_config has not run"
+        return self.generated
+
+    def on_startup(self, command: str, dirty: bool) -> None:
+        """Remember whether this process serves a preview (then data errors become error pages)."""
+        self.serving = command == "serve"
+        escape_log_output(logging.getLogger("mkdocs"))  # file names in MkDocs' own messages
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Load, validate and render; set the small explicit navigation."""
+        try:
+            generated = generate(_project(config), site_info(config))
+            self.last_good = generated
+        except UnsafeFilesError as exc:
+            # Never build, not even error pages in a preview: MkDocs would copy a linked file.
+            raise PluginError("unsafe files in the project:\n" + indented(exc.format())) from None
+        except Exception as exc:
+            if not isinstance(exc, (DataError, RenderError)):
+                if not self.serving:
+                    raise  # the CLI reports it as an internal error (a bug, not an editor's mistake)
+                exc = RenderError([Problem("(generator)", None, None, "", f"{type(exc).__name__}: {exc}")])
+            what = "invalid briefing data" if isinstance(exc, DataError) else "a page could not be rendered"
+            if not self.serving:
+                # PluginError is logged by MkDocs as a one-line error, without traceback.
+                raise PluginError(f"{what}:\n{indented(exc.format())}") from None
+            # In a preview, keep serving: every page shows the problems until the file is fixed.
+            print(f"\n{what} (the preview shows this until it is fixed):\n{exc.format()}\n", file=sys.stderr)
+            generated = error_pages(exc, self.last_good, _project(config))
+        self.generated = generated
+        self.theme_scripts = None  # learnt again from this build's 404 page
+        if config.nav is None:
+            config.nav = generated.nav
+        return config
+
+    def resume(self, generated: Generated, files: Files, theme_scripts: ThemeScripts | None) -> None:
+        """Take up a kept build again with new pages (the fast preview's update).
+
+        The instance belongs to the hook file, one per process: another build of the same
+        project in between (a test's reference build) may have replaced its state.
+        """
+        self.serving = True
+        self.generated = generated
+        self.files = files
+        self.theme_scripts = theme_scripts
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        """Add every generated page as a virtual file, after making sure no file in docs/ would take its place.
+
+        A build fails on a clash; a preview shows the problem on every page (as for data
+        errors) and leaves the clashing docs/ files out until they are renamed.
+        """
+        generated = self.current
+        virtual = [File.generated(config, page.src_uri, content=page.content) for page in generated.pages]
+        project = _project(config)
+        clashes = output_clashes(files, virtual, config, project.root)
+        if clashes:
+            problems = [problem for problem, _ in clashes]
+            message = "files in docs/ clash with the site's own output:\n" + indented(
+                "\n".join(p.format() for p in problems)
+            )
+            if not self.serving:
+                raise PluginError(message)
+            print(f"\n{message}\n(the preview shows this until they are renamed)\n", file=sys.stderr)
+            for _, file in clashes:
+                files.remove(file)
+            summary = "Rename or remove the file in docs/ named above (generated pages must not be in docs/) and save."
+            self.generated = error_pages(RenderError(problems), generated, project, CLASH_HEADING, summary)
+            virtual = [File.generated(config, page.src_uri, content=page.content) for page in self.current.pages]
+        for file in virtual:
+            files.append(file)
+        return files
+
+    def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+        """Keep the site's files: a briefing page's sidebar lists that briefing's pages (see on_page_context)."""
+        self.files = files
+        return nav
+
+    def on_page_markdown(self, markdown: str, page: MkPage, config: MkDocsConfig, files: Files) -> str:
+        """Give generated pages a full <title> (Material reads page.meta.title), e.g. `Quotes · Headline`.
+
+        Everything handed to the theme passes `for_theme` here, the one boundary between data
+        and theme templates (which MkDocs renders without autoescape).
+        """
+        generated = self.current
+        date = build_date(generated)
+        if date is not None:
+            page.update_date = date  # the sitemap's lastmod: from the data, never the clock
+        title = generated.titles.get(page.file.src_uri)
+        if title:
+            page.meta["title"] = for_theme(title)
+        slug = generated.slug_of.get(page.file.src_uri)
+        if slug is not None:
+            # The sidebar names a briefing's pages by section ("The strike"), as the nav of the
+            # latest briefing does; <title>, header and search keep the full title (meta title).
+            page.title = dict((uri, name) for name, uri in generated.sections[slug])[page.file.src_uri]
+        meta = generated.meta.get(page.file.src_uri)
+        if meta:
+            page.meta["briefing_meta"] = for_theme(meta)  # read by overrides/main.html (JSON-LD, OpenGraph)
+        if page.file.src_uri.endswith("/strike.md"):
+            # Readers searching for a target or place want the page that describes the strike.
+            page.meta["search"] = {"boost": 2}
+        return markdown
+
+    @event_priority(-50)  # after the search plugin, which indexes the page in this event
+    def on_page_context(
+        self, context: dict[str, Any], page: MkPage, config: MkDocsConfig, nav: Navigation
+    ) -> dict[str, Any]:
+        """Expose the briefing a page belongs to; give its sidebar and search entry that briefing."""
+        generated = self.current
+        slug = generated.slug_of.get(page.file.src_uri)
+        context["briefing_slug"] = slug
+        if slug is not None and self.files is not None:
+            context["nav"] = briefing_navigation(nav, generated.sections[slug], self.files)
+            title_search_entry(config, page.url, generated.titles[page.file.src_uri])
+        return context
+
+    def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
+        """Learn the theme's own scripts from its 404 page, which holds no data text."""
+        if template_name == "404.html":
+            self.theme_scripts = ThemeScripts.from_page(output_content)
+        return output_content
+
+    def on_post_page(self, output: str, page: MkPage, config: MkDocsConfig) -> str:
+        """Scan the whole written page (head included); never let an unsafe one through.
+
+        A build fails, naming the data file, line and field the markup came from; a preview
+        serves a page that says so instead, and the next save that fixes it brings it back.
+        """
+        scanned = parse_page(output, page.file.dest_uri, self.theme_scripts)
+        found = scanned.unsafe
+        if scanned.raw:
+            # Only a template (or Markdown that was never converted) writes syntax a reader sees
+            # as characters: a build fails; a preview shows the page and says so in the terminal.
+            lines = [printable(f"{page.file.dest_uri}:{r.line}: {r.found}: {r.reason}") for r in scanned.raw]
+            message = "Markdown or template syntax shown to readers as text:\n" + indented("\n".join(lines))
+            if not self.serving:
+                raise PluginError(message)
+            print(f"\n{message}\n", file=sys.stderr)
+        if not found:
+            return output
+        project = _project(config)
+        documents = data_documents(project.data_dir, project.root)
+        lines = []
+        for item in found:
+            origins = [p.format() for p in trace(item, documents)]
+            lines.append(printable(f"{page.file.dest_uri}: {item.found}: {item.reason}"))
+            lines += [f"  from {origin}" for origin in origins or ["no data file (a template or theme file?)"]]
+        message = "unsafe markup in a page:\n" + indented("\n".join(lines))
+        if not self.serving:
+            raise PluginError(message)
+        print(f"\n{message}\n(the preview withholds this page until it is fixed)\n", file=sys.stderr)
+        return withheld_page(project, page.file.dest_uri, lines)
+
+    @staticmethod
+    def of(plugins: Iterable[Any]) -> BriefingsPlugin:
+        """The instance among a config's plugins (the hook module's `plugin`)."""
+        for candidate in plugins:
+            found = getattr(candidate, "plugin", candidate)
+            if isinstance(found, BriefingsPlugin):
+                return found
+        raise LookupError("mkdocs.yml does not load briefings/mkdocs_hook.py (hooks:)")
 
 
 CLASH_HEADING = "A file in docs/ clashes with the site's own output"
-
-
-def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add every generated page as a virtual file, after making sure no file in docs/ would take its place.
-
-    A build fails on a clash; a preview shows the problem on every page (as for data
-    errors) and leaves the clashing docs/ files out until they are renamed.
-    """
-    generated: Generated = config[_KEY]  # type: ignore[index]
-    virtual = [File.generated(config, page.src_uri, content=page.content) for page in generated.pages]
-    project = _project(config)
-    clashes = output_clashes(files, virtual, config, project.root)
-    if clashes:
-        problems = [problem for problem, _ in clashes]
-        message = "files in docs/ clash with the site's own output:\n" + indented(
-            "\n".join(p.format() for p in problems)
-        )
-        if _STATE["command"] != "serve":
-            raise PluginError(message)
-        print(f"\n{message}\n(the preview shows this until they are renamed)\n", file=sys.stderr)
-        for _, file in clashes:
-            files.remove(file)
-        summary = "Rename or remove the file in docs/ named above (generated pages must not be in docs/) and save."
-        generated = error_pages(RenderError(problems), generated, project, CLASH_HEADING, summary)
-        config[_KEY] = generated  # type: ignore[index]
-        virtual = [File.generated(config, page.src_uri, content=page.content) for page in generated.pages]
-    for file in virtual:
-        files.append(file)
-    return files
 
 
 def output_clashes(files: Files, virtual: list[File], config: MkDocsConfig, root: Path) -> list[tuple[Problem, File]]:
@@ -185,48 +295,6 @@ def output_clashes(files: Files, virtual: list[File], config: MkDocsConfig, root
     return clashes
 
 
-def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
-    """Keep the site's files: a briefing page's sidebar lists that briefing's pages (see on_page_context)."""
-    config[_FILES] = files  # type: ignore[index]
-    return nav
-
-
-def on_page_markdown(markdown: str, page: Any, config: MkDocsConfig, files: Files) -> str:
-    """Give generated pages a full <title> (Material reads page.meta.title), e.g. `Quotes · Headline`.
-
-    Everything handed to the theme passes `for_theme` here, the one boundary between data
-    and theme templates (which MkDocs renders without autoescape).
-    """
-    generated: Generated = config[_KEY]  # type: ignore[index]
-    title = generated.titles.get(page.file.src_uri)
-    if title:
-        page.meta["title"] = for_theme(title)
-    slug = generated.slug_of.get(page.file.src_uri)
-    if slug is not None:
-        # The sidebar names a briefing's pages by section ("The strike"), as the nav of the
-        # latest briefing does; <title>, header and search keep the full title (meta title).
-        page.title = dict((uri, name) for name, uri in generated.sections[slug])[page.file.src_uri]
-    meta = generated.meta.get(page.file.src_uri)
-    if meta:
-        page.meta["briefing_meta"] = for_theme(meta)  # read by overrides/main.html (JSON-LD, OpenGraph)
-    if page.file.src_uri.endswith("/strike.md"):
-        # Readers searching for a target or place want the page that describes the strike.
-        page.meta["search"] = {"boost": 2}
-    return markdown
-
-
-@event_priority(-50)  # after the search plugin, which indexes the page in this event
-def on_page_context(context: dict[str, Any], page: Any, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
-    """Expose the briefing a page belongs to; give its sidebar and search entry that briefing."""
-    generated: Generated = config[_KEY]  # type: ignore[index]
-    slug = generated.slug_of.get(page.file.src_uri)
-    context["briefing_slug"] = slug
-    if slug is not None:
-        context["nav"] = briefing_navigation(nav, generated.sections[slug], config[_FILES])  # type: ignore[index]
-        title_search_entry(config, page.url, generated.titles[page.file.src_uri])
-    return context
-
-
 def title_search_entry(config: MkDocsConfig, url: str, title: str) -> None:
     """Title a briefing page's search entry as its <title> is: "The strike · <briefing title>".
 
@@ -254,45 +322,6 @@ def briefing_navigation(nav: Navigation, sections: tuple[tuple[str, str], ...], 
     if this not in items:
         items.insert(1, this)
     return Navigation(items, nav.pages)
-
-
-def on_post_template(output_content: str, template_name: str, config: MkDocsConfig) -> str:
-    """Learn the theme's own scripts from its 404 page, which holds no data text."""
-    if template_name == "404.html":
-        config[_SCAN] = ThemeScripts.from_page(output_content)  # type: ignore[index]
-    return output_content
-
-
-def on_post_page(output: str, page: Any, config: MkDocsConfig) -> str:
-    """Scan the whole written page (head included); never let an unsafe one through.
-
-    A build fails, naming the data file, line and field the markup came from; a preview
-    serves a page that says so instead, and the next save that fixes it brings it back.
-    """
-    scanned = parse_page(output, page.file.dest_uri, config.get(_SCAN))
-    found = scanned.unsafe
-    if scanned.raw:
-        # Only a template (or Markdown that was never converted) writes syntax a reader sees
-        # as characters: a build fails; a preview shows the page and says so in the terminal.
-        lines = [printable(f"{page.file.dest_uri}:{r.line}: {r.found}: {r.reason}") for r in scanned.raw]
-        message = "Markdown or template syntax shown to readers as text:\n" + indented("\n".join(lines))
-        if _STATE["command"] != "serve":
-            raise PluginError(message)
-        print(f"\n{message}\n", file=sys.stderr)
-    if not found:
-        return output
-    project = _project(config)
-    documents = data_documents(project.data_dir, project.root)
-    lines = []
-    for item in found:
-        origins = [p.format() for p in trace(item, documents)]
-        lines.append(printable(f"{page.file.dest_uri}: {item.found}: {item.reason}"))
-        lines += [f"  from {origin}" for origin in origins or ["no data file (a template or theme file?)"]]
-    message = "unsafe markup in a page:\n" + indented("\n".join(lines))
-    if _STATE["command"] != "serve":
-        raise PluginError(message)
-    print(f"\n{message}\n(the preview withholds this page until it is fixed)\n", file=sys.stderr)
-    return withheld_page(project, page.file.dest_uri, lines)
 
 
 def withheld_page(project: Project, page: str, lines: list[str]) -> str:

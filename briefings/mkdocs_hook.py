@@ -1,8 +1,9 @@
-"""MkDocs hook: the thin adapter that hands generated pages to MkDocs.
+"""MkDocs hook: hands MkDocs the events of one `BriefingsPlugin`, which owns the build's state.
 
 `mkdocs build`, `mkdocs serve` and `python build.py` all come through here, so they
-produce the same site. Data is read inside the events, never at import time:
-MkDocs keeps hook modules loaded between rebuilds of `mkdocs serve`.
+produce the same site. MkDocs loads this file once per process and keeps it between the
+rebuilds of `mkdocs serve`, so `plugin` lives as long as the server (its last good
+generation included). Data is read inside the events, never at import time.
 """
 
 from __future__ import annotations
@@ -10,18 +11,23 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# MkDocs imports this file by path; make the package beside it importable.
-_ROOT = str(Path(__file__).resolve().parents[1])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
+if "briefings" not in sys.modules:
+    # MkDocs imports this file by path: import the package beside it, then leave sys.path as it was.
+    _saved = sys.path[:]
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    try:
+        import briefings.mkdocs_adapter  # noqa: F401  (imported for the side effect: the package is loaded)
+    finally:
+        sys.path[:] = _saved
 
-from briefings import mkdocs_adapter  # noqa: E402
+from briefings.mkdocs_adapter import BriefingsPlugin
 
-on_startup = mkdocs_adapter.on_startup
-on_config = mkdocs_adapter.on_config
-on_files = mkdocs_adapter.on_files
-on_nav = mkdocs_adapter.on_nav
-on_page_markdown = mkdocs_adapter.on_page_markdown
-on_page_context = mkdocs_adapter.on_page_context
-on_post_template = mkdocs_adapter.on_post_template
-on_post_page = mkdocs_adapter.on_post_page
+plugin = BriefingsPlugin()
+on_startup = plugin.on_startup
+on_config = plugin.on_config
+on_files = plugin.on_files
+on_nav = plugin.on_nav
+on_page_markdown = plugin.on_page_markdown
+on_page_context = plugin.on_page_context
+on_post_template = plugin.on_post_template
+on_post_page = plugin.on_post_page

@@ -262,6 +262,7 @@ def mkdocs_build(project: Project, out_dir: Path) -> None:
     logger.addHandler(errors)
     try:
         config = load_config(config_file=str(project.config_file), site_dir=str(out_dir), strict=True)
+        config.plugins.on_startup(command="build", dirty=False)  # as `mkdocs build` does: errors fail the build
         build(config)
     except (Abort, ConfigurationError) as exc:
         reason = "\n".join(errors.messages) or (exc.format_message() if hasattr(exc, "format_message") else str(exc))

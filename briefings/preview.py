@@ -28,6 +28,7 @@ from mkdocs.utils import clean_directory, get_build_date
 
 from . import mkdocs_adapter
 from .errors import indented
+from .mkdocs_adapter import BriefingsPlugin
 from .pipeline import Generated, Project, generate
 
 log = logging.getLogger("briefings.preview")
@@ -73,6 +74,8 @@ class IncrementalSite:
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
         self.structure = _tree_hash([self.project.root / p for p in _STRUCTURE])
         config = load_config(config_file=str(self.project.config_file), site_dir=str(self.site_dir))
+        plugin = BriefingsPlugin.of(config.plugins.values())
+        plugin.on_startup("serve", False)  # data errors become error pages, never a crash
         config = config.plugins.on_config(config)
         config.plugins.on_pre_build(config=config)
         clean_directory(config.site_dir)
@@ -96,14 +99,15 @@ class IncrementalSite:
         for file in doc_files:
             _build_page(file.page, config, doc_files, nav, env)  # type: ignore[arg-type]  # populated above
         config.plugins.on_post_build(config=config)
-        generated: Generated = config["_briefings_generated"]  # type: ignore[index]
         self.state = {
             "config": config,
             "files": files,
             "nav": nav,
             "env": env,
             "doc_files": doc_files,
-            "generated": generated,
+            "generated": plugin.current,
+            "plugin": plugin,
+            "theme_scripts": plugin.theme_scripts,
         }
         return UpdateResult(True, [f.src_uri for f in doc_files])
 
@@ -126,9 +130,9 @@ class IncrementalSite:
         if old_pages.keys() != new_pages.keys() or old.nav != new.nav:
             return self.full_build()
         changed = [uri for uri, page in new_pages.items() if page != old_pages[uri]]
-        config["_briefings_generated"] = new  # read by the page events below
-        mkdocs_adapter.set_build_date(new)
         files, nav, env, doc_files = self.state["files"], self.state["nav"], self.state["env"], self.state["doc_files"]
+        plugin: BriefingsPlugin = self.state["plugin"]
+        plugin.resume(new, files, self.state["theme_scripts"])  # read by the page events below
         search = self._search_index(config)
         rebuilt = []
         for uri in changed:
@@ -148,7 +152,7 @@ class IncrementalSite:
             rebuilt.append(uri)
         if rebuilt:
             # The sitemap's lastmod comes from the data's latest date, which an edit may move.
-            build_date = get_build_date()
+            build_date = mkdocs_adapter.build_date(new) or get_build_date()
             for doc in doc_files:
                 doc.page.update_date = build_date
             for template in ("sitemap.xml",):
@@ -190,7 +194,6 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt  # unwinds the build loop, so the finally below runs
 
-    mkdocs_adapter.on_startup("serve", False)  # data errors become error pages, never a crash
     site_dir = Path(tempfile.mkdtemp(prefix="briefings-preview-"))
     main_thread = threading.current_thread() is threading.main_thread()
     previous_handler = signal.signal(signal.SIGTERM, stop) if main_thread else None

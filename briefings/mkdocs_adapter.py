@@ -80,6 +80,7 @@ class BriefingsPlugin:
         self.last_good: Generated | None = None  # the last generation without errors (previews)
         self.files: Files | None = None
         self.theme_scripts: ThemeScripts | None = None  # learnt from the theme's 404 page
+        self.prepared: Generated | None = None  # pages rendered before the build (`build.py build`)
 
     @property
     def current(self) -> Generated:
@@ -95,7 +96,8 @@ class BriefingsPlugin:
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Load, validate and render; set the small explicit navigation."""
         try:
-            generated = generate(_project(config), site_info(config))
+            generated = self.prepared or generate(_project(config), site_info(config))
+            self.prepared = None  # used by one build only
             self.last_good = generated
         except UnsafeFilesError as exc:
             # Never build, not even error pages in a preview: MkDocs would copy a linked file.

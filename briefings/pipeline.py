@@ -1,18 +1,22 @@
 """The build pipeline as named stages: load -> validate -> render -> build -> check -> publish.
 
-`generate` (load, validate, render) is shared by `python build.py` and the MkDocs
-hook; `build_site` adds the MkDocs build, the link check and the atomic publish.
+`build_site` runs them in that order, in one function. `mkdocs build` and the previews
+run the first three inside MkDocs (`generate`, called by the hook's on_config); a build
+by `python build.py` renders first and hands the pages to MkDocs (`mkdocs_build`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import DataError, Problem, printable, printable_message
+from .errors import BuildError, DataError, Problem, printable, printable_message
 from .feeds import SiteInfo
 from .files import (
     UnsafeFilesError,
@@ -26,6 +30,9 @@ from .locator import Region, load_region
 from .model import Entities
 from .reference import json_schemas, records
 from .render import Page, briefing_dir, pages_of, render_pages
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 
 @dataclass(frozen=True)
@@ -166,10 +173,10 @@ def load_data(project: Project) -> tuple[Dataset, Region | None]:
     return dataset, region
 
 
-def generate(project: Project, site: SiteInfo, previous: Generated | None = None) -> Generated:
-    """Load and validate the data, then render every page in memory (reusing unaffected pages of `previous`)."""
-    project.check_inputs()
-    dataset, region = load_data(project)
+def render(
+    project: Project, dataset: Dataset, region: Region | None, site: SiteInfo, previous: Generated | None = None
+) -> Generated:
+    """Every page of a validated dataset, in memory (reusing the unaffected pages of `previous`)."""
     changed = changed_briefings(previous.dataset, dataset) if previous is not None else None
     old_pages = {p.src_uri: p for p in previous.pages} if previous is not None else None
     pages = render_pages(dataset, project.templates_dir, site, region, old_pages, changed)
@@ -177,6 +184,13 @@ def generate(project: Project, site: SiteInfo, previous: Generated | None = None
     titles = {p.src_uri: p.title for p in pages if p.src_uri.endswith(".md")}
     meta = {p.src_uri: p.meta for p in pages if p.meta}
     return Generated(dataset, pages, navigation(dataset), slug_of, titles, meta, briefing_sections(dataset))
+
+
+def generate(project: Project, site: SiteInfo, previous: Generated | None = None) -> Generated:
+    """Load, validate and render: what `mkdocs build` and the previews run inside MkDocs' on_config."""
+    project.check_inputs()
+    dataset, region = load_data(project)
+    return render(project, dataset, region, site, previous)
 
 
 def error_pages(
@@ -244,29 +258,57 @@ class _Collect(logging.Handler):
         # Escaped here, as every relayed message is: MkDocs quotes file names from docs/ raw.
         self.messages.append(printable_message(record.getMessage()))
 
+    def reason(self, exc: Exception) -> str:
+        """Why MkDocs stopped: what it logged, else the exception's own message."""
+        format_message = getattr(exc, "format_message", None)
+        return "\n".join(self.messages) or (format_message() if callable(format_message) else str(exc))
 
-def mkdocs_build(project: Project, out_dir: Path) -> None:
-    """The real MkDocs build, strict, into out_dir (warnings are errors)."""
-    import os
 
-    from mkdocs.commands.build import build
+def engine_config(project: Project, out_dir: Path) -> MkDocsConfig:
+    """mkdocs.yml as MkDocs reads it, strict (warnings are errors), building into out_dir."""
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
-    from .errors import BuildError
+    with _mkdocs_errors() as errors:
+        try:
+            return load_config(config_file=str(project.config_file), site_dir=str(out_dir), strict=True)
+        except (Abort, ConfigurationError) as exc:
+            raise BuildError(f"MkDocs build failed:\n{errors.reason(exc)}") from None
 
+
+def mkdocs_build(
+    project: Project, out_dir: Path, generated: Generated | None = None, config: MkDocsConfig | None = None
+) -> None:
+    """The real MkDocs build, strict, into out_dir; of `generated` if given, else of pages the hook renders.
+
+    config: mkdocs.yml as `engine_config(project, out_dir)` read it, if the caller has it already.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    from .mkdocs_adapter import BriefingsPlugin
+
+    config = config or engine_config(project, out_dir)
+    with _mkdocs_errors() as errors:
+        try:
+            config.plugins.on_startup(command="build", dirty=False)  # as `mkdocs build` does: errors fail it
+            if generated is not None:
+                BriefingsPlugin.of(config.plugins.values()).prepared = generated
+            build(config)
+        except (Abort, ConfigurationError) as exc:
+            raise BuildError(f"MkDocs build failed:\n{errors.reason(exc)}") from None
+
+
+@contextmanager
+def _mkdocs_errors() -> Iterator[_Collect]:
+    """Collect what MkDocs logs while the block runs: why it aborted, rather than "Aborted with a BuildError!"."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     logger = logging.getLogger("mkdocs")
     logger.setLevel(logging.WARNING)
-    errors = _Collect()  # MkDocs logs why it aborted; that, not "Aborted with a BuildError!", is the message
+    errors = _Collect()
     logger.addHandler(errors)
     try:
-        config = load_config(config_file=str(project.config_file), site_dir=str(out_dir), strict=True)
-        config.plugins.on_startup(command="build", dirty=False)  # as `mkdocs build` does: errors fail the build
-        build(config)
-    except (Abort, ConfigurationError) as exc:
-        reason = "\n".join(errors.messages) or (exc.format_message() if hasattr(exc, "format_message") else str(exc))
-        raise BuildError(f"MkDocs build failed:\n{reason}") from None
+        yield errors
     finally:
         logger.removeHandler(errors)
 
@@ -359,40 +401,70 @@ def input_dirs(project: Project) -> list[Path]:
 
 
 def build_site(project: Project, progress: Callable[[str], None] | None = None) -> BuildResult:
-    """validate -> (render + MkDocs build, through the hook) -> link check -> publish."""
-    import time
+    """The whole build, in order: load -> validate -> render -> build -> check -> publish.
 
-    from .publish import check_output_dir, publish, recover_interrupted
+    Everything happens in a folder beside site/ that replaces it only if every stage
+    succeeded: a failed build leaves the previous site as it was.
+    """
+    from .mkdocs_adapter import site_info
+    from .publish import check_output_dir, recover_interrupted, staged
 
     say = progress or (lambda message: None)
+    clock = Stopwatch()
     protected = [project.root, project.docs_dir, project.data_dir, project.templates_dir]
     inputs = input_dirs(project)
     check_output_dir(project.site_dir, protected, inputs)
     restored = recover_interrupted(project.site_dir)  # before anything else: a killed swap left no site/
     if restored is not None:
         say(f"publish: put back {project.site_dir.name}/ from {restored.name}, left by an interrupted build")
-    timings: dict[str, float] = {}
-    start = time.perf_counter()
+
+    clock.start("validate")
     say("validate: reading data files")
     project.check_inputs()
-    dataset, _ = load_data(project)  # data errors surface before any build work
-    timings["validate"] = time.perf_counter() - start
+    dataset, region = load_data(project)  # load and validate: data errors surface before any build work
     say(f"validate: {len(dataset.briefings)} briefings valid, {len(dataset.warnings)} warnings")
-    holder: dict[str, Any] = {}
-
-    def build_into(temp: Path) -> None:
-        t0 = time.perf_counter()
-        say("build: rendering pages and running MkDocs (strict)")
-        mkdocs_build(project, temp)
-        t1 = time.perf_counter()
-        holder["pages"] = sum(1 for _ in temp.rglob("*.html"))
-        say(f"build: {holder['pages']} pages in {t1 - t0:.1f}s; check: links, anchors, feeds, markup")
-        holder["links"] = check_links(temp, project)
-        timings["build"] = t1 - t0
-        timings["check"] = time.perf_counter() - t1
+    with staged(project.site_dir, protected, inputs) as temp:
+        config = engine_config(project, temp)
+        clock.start("render")
+        generated = render(project, dataset, region, _site_info(config, site_info))
+        clock.start("build")
+        say(f"build: {len(generated.pages)} pages and files rendered; running MkDocs (strict)")
+        mkdocs_build(project, temp, generated, config)
+        pages = sum(1 for _ in temp.rglob("*.html"))
+        clock.start("check")
+        say(f"build: {pages} pages written; check: links, anchors, feeds, markup")
+        links = check_links(temp, project)
+        clock.start("publish")
         say("publish: swapping the new site into place")
+    clock.stop()
+    return BuildResult(dataset, project.site_dir, pages, links, clock.timings)
 
-    t2 = time.perf_counter()
-    publish(project.site_dir, protected, build_into, inputs)
-    timings["publish"] = time.perf_counter() - t2 - timings["build"] - timings["check"]
-    return BuildResult(dataset, project.site_dir, holder["pages"], holder["links"], timings)
+
+def _site_info(config: MkDocsConfig, read: Callable[[MkDocsConfig], SiteInfo]) -> SiteInfo:
+    """The site settings generated pages need, as a build error if mkdocs.yml lacks them."""
+    from mkdocs.exceptions import PluginError
+
+    try:
+        return read(config)
+    except PluginError as exc:
+        raise BuildError(f"MkDocs build failed:\n{exc}") from None
+
+
+class Stopwatch:
+    """Seconds spent in each named stage, in the order they ran."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._stage: str | None = None
+        self._since = 0.0
+
+    def start(self, stage: str) -> None:
+        """End the running stage, if any, and start timing the next."""
+        self.stop()
+        self._stage, self._since = stage, time.perf_counter()
+
+    def stop(self) -> None:
+        """End the running stage."""
+        if self._stage is not None:
+            self.timings[self._stage] = time.perf_counter() - self._since
+            self._stage = None

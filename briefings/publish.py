@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import BuildError
@@ -103,8 +104,12 @@ def remove_leftovers(site: Path) -> list[Path]:
     return removed
 
 
-def publish(site: Path, protected: list[Path], build_into: Callable[[Path], None], inputs: Iterable[Path] = ()) -> None:
-    """Run build_into(temp) and, if it returns, atomically replace site with temp."""
+@contextmanager
+def staged(site: Path, protected: list[Path], inputs: Iterable[Path] = ()) -> Iterator[Path]:
+    """Yield an empty folder beside site to build into; when the block succeeds, swap it into place atomically.
+
+    If the block raises (or is interrupted), the folder is removed and site is left as it was.
+    """
     site = site.resolve()
     check_output_dir(site, protected, inputs)
     recover_interrupted(site)
@@ -117,7 +122,7 @@ def publish(site: Path, protected: list[Path], build_into: Callable[[Path], None
         if stale.exists():
             shutil.rmtree(stale)
     try:
-        build_into(temp)
+        yield temp
         (temp / MARKER).write_text("built by briefings; safe to replace with a new build\n", encoding="utf-8")
         if site.exists():
             site.rename(old)
@@ -128,3 +133,9 @@ def publish(site: Path, protected: list[Path], build_into: Callable[[Path], None
             old.rename(site)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def publish(site: Path, protected: list[Path], build_into: Callable[[Path], None], inputs: Iterable[Path] = ()) -> None:
+    """Run build_into(temp) and, if it returns, atomically replace site with temp."""
+    with staged(site, protected, inputs) as temp:
+        build_into(temp)

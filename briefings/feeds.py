@@ -50,8 +50,16 @@ def briefing_uri(slug: str) -> str:
     return f"briefings/{slug}/index.md"
 
 
-def atom_feed(briefings: list[Briefing], site: SiteInfo) -> str:
-    """An RFC 4287 Atom feed of the latest briefings."""
+def _content(briefing: Briefing, changes: dict[str, list[str]]) -> str:
+    """An entry's content as plain text: the summary, the takeaways and what changed since the previous briefing."""
+    lines = [briefing.summary, *(f"- {t.text}" for t in briefing.takeaways)]
+    if changes.get(briefing.slug):
+        lines += ["", *changes[briefing.slug]]
+    return "\n".join(lines)
+
+
+def atom_feed(briefings: list[Briefing], site: SiteInfo, changes: dict[str, list[str]] | None = None) -> str:
+    """An RFC 4287 Atom feed of the latest briefings; `changes`: what changed, as text lines, per slug."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(feed, f"{{{ATOM}}}id").text = site.url
@@ -73,14 +81,15 @@ def atom_feed(briefings: list[Briefing], site: SiteInfo) -> str:
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = _timestamp(b.updated)
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=url)
         ET.SubElement(entry, f"{{{ATOM}}}summary", type="text").text = b.summary
+        ET.SubElement(entry, f"{{{ATOM}}}content", type="text").text = _content(b, changes or {})
         for tag in b.tags:
             ET.SubElement(entry, f"{{{ATOM}}}category", term=tag)
     ET.indent(feed)
     return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def json_feed(briefings: list[Briefing], site: SiteInfo) -> str:
-    """A JSON Feed 1.1 of the latest briefings."""
+def json_feed(briefings: list[Briefing], site: SiteInfo, changes: dict[str, list[str]] | None = None) -> str:
+    """A JSON Feed 1.1 of the latest briefings; `changes`: what changed, as text lines, per slug."""
     feed = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": site.name,
@@ -95,7 +104,7 @@ def json_feed(briefings: list[Briefing], site: SiteInfo) -> str:
                 "url": site.page_url(briefing_uri(b.slug)),
                 "title": b.title,
                 "summary": b.summary,
-                "content_text": "\n".join([b.summary, *(f"- {t.text}" for t in b.takeaways)]),
+                "content_text": _content(b, changes or {}),
                 "date_published": _timestamp(b.published),
                 "date_modified": _timestamp(b.updated),
                 "tags": list(b.tags),
@@ -107,9 +116,13 @@ def json_feed(briefings: list[Briefing], site: SiteInfo) -> str:
     return json.dumps(feed, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def briefing_json(briefing: Briefing) -> str:
-    """The validated model of one briefing as JSON (not the raw YAML)."""
-    return json.dumps(briefing.model_dump(mode="json"), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+def briefing_json(briefing: Briefing, changes: dict[str, Any] | None = None) -> str:
+    """The validated model of one briefing as JSON (not the raw YAML), with grades and lineage as the model has
+    them, and `what_changed` since the previous briefing (derived: not a field of the data format)."""
+    data = briefing.model_dump(mode="json")
+    if changes is not None:
+        data["what_changed"] = changes
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def index_json(briefings: list[Briefing], site: SiteInfo) -> str:

@@ -21,8 +21,11 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import DataError, Problem
 from .files import check_folders_or_raise, decode_utf8, display_path, read_regular_file
+from .grade_rules import grade_warnings
+from .lineage import lineage_problems, settlement_problems
 from .model import (
     Briefing,
+    Desk,
     Dispute,
     Disputes,
     Entities,
@@ -439,6 +442,7 @@ class Dataset:
     files: dict[str, str]  # slug -> data file (display path)
     disputes: tuple[Dispute, ...] = ()
     warnings: tuple[Problem, ...] = ()  # things worth a look that do not block a build
+    desk: Desk = Desk(require_grades=False)  # the desk's settings (data/desk.yaml)
 
 
 # Parsed-and-validated models keyed by (path, content hash): an unchanged file is never
@@ -480,6 +484,11 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
         if entities is not None and entities_doc is not None:
             problems += _ref_problems(entities_doc, check_entity_refs(entities))
             problems += _ref_problems(entities_doc, check_repeated_ids(entities))
+    desk: Desk | None = Desk(require_grades=False)
+    desk_path = data_dir / "desk.yaml"
+    if desk_path.exists():
+        desk, _, found = _load_model(desk_path, display(desk_path), Desk)
+        problems += found
     briefing_files = sorted((data_dir / "briefings").glob("*.yaml")) + sorted((data_dir / "briefings").glob("*.yml"))
     if not briefing_files:
         problems.append(Problem(display(data_dir / "briefings"), None, None, "", "no briefing files", "*.yaml files"))
@@ -506,6 +515,8 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
         warnings += [replace(w, severity="warning") for w in _ref_problems(doc, likelihood_warnings(briefing))]
         warnings += [replace(w, severity="warning") for w in _ref_problems(doc, headline_warnings(briefing))]
         warnings += [replace(w, severity="warning") for w in _ref_problems(doc, url_host_warnings(briefing))]
+        if desk is not None and desk.require_grades:
+            warnings += [replace(w, severity="warning") for w in _ref_problems(doc, grade_warnings(briefing))]
         line, col = doc.locate(("slug",))
         if briefing.slug in first_line:
             other, other_line = first_line[briefing.slug]
@@ -543,6 +554,8 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
                         "the slug of another briefing",
                     )
                 )
+    for slug, found_refs in (lineage_problems(briefings) if not failed else {}).items():
+        problems += _ref_problems(_CACHE_DOCS[files[slug]], found_refs)
     by_slug = {b.slug: b for b in briefings}
     for briefing in briefings:
         base = by_slug.get(briefing.based_on) if briefing.based_on else None
@@ -559,16 +572,17 @@ def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
             problems += _ref_problems(disputes_doc, check_repeated_ids(disputes))
             if not failed:
                 unresolved = _ref_problems(disputes_doc, check_disputes(disputes, briefings))
+                unresolved += _ref_problems(disputes_doc, settlement_problems(list(disputes.disputes), briefings))
                 problems += unresolved
                 if not unresolved:
                     warnings += [
                         replace(w, severity="warning")
                         for w in _ref_problems(disputes_doc, dispute_warnings(disputes, briefings))
                     ]
-    if problems or entities is None:
+    if problems or entities is None or desk is None:
         raise DataError(problems)
     briefings.sort(key=lambda b: (b.published, b.slug), reverse=True)
-    return Dataset(entities, tuple(briefings), files, tuple(disputes.disputes), tuple(sorted(warnings)))
+    return Dataset(entities, tuple(briefings), files, tuple(disputes.disputes), tuple(sorted(warnings)), desk)
 
 
 class _QuotingDumper(yaml.SafeDumper):

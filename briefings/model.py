@@ -2,7 +2,7 @@
 
 Every field carries a description; the JSON Schema, the data-format reference page
 and the "(expected ...)" part of error messages are all derived from these classes.
-This module imports nothing of ours and knows nothing of files, YAML or MkDocs.
+It imports only vocabulary of ours (grading, lineage_terms) and knows nothing of files, YAML or MkDocs.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from typing import Annotated, Any, Literal, NamedTuple, get_args
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from .grading import Credibility, Reliability
+from .lineage_terms import RELATION_INFO, Relation
 
 # --------------------------------------------------------------------------- scalars
 
@@ -569,6 +572,16 @@ class Speaker(Record):
 CHECKED_STATUSES = frozenset({"confirmed", "verified"})
 
 
+def _grade_number(value: Any) -> Any:
+    """A credibility grade is written as a whole number: YAML `true` or "2" is not one."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{value!r} is not a credibility grade; write a whole number from 1 to 6")
+    return value
+
+
+CredibilityGrade = Annotated[Credibility, BeforeValidator(_grade_number)]
+
+
 class Attributed(Record):
     """Anything factual: where we read it, who says it and how far the desk holds it established."""
 
@@ -599,6 +612,12 @@ class Attributed(Record):
         "the claimant, that confirmed or verified it (also listed in sources)",
     )
     about: Mentions | None = Field(None, description="the people, places, facilities and organisations it is about")
+    credibility: CredibilityGrade | None = Field(
+        None,
+        description="the desk's Admiralty-code credibility grade of the information, 1 to 6: 1 confirmed by other "
+        "sources, 2 probably true, 3 possibly true, 4 doubtful, 5 improbable, 6 truth cannot be judged; shown with "
+        "the reliability of its sources as a code such as B2 (see the statuses page)",
+    )
 
     @model_validator(mode="after")
     def _checked_by_someone_else(self) -> Attributed:
@@ -643,6 +662,26 @@ LIKELIHOOD_INFO: dict[Likelihood, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
+class Lineage(Record):
+    """How a claim or figure relates to one of an earlier briefing: it restates, confirms, revises or contradicts it."""
+
+    relation: Relation = Field(
+        description="what this item does to the earlier one: "
+        + "; ".join(f"{r.value}: {RELATION_INFO[r].meaning}" for r in Relation)
+    )
+    briefing: Id = Field(description="slug of the earlier briefing, published before this one")
+    claim: Id = Field(description="id of the claim or figure in that briefing")
+
+
+def _lineage_field() -> Any:
+    return Field(
+        default_factory=list,
+        max_length=10,
+        description="the claims or figures of earlier briefings this one restates, confirms, revises or contradicts; "
+        "the page shows the item's history and the earlier item links forward to it. Needs an id",
+    )
+
+
 class Claim(Attributed):
     """One factual statement with its attribution and verification status."""
 
@@ -659,6 +698,13 @@ class Claim(Attributed):
         description="ids of the figures whose numbers the text states; a takeaway that states a figure keeps it "
         "out of the overview's key figures, so each number is shown once",
     )
+    lineage: list[Lineage] = _lineage_field()
+
+    @model_validator(mode="after")
+    def _lineage_needs_id(self) -> Claim:
+        if self.lineage and self.id is None:
+            raise ValueError("a claim with lineage needs an id: the earlier claim links forward to it")
+        return self
 
 
 # The one unit the code knows: distances are kept in kilometres and can be shown in miles.
@@ -724,6 +770,7 @@ class Figure(Attributed):
         description="for km figures: the miles the source printed, shown instead of a computed value",
     )
     note: Text | None = Field(None, description="context shown under the figure")
+    lineage: list[Lineage] = _lineage_field()
 
     @model_validator(mode="after")
     def _miles_match(self) -> Figure:
@@ -740,6 +787,18 @@ class Figure(Attributed):
                     f"mi_as_reported {self.mi_as_reported:g} does not match {self.value:g} km (= {computed:.0f} mi)"
                 )
         return self
+
+
+class SourceGrade(Record):
+    """The desk's reliability grade of a source (Admiralty code, A to F) and why."""
+
+    grade: Reliability = Field(
+        description="A completely reliable, B usually reliable, C fairly reliable, D not usually reliable, "
+        "E unreliable, F reliability cannot be judged"
+    )
+    reason: ShortText = Field(
+        description='one line on why, e.g. "unnamed official speaking to media" or "republished copy of a wire story"'
+    )
 
 
 class Source(Record):
@@ -760,6 +819,11 @@ class Source(Record):
     url: Url | None = Field(None, description="link to the published source")
     published: DateSpec | None = Field(None, description="when the source published it; years 1000 to 2099")
     note: Text | None = Field(None, description="how the source reached us, e.g. a republished copy of a wire report")
+    reliability: SourceGrade | None = Field(
+        None,
+        description="the desk's Admiralty-code reliability grade of the source, A to F, with its reason; check warns "
+        "about sources without one when the desk file sets require_grades",
+    )
 
 
 class EarlierStrike(Record):
@@ -1131,6 +1195,13 @@ class DisputeSide(Record):
         return [self.claim] if self.claim is not None else list(self.claims)
 
 
+class DisputeSettlement(Record):
+    """The claim or figure of a later briefing that settles a disputed point."""
+
+    briefing: Id = Field(description="slug of the briefing holding it, published after every side's briefing")
+    claim: Id = Field(description="id of the claim or figure in that briefing")
+
+
 class Dispute(Record):
     """A point on which sources disagree, shown on every briefing that holds a side."""
 
@@ -1138,6 +1209,21 @@ class Dispute(Record):
     topic: ShortText = Field(description='the question in dispute, e.g. "Was anyone hurt in the November 2024 strike?"')
     sides: list[DisputeSide] = Field(
         max_length=10, min_length=2, description="the claims that disagree, each with its sources"
+    )
+    settled_by: DisputeSettlement | None = Field(
+        None,
+        description="the claim or figure, of a briefing published after every side's, that settles the point; "
+        "the dispute is then shown as settled, and that briefing lists it under what changed",
+    )
+
+
+class Desk(Record):
+    """The desk's settings for its data (data/desk.yaml, optional)."""
+
+    require_grades: bool = Field(
+        False,
+        description="true once the desk grades its sources: check then warns about every source without a "
+        "reliability grade and every claim, figure, quote, statement and event without a credibility grade",
     )
 
 

@@ -16,6 +16,7 @@ from pydantic_core import PydanticUndefined
 
 from .model import (
     Briefing,
+    Desk,
     Disputes,
     Entities,
     Ref,
@@ -82,7 +83,7 @@ def _type_name(annotation: Any, found: list[type[BaseModel]]) -> str:
 @lru_cache(maxsize=1)
 def records() -> list[RecordDoc]:
     """Every record type reachable from a briefing file and the entities file, in reading order."""
-    found: list[type[BaseModel]] = [Briefing, Entities, Disputes]
+    found: list[type[BaseModel]] = [Briefing, Entities, Disputes, Desk]
     docs: list[RecordDoc] = []
     i = 0
     while i < len(found):
@@ -111,7 +112,12 @@ def missing_descriptions() -> list[str]:
 def json_schemas() -> dict[str, str]:
     """JSON Schema text per data file kind, for editors' autocompletion."""
     out = {}
-    kinds = (("briefing.schema.json", Briefing), ("entities.schema.json", Entities), ("disputes.schema.json", Disputes))
+    kinds = (
+        ("briefing.schema.json", Briefing),
+        ("entities.schema.json", Entities),
+        ("disputes.schema.json", Disputes),
+        ("desk.schema.json", Desk),
+    )
     for filename, model in kinds:
         schema = model.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

@@ -1,4 +1,4 @@
-"""Relations across briefings: entity mentions, tags, merged timeline, disputes, date order.
+"""Relations across briefings: entity mentions, tags, merged timeline, disputes, date order, lineage, changes.
 
 Pure functions of the validated Dataset; the render stage turns them into pages.
 """
@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .changes import Changes, what_changed
+from .lineage import LineageIndex, lineage_index
 from .load import Dataset
 from .model import Attributed, Briefing, Claim, Dispute, Event, Figure, Section, anchored, walk_refs
 
@@ -143,6 +145,8 @@ class Relations:
     disputed_items: dict[tuple[str, str], list[str]]  # (slug, anchor) -> ids of the disputes it is a side of
     sides: dict[str, list[DisputeSideView]]
     by_date: list[Briefing]  # oldest first
+    lineage: LineageIndex = field(default_factory=LineageIndex)
+    changes: dict[str, Changes] = field(default_factory=dict)  # slug -> what changed since its previous briefing
 
     def neighbours(self, slug: str) -> tuple[Briefing | None, Briefing | None]:
         """The briefings published just before and just after this one."""
@@ -216,7 +220,11 @@ def relate(dataset: Dataset) -> Relations:
             if dispute not in disputes_of[briefing.slug]:
                 disputes_of[briefing.slug].append(dispute)
         sides[dispute.id] = views
-    return Relations(records, dict(sorted(tags.items())), timeline, dict(disputes_of), dict(disputed), sides, by_date)
+    index = lineage_index(by_date)
+    changes = {b.slug: what_changed(b, by_date, list(dataset.disputes), index) for b in by_date}
+    return Relations(
+        records, dict(sorted(tags.items())), timeline, dict(disputes_of), dict(disputed), sides, by_date, index, changes
+    )
 
 
 def latest_date(dataset: Dataset) -> dt.date:

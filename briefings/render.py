@@ -23,8 +23,12 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from .changes import Changes, changes_json, summary_lines
 from .errors import Problem, RenderError
 from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata
+from .grading import CREDIBILITY_INFO, RELIABILITY_INFO, CombinedGrade, Credibility, Reliability, combined
+from .lineage import Node, Step
+from .lineage_terms import RELATION_INFO, Relation
 from .load import Dataset
 from .locator import LocatorMap, Region, RingSpec, Spot, locator_map
 from .model import (
@@ -41,6 +45,7 @@ from .model import (
     STATEMENT_STATUS_RULE,
     STATUS_DECISION_ORDER,
     STATUS_INFO,
+    Attributed,
     Briefing,
     Channel,
     Figure,
@@ -51,6 +56,7 @@ from .model import (
     When,
     anchored,
     figures,
+    walk_models,
 )
 from .reference import json_schemas, records
 from .relations import ENTITY_FOLDERS, Relations, relate
@@ -368,6 +374,74 @@ class BriefingView:
         disputes = self.relations.disputed_items.get((self.briefing.slug, ident), [])
         return [Markup(f"{self.base}{self.section_of(ident)}#dispute-{anchor(d)}") for d in disputes]
 
+    # Grades and lineage. Links are built from validated slugs and ids only.
+
+    def grade(self, item: Any) -> CombinedGrade:
+        """The compact grade of an item: its sources' best reliability and its credibility ("B2")."""
+        reliabilities = [self.sources[i].reliability for i in item.sources]
+        return combined([r.grade if r else None for r in reliabilities], item.credibility)
+
+    @cached_property
+    def graded(self) -> bool:
+        """Whether anything in this briefing carries a grade (the pages then show the legend)."""
+        return any(s.reliability for s in self.briefing.sources) or any(
+            self.grade(item).code for _, item in walk_models(self.briefing, (), Attributed)
+        )
+
+    def node_link(self, node: Node) -> str:
+        """Link to a lineage item from this briefing's pages."""
+        if node.briefing.slug == self.briefing.slug and not self.base:
+            return Markup(f"{node.page}#{anchor(str(node.item.id))}")
+        return Markup(f"{self.root}briefings/{anchor(node.briefing.slug)}/{node.page}#{anchor(str(node.item.id))}")
+
+    def history(self, item: Any) -> list[tuple[Step, str]]:
+        """The item's history, oldest first (ending with the item itself), each step with a link; [] if none."""
+        if self.relations is None or getattr(item, "id", None) is None or not getattr(item, "lineage", None):
+            return []
+        return [
+            (step, self.node_link(step.node)) for step in self.relations.lineage.history(self.briefing.slug, item.id)
+        ]
+
+    def updates(self, item: Any) -> list[tuple[Step, str]]:
+        """Later items that restate, confirm, revise or contradict this one, oldest first, with links."""
+        if self.relations is None or getattr(item, "id", None) is None:
+            return []
+        return [
+            (step, self.node_link(step.node)) for step in self.relations.lineage.updates(self.briefing.slug, item.id)
+        ]
+
+    def revision(self, fig: Figure) -> tuple[Figure, Any, str] | None:
+        """For a figure that revises a figure: the earlier figure, its briefing and a link to it."""
+        if self.relations is None:
+            return None
+        for relation, node in self.relations.lineage.earlier.get((self.briefing.slug, fig.id), []):
+            if relation is Relation.revises and isinstance(node.item, Figure):
+                return node.item, node.briefing, self.node_link(node)
+        return None
+
+    @property
+    def changes(self) -> Changes | None:
+        """What changed since the previous briefing."""
+        return self.relations.changes.get(self.briefing.slug) if self.relations else None
+
+    def dispute_href(self, dispute: Any) -> str:
+        """Where a dispute is shown: in this briefing if it holds a side, else in its first side's briefing."""
+        assert self.relations is not None
+        sides = self.relations.sides[dispute.id]
+        if any(s.briefing.slug == self.briefing.slug for s in sides):
+            return self.dispute_link(dispute)
+        first = sides[0]
+        return Markup(
+            f"{self.root}briefings/{anchor(first.briefing.slug)}/{first.sections[0].value}.md#dispute-{anchor(dispute.id)}"
+        )
+
+    def settlement(self, dispute: Any) -> tuple[Any, Any, str] | None:
+        """The item that settles a dispute, its briefing and a link to it; None while it is open."""
+        if self.relations is None or dispute.settled_by is None:
+            return None
+        node = self.relations.lineage.nodes[(dispute.settled_by.briefing, dispute.settled_by.claim)]
+        return node.item, node.briefing, self.node_link(node)
+
     def dispute_link(self, dispute: Any) -> str:
         """Where this briefing shows a dispute: the page of its first side here."""
         side = next(s for s in self.relations.sides[dispute.id] if s.briefing.slug == self.briefing.slug)  # type: ignore[union-attr]
@@ -532,6 +606,12 @@ def make_environment(templates_dir: Path) -> Environment:
         Channel=Channel,
         SourceKind=SourceKind,
         Section=Section,
+        RELIABILITY_INFO=RELIABILITY_INFO,
+        CREDIBILITY_INFO=CREDIBILITY_INFO,
+        RELATION_INFO=RELATION_INFO,
+        Reliability=Reliability,
+        Credibility=Credibility,
+        Relation=Relation,
     )
     return env
 
@@ -553,6 +633,16 @@ def safe_path(value: str) -> Markup:
 
 
 _PATH_RE = re.compile(r"^[MLZ0-9. \-]*$")
+
+
+def _change_slugs(changes: Changes) -> set[str]:
+    """Briefings whose data a briefing's "what changed" shows: its previous one, the items it updates, the sides
+    of the disputes it opens or settles."""
+    slugs = {u.earlier.briefing.slug for u in changes.updates}
+    slugs |= {
+        s.briefing for d in (*changes.disputes_opened, *(d for d, _ in changes.disputes_settled)) for s in d.sides
+    }
+    return slugs | ({changes.previous.slug} if changes.previous else set())
 
 
 def briefing_meta(briefing: Briefing, site: SiteInfo, src_uri: str, section: str | None) -> dict[str, Any]:
@@ -686,6 +776,9 @@ def render_pages(
                 briefing.slug,
                 *(s.briefing.slug for d in rel.disputes_of.get(briefing.slug, []) for s in rel.sides[d.id]),
                 *(b.slug for b in view.neighbours if b),
+                *rel.lineage.linked_slugs(briefing.slug),
+                *_change_slugs(rel.changes[briefing.slug]),
+                *(d.settled_by.briefing for d in rel.disputes_of.get(briefing.slug, []) if d.settled_by),
             }
         )
         links = pages_of(briefing)
@@ -711,10 +804,12 @@ def render_pages(
                 Page(src_uri, content, title, briefing.slug, briefing_meta(briefing, site, src_uri, section), depends)
             )
         api = f"api/briefings/{briefing.slug}.json"
-        old = reusable(api, frozenset({briefing.slug}))
-        pages.append(old or Page(api, briefing_json(briefing), briefing.slug, depends=frozenset({briefing.slug})))
+        old = reusable(api, depends)
+        what_changed = changes_json(rel.changes[briefing.slug], dataset.entities)
+        pages.append(old or Page(api, briefing_json(briefing, what_changed), briefing.slug, depends=depends))
+    summaries = {b.slug: summary_lines(rel.changes[b.slug], dataset.entities) for b in briefings}
     pages.append(Page("api/briefings.json", index_json(briefings, site), "index"))
-    pages.append(Page("feed.xml", atom_feed(briefings, site), "Atom feed"))
-    pages.append(Page("feed.json", json_feed(briefings, site), "JSON Feed"))
+    pages.append(Page("feed.xml", atom_feed(briefings, site, summaries), "Atom feed"))
+    pages.append(Page("feed.json", json_feed(briefings, site, summaries), "JSON Feed"))
     pages += [Page(f"schema/{name}", text, name, depends=frozenset()) for name, text in json_schemas().items()]
     return pages

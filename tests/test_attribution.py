@@ -92,7 +92,10 @@ def test_confirmed_and_verified_need_an_independent_source(project, status):
 
 
 def test_confirmed_by_shows_a_confirmed_badge(project, tmp_path):
-    old = "    sources: [article]\n    status: reported\n    attribution: according to Russian officials\n"
+    old = (
+        "    sources: [article]\n    status: reported\n    credibility: 3\n"
+        "    attribution: according to Russian officials\n"
+    )
     write_seed(
         project,
         old,
@@ -113,7 +116,10 @@ def test_confirmed_by_shows_a_confirmed_badge(project, tmp_path):
 
 
 def test_confirmed_by_only_with_confirmed(project):
-    old = "    sources: [article]\n    status: reported\n    attribution: according to Russian officials\n"
+    old = (
+        "    sources: [article]\n    status: reported\n    credibility: 3\n"
+        "    attribution: according to Russian officials\n"
+    )
     text = write_seed(project, old, old.replace("status: reported", "status: reported\n    confirmed_by: [article]"))
     result = run_cli(project, "check")
     assert result.returncode == 2

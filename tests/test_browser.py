@@ -420,3 +420,20 @@ def test_map_text_is_readable_and_does_not_collide(open_page, viewport):
 def test_chromium_is_debians():
     # The browser must come from the system package, never from a tool's own download.
     assert shutil.which("chromium") or Path(CHROMIUM).exists()
+
+
+@pytest.mark.slow
+def test_grade_explains_itself_to_the_keyboard(open_page):
+    """Tab reaches a grade such as F3 (no mouse), and focus shows what the letter and the digit mean."""
+    page, _ = open_page(STRIKE)
+    grade = page.locator("#killed .bf-grade")
+    explain = grade.locator(".bf-grade__explain")
+    assert explain.bounding_box()["width"] <= 1  # visually hidden until asked for
+    for _ in range(400):  # a bounded walk through the page's focus order
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('#killed .bf-grade') !== null"):
+            break
+    else:
+        pytest.fail("Tab never reached the grade of #killed")
+    box = explain.bounding_box()
+    assert box["width"] > 50 and "source" in explain.inner_text() and "information" in explain.inner_text()

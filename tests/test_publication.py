@@ -83,6 +83,9 @@ def test_feed_link_check_catches_a_broken_feed_link(built_site, tmp_path):
 
 def test_json_export_is_the_validated_model(built_site):
     exported = json.loads((built_site / "api" / "briefings" / f"{SEED_SLUG}.json").read_text())
+    # The model's fields, plus what changed since the previous briefing (derived, so not a field of the format).
+    changed = exported.pop("what_changed")
+    assert set(changed) == {"previous", "updates", "disputes_opened", "disputes_settled", "new_items", "summary"}
     briefing = Briefing.model_validate(exported)
     assert briefing.slug == SEED_SLUG and exported["published"] == "2025-07-01"
     assert exported["strike"]["casualties"][0] == {
@@ -95,12 +98,14 @@ def test_json_export_is_the_validated_model(built_site):
         "qualifier": "exact",
         "mi_as_reported": None,
         "note": None,
+        "lineage": [],
         "sources": ["article"],
         "status": "reported",
         "attribution": "according to Russian officials",
         "speaker": None,
         "confirmed_by": [],
         "about": None,
+        "credibility": 3,
     }
     index = json.loads((built_site / "api" / "briefings.json").read_text())
     assert [i["slug"] for i in index] == [b.slug for b in briefings_latest_first()]

@@ -39,7 +39,9 @@ def test_schema_is_published_and_valid_json(built_site, name):
 def test_every_data_file_has_the_schema_modeline():
     for path in (ROOT / "data").rglob("*.yaml"):
         first = path.read_text(encoding="utf-8").splitlines()[0]
-        kind = {"entities.yaml": "entities", "disputes.yaml": "disputes"}.get(path.name, "briefing")
+        kind = {"entities.yaml": "entities", "disputes.yaml": "disputes", "desk.yaml": "desk"}.get(
+            path.name, "briefing"
+        )
         assert first.startswith("# yaml-language-server: $schema=") and first.endswith(f"schema/{kind}.schema.json")
         target = (path.parent / first.split("=", 1)[1]).resolve()
         assert target == ROOT / "schema" / f"{kind}.schema.json"

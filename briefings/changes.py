@@ -1,0 +1,181 @@
+"""What changed since the previous briefing: derived from lineage and the data, never written by hand.
+
+The previous briefing of a briefing is the latest earlier briefing it updates: the latest one its
+claims and figures name in their lineage, else the latest earlier one it shares a dispute with.
+Not the previous one in the archive (a desk covers many stories at once, and the archive's previous
+briefing may be about another), and not `based_on` (a hint for `new --from`, deleted when done).
+A briefing that updates none has no previous briefing: everything in it is new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .lineage import LineageIndex, Node
+from .lineage_terms import RELATION_INFO, Relation
+from .model import QUALIFIER_WORDS, STATUS_INFO, Attributed, Briefing, Dispute, Entities, Event, Figure, walk_models
+
+
+@dataclass(frozen=True)
+class Update:
+    """An item of this briefing and the earlier item it restates, confirms, revises or contradicts."""
+
+    node: Node
+    earlier: Node
+    relation: Relation
+
+    @property
+    def status_changed(self) -> bool:
+        return self.node.item.status != self.earlier.item.status
+
+    @property
+    def revised_figure(self) -> bool:
+        """A figure revising a figure: the page shows the old and the new value side by side."""
+        return (
+            self.relation is Relation.revises
+            and isinstance(self.node.item, Figure)
+            and isinstance(self.earlier.item, Figure)
+        )
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed in a briefing since its previous one."""
+
+    briefing: Briefing
+    previous: Briefing | None
+    updates: tuple[Update, ...]  # every lineage link of the briefing's items, in page order
+    new_items: int  # claims, figures, quotes and statements of its sections that name no earlier item
+    disputes_opened: tuple[Dispute, ...]  # disputes whose second side (in date order) is in this briefing
+    disputes_settled: tuple[tuple[Dispute, Node], ...]  # disputes this briefing settles, with the settling item
+
+    @property
+    def revised_figures(self) -> list[Update]:
+        return [u for u in self.updates if u.revised_figure]
+
+    @property
+    def other_updates(self) -> list[Update]:
+        """Restated, confirmed, contradicted, and revised claims in words."""
+        return [u for u in self.updates if not u.revised_figure]
+
+    @property
+    def status_changes(self) -> list[Update]:
+        return [u for u in self.updates if u.status_changed]
+
+
+def _order(b: Briefing) -> tuple:
+    return (b.published, b.slug)
+
+
+def opened_in(dispute: Dispute, by_slug: dict[str, Briefing]) -> Briefing:
+    """The briefing that opened a dispute: the one holding its second side in date order (one side is no dispute)."""
+    sides = sorted((by_slug[s.briefing] for s in dispute.sides), key=_order)
+    return sides[1]
+
+
+def what_changed(
+    briefing: Briefing, briefings: list[Briefing], disputes: list[Dispute], index: LineageIndex
+) -> Changes:
+    """The changes a briefing brings, and the briefing it brings them to."""
+    by_slug = {b.slug: b for b in briefings}
+    updates = []
+    for key, node in index.nodes.items():
+        if key[0] != briefing.slug:
+            continue
+        updates += [Update(node, earlier, relation) for relation, earlier in index.earlier.get(key, [])]
+    with_lineage = {id(u.node.item) for u in updates}
+    new_items = sum(
+        1
+        for loc, item in walk_models(briefing, (), Attributed)
+        if loc[0] not in ("takeaways", "timeline") and not isinstance(item, Event) and id(item) not in with_lineage
+    )
+    shared = [d for d in disputes if briefing.slug in {s.briefing for s in d.sides}]
+    settled = []
+    for dispute in disputes:
+        if dispute.settled_by is not None and dispute.settled_by.briefing == briefing.slug:
+            settled.append((dispute, index.nodes[(briefing.slug, dispute.settled_by.claim)]))
+            shared.append(dispute)
+    linked = {u.earlier.briefing.slug for u in updates}
+    if not linked:
+        linked = {s.briefing for d in shared for s in d.sides}
+    earlier = [by_slug[s] for s in linked if s in by_slug and _order(by_slug[s]) < _order(briefing)]
+    previous = max(earlier, key=_order) if earlier else None
+    opened = tuple(d for d in disputes if opened_in(d, by_slug).slug == briefing.slug)
+    return Changes(briefing, previous, tuple(updates), new_items, opened, tuple(settled))
+
+
+# --------------------------------------------------------------------------- plain text (feeds) and JSON (export)
+
+
+def _value(figure: Figure, entities: Entities) -> str:
+    value = figure.value
+    shown = f"{int(value):,}" if float(value).is_integer() else f"{value:,g}"
+    one, many = entities.unit_words(figure.unit)
+    unit = one if figure.value == 1 and figure.qualifier.value == "exact" else many
+    return " ".join(p for p in (QUALIFIER_WORDS[figure.qualifier], shown, unit) if p)
+
+
+def _words(node: Node) -> str:
+    item = node.item
+    return str(item.label) if isinstance(item, Figure) else str(item.text)
+
+
+def summary_lines(changes: Changes, entities: Entities) -> list[str]:
+    """The changes as plain text lines, for feed entries (serialised by the feed writer, never as markup)."""
+    prev = changes.previous
+    lines = [
+        f"What changed since {prev.title} ({prev.published.isoformat()}):"
+        if prev
+        else "What changed: this briefing updates no earlier briefing."
+    ]
+    for u in changes.revised_figures:
+        old, new = u.earlier.item, u.node.item
+        assert isinstance(old, Figure) and isinstance(new, Figure)
+        lines.append(
+            f"- Revised: {new.label}: {_value(old, entities)} ({u.earlier.briefing.published.isoformat()}) "
+            f"-> {_value(new, entities)}"
+        )
+    for u in changes.other_updates:
+        verb = RELATION_INFO[u.relation].past.capitalize()
+        lines.append(f"- {verb}: {_words(u.earlier)} ({u.earlier.briefing.published.isoformat()})")
+    for u in changes.status_changes:
+        old_label, new_label = STATUS_INFO[u.earlier.item.status].label, STATUS_INFO[u.node.item.status].label
+        lines.append(f"- Status changed from {old_label} to {new_label}: {_words(u.node)}")
+    lines += [f"- Dispute opened: {d.topic}" for d in changes.disputes_opened]
+    lines += [f"- Dispute settled: {d.topic} ({_words(node)})" for d, node in changes.disputes_settled]
+    lines.append(f"- New: {changes.new_items} claims, figures, quotes and statements that name no earlier claim.")
+    return lines
+
+
+def _ref(node: Node) -> dict[str, str]:
+    return {"briefing": node.briefing.slug, "claim": str(node.item.id)}
+
+
+def changes_json(changes: Changes, entities: Entities) -> dict[str, Any]:
+    """The changes for the JSON export: references by briefing and id, old and new values, and the text lines."""
+    return {
+        "previous": changes.previous.slug if changes.previous else None,
+        "updates": [
+            {
+                "relation": u.relation.value,
+                "item": _ref(u.node),
+                "earlier": _ref(u.earlier),
+                **(
+                    {"old_value": u.earlier.item.value, "new_value": u.node.item.value}  # type: ignore[union-attr]
+                    if u.revised_figure
+                    else {}
+                ),
+                **(
+                    {"old_status": u.earlier.item.status.value, "new_status": u.node.item.status.value}
+                    if u.status_changed
+                    else {}
+                ),
+            }
+            for u in changes.updates
+        ],
+        "disputes_opened": [d.id for d in changes.disputes_opened],
+        "disputes_settled": [{"dispute": d.id, "by": _ref(node)} for d, node in changes.disputes_settled],
+        "new_items": changes.new_items,
+        "summary": summary_lines(changes, entities),
+    }

@@ -348,10 +348,19 @@ def test_the_2025_briefing_shows_its_link_to_the_2024_claim(built_site):
     assert history.a["href"] == f"../../{earlier}/strike/#kupol-hit"
     contradicted = strike.find(id="previous-no-casualties").select_one(".bf-lineage")
     assert "contradicted on 1 July 2025" in text_of(contradicted)
+    # The earlier figure, shown without its badge, still says who gave it: never the desk's own word.
+    assert "as Injured: 1 person (according to Alexander Brechalov, head of the Udmurt Republic)" in " ".join(
+        contradicted.get_text().split()
+    )
     back = (
         content(page(built_site, f"briefings/{earlier}/strike")).find(id="kupol-hit").select_one(".bf-lineage--later")
     )
     assert back.a["href"] == f"../../{later}/strike/#second-strike"
     changes = changes_list(built_site, later)
     assert changes[0].startswith("Restated: “This is the second drone strike")
+    assert any(
+        line.startswith("Contradicted:")
+        and line.replace(" ,", ",").endswith("(according to Alexander Brechalov, head of the Udmurt Republic)")
+        for line in changes
+    ), changes
     assert "Dispute opened: Was anyone hurt in the November 2024 strike on the Kupol plant?" in changes

@@ -1,10 +1,16 @@
-"""Fuzz: random strings in every text field of the seed never add an element or attribute to a page."""
+"""Fuzz: random strings in every text field of the seed never add an element or attribute to a page.
+
+Examples run through the generator and Python-Markdown with the site's extensions (fast);
+one hostile example runs through the real MkDocs build to show that layer stands for it.
+"""
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 
+import markdown
 import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
@@ -12,13 +18,14 @@ from hypothesis import strategies as st
 from test_hostile import HOSTILE_TEXT
 
 from briefings.load import dump_yaml, parse_yaml
+from briefings.mkdocs_adapter import site_info
 from briefings.model import Briefing, _check_short_text
-from briefings.pipeline import Project, mkdocs_build
+from briefings.pipeline import Project, engine_config, load_data, mkdocs_build, render
 from briefings.reference import text_field_paths
-from conftest import SEED, copy_project
+from conftest import SEED, SEED_SLUG, copy_project
 
 NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 MARKUP = list("<>&\"'`*_{}[]()#+-.!|~^=:\\/$@%;\n\t 01aZ\u00a0\u2028é—")
 
 
@@ -37,44 +44,80 @@ TEXT = st.one_of(
 ).filter(valid)
 
 
-def signature(site: Path) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
-    """Element names and attribute names, in order, of every briefing page's content."""
-    out = {}
-    for path in sorted((site / "briefings").rglob("*.html")):
-        art = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml").select_one("article")
-        out[str(path.relative_to(site))] = [(t.name, tuple(sorted(t.attrs))) for t in art.find_all(True)]
-    return out
+def signature_of(html_text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Element names and attribute names, in order, of a fragment or a page's article."""
+    soup = BeautifulSoup(html_text, "lxml")
+    root = soup.select_one("article") or soup
+    return [(t.name, tuple(sorted(t.attrs))) for t in root.find_all(True) if t.name not in ("html", "body")]
 
 
-def page_text(site: Path) -> str:
-    texts = []
-    for path in sorted((site / "briefings").rglob("*.html")):
-        art = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml").select_one("article")
-        texts.append(art.get_text(" "))
-    return " ".join(" ".join(texts).split())
+def text_of(html_text: str) -> str:
+    soup = BeautifulSoup(html_text, "lxml")
+    root = soup.select_one("article") or soup
+    return " ".join(root.get_text(" ").split())
+
+
+class Converter:
+    """The seed briefing's pages as MkDocs would convert them: rendered by the generator, then Markdown.
+
+    The same templates, escaping and Markdown extensions (read from mkdocs.yml) as a build,
+    without the theme: milliseconds per page, so hypothesis can try many examples.
+    """
+
+    def __init__(self, project: Project) -> None:
+        config = engine_config(project, project.root / "unused-site")
+        self.project = project
+        self.markdown = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+        self.site = site_info(config)
+        dataset, self.region = load_data(project)
+        self.baseline = render(project, dataset, self.region, self.site)
+
+    def pages(self) -> dict[str, str]:
+        """The seed's pages, converted to HTML, from the data files as they are now."""
+        dataset, _ = load_data(self.project)
+        generated = render(self.project, dataset, self.region, self.site, previous=self.baseline)
+        out = {}
+        for page in generated.pages:
+            if page.briefing == SEED_SLUG and page.src_uri.endswith(".md"):
+                self.markdown.reset()
+                out[page.src_uri] = self.markdown.convert(page.content)
+        return out
 
 
 @pytest.fixture(scope="module")
-def fuzz_project(tmp_path_factory) -> tuple[Project, dict, list[tuple], dict]:
+def fuzz_project(tmp_path_factory) -> tuple[Converter, dict, list[tuple], dict]:
     root = copy_project(tmp_path_factory.mktemp("fuzz") / "project")
     doc, problems = parse_yaml(SEED, NAME)
     assert doc is not None and not problems
     paths = text_field_paths(Briefing, doc.data)
-    project = Project.at(root)
-    baseline = root / "baseline"
-    mkdocs_build(project, baseline)
-    return project, doc.data, paths, signature(baseline)
+    converter = Converter(Project.at(root))
+    baseline = {uri: signature_of(html) for uri, html in converter.pages().items()}
+    return converter, doc.data, paths, baseline
 
 
 def test_fuzz_finds_the_text_fields(fuzz_project):
-    _, _, paths, _ = fuzz_project
+    _, _, paths, baseline = fuzz_project
     assert ("title",) in paths and ("quotes", 0, "text") in paths
     assert ("diplomacy", "negotiations", 0, "parties", 1) in paths
     assert ("slug",) not in paths and ("sources", 0, "id") not in paths
     assert len(paths) > 100
+    assert len(baseline) >= 5 and all(len(sig) > 10 for sig in baseline.values())
 
 
-@pytest.mark.slow
+def fuzzed(seed: dict, paths: list[tuple], draw) -> tuple[dict, list[str]]:
+    """A copy of the seed with a drawn text in every text field, and the texts drawn."""
+    doc = copy.deepcopy(seed)
+    drawn = []
+    for path in paths:
+        value = draw(TEXT)
+        drawn.append(value)
+        node = doc
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+    return doc, drawn
+
+
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -82,22 +125,37 @@ def test_fuzz_finds_the_text_fields(fuzz_project):
 )
 @given(data=st.data())
 def test_random_text_never_becomes_markup(fuzz_project, data):
-    project, seed, paths, baseline = fuzz_project
-    import copy
-
-    doc = copy.deepcopy(seed)
-    drawn = []
-    for path in paths:
-        value = data.draw(TEXT)
-        drawn.append(value)
-        node = doc
-        for part in path[:-1]:
-            node = node[part]
-        node[path[-1]] = value
-    (project.root / NAME).write_text(dump_yaml(doc))
-    out = project.root / "out"
-    mkdocs_build(project, out)
-    assert signature(out) == baseline
-    text = page_text(out)
+    converter, seed, paths, baseline = fuzz_project
+    doc, drawn = fuzzed(seed, paths, data.draw)
+    (converter.project.root / NAME).write_text(dump_yaml(doc))
+    pages = converter.pages()
+    assert {uri: signature_of(html) for uri, html in pages.items()} == baseline
+    text = " ".join(text_of(html) for html in pages.values())
     for value in drawn:
+        assert " ".join(value.split()) in text
+
+
+@pytest.mark.slow
+def test_a_fuzzed_briefing_builds_like_the_seed_through_mkdocs(fuzz_project, tmp_path):
+    """The fast layer above stands for the real build: one hostile example through MkDocs and the theme."""
+    converter, seed, paths, baseline = fuzz_project
+    root = converter.project.root
+
+    def built(out: Path) -> dict[str, str]:
+        mkdocs_build(converter.project, out)
+        return {
+            uri: (out / uri.removesuffix(".md").removesuffix("index") / "index.html").read_text() for uri in baseline
+        }
+
+    (root / NAME).write_text(dump_yaml(seed))
+    before = built(tmp_path / "seed")
+    examples = iter(HOSTILE_TEXT * (len(paths) // len(HOSTILE_TEXT) + 1))
+    doc, drawn = fuzzed(seed, paths, lambda strategy: next(examples))
+    (root / NAME).write_text(dump_yaml(doc))
+    after = built(tmp_path / "fuzzed")
+    assert {uri: signature_of(html) for uri, html in after.items()} == {
+        uri: signature_of(html) for uri, html in before.items()
+    }
+    text = " ".join(text_of(html) for html in after.values())
+    for value in set(drawn):
         assert " ".join(value.split()) in text

@@ -1,0 +1,193 @@
+"""Fast unit tests of pure functions: escaping (through Python-Markdown), dates, numbers, relations, change detection.
+
+Milliseconds per example, so property tests can try hundreds of inputs; no site is built.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import replace
+from functools import cache
+
+import markdown
+import pytest
+from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from briefings.load import Dataset, load_dataset
+from briefings.mkdocs_adapter import site_info
+from briefings.model import When
+from briefings.pipeline import Project, changed_briefings, engine_config
+from briefings.relations import relate
+from briefings.render import for_theme, format_date, format_when, md_escape, miles, number
+from conftest import ROOT
+
+# Text as editors and attackers write it: every Markdown, HTML and template character, breaks, any script.
+MARKUP = list("<>&\"'`*_{}[]()#+-.!|~^=:\\/$@%;\n\t 01aZ\u00a0\u2028é—")
+TEXT = st.one_of(
+    st.text(alphabet=st.sampled_from(MARKUP), min_size=1, max_size=40),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Co", "Cn")), min_size=1, max_size=40),
+).filter(lambda t: t.strip() != "")
+
+
+@cache
+def site_markdown() -> markdown.Markdown:
+    """Python-Markdown with the extensions and settings mkdocs.yml gives the site."""
+    config = engine_config(Project.at(ROOT), ROOT / "unused-site")
+    return markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+
+
+def converted(source: str) -> BeautifulSoup:
+    md = site_markdown()
+    md.reset()
+    return BeautifulSoup(md.convert(source), "html.parser")
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=TEXT)
+def test_escaped_text_is_one_paragraph_of_exactly_that_text(text):
+    soup = converted(md_escape(text))
+    elements = soup.find_all(True)
+    assert [e.name for e in elements] == ["p"] and not elements[0].attrs
+    assert words(elements[0].get_text()) == words(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=TEXT, text=TEXT)
+def test_escaped_text_stays_text_inside_markup_the_templates_write(before, text):
+    """In a list item, a heading with an attribute list and a table cell: no element or attribute is added."""
+    source = (
+        f"- {md_escape(before)} {md_escape(text)}\n\n"
+        f"## {md_escape(text)} {{ #sec-x }}\n\n"
+        f"| a | b |\n|---|---|\n| {md_escape(text)} | x |\n"
+    )
+    soup = converted(source)
+    assert [(e.name, sorted(e.attrs)) for e in soup.find_all(True)] == [
+        ("ul", []),
+        ("li", []),
+        ("h2", ["id"]),
+        ("a", ["class", "href", "title"]),
+        ("table", []),
+        ("thead", []),
+        ("tr", []),
+        ("th", []),
+        ("th", []),
+        ("tbody", []),
+        ("tr", []),
+        ("td", []),
+        ("td", []),
+    ]
+    assert soup.h2["id"] == "sec-x"
+    assert words(soup.li.get_text()) == words(f"{before} {text}")
+    assert words(soup.td.get_text()) == words(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=TEXT)
+def test_text_for_the_theme_is_escaped_once_and_reads_back_as_written(text):
+    escaped = for_theme(text)
+    assert "<" not in escaped and ">" not in escaped and '"' not in escaped and "'" not in escaped
+    assert for_theme(escaped) is escaped  # already escaped: never twice
+    assert words(html.unescape(str(escaped))) == words(text)
+
+
+@pytest.mark.parametrize(
+    ("when", "shown"),
+    [
+        ("2025-06-30", "30 June 2025"),
+        ("2025-06", "June 2025"),
+        ("2025", "2025"),
+        ("2025-06-28/2025-06-29", "28–29 June 2025"),
+        ("2025-06-30/2025-07-01", "30 June 2025 – 1 July 2025"),
+        ("2024-11/2025-02", "November 2024 – February 2025"),
+    ],
+)
+def test_dates_read_as_a_reader_writes_them(when, shown):
+    assert format_when(When(date=when)) == shown
+
+
+def test_a_date_object_reads_like_its_iso_text():
+    assert format_date(dt.date(2025, 7, 1)) == format_date("2025-07-01") == "1 July 2025"
+
+
+@pytest.mark.parametrize(("value", "shown"), [(1000, "1,000"), (2.5, "2.5"), (1234567, "1,234,567"), (0, "0")])
+def test_numbers_are_grouped_and_keep_their_decimals(value, shown):
+    assert number(value) == shown
+
+
+@cache
+def bundled() -> Dataset:
+    return load_dataset(ROOT / "data", ROOT)
+
+
+@pytest.mark.parametrize(
+    ("km", "qualifier", "as_reported", "shown"),
+    [
+        (1500, "about", None, "about 930 mi"),  # two significant digits, as the km figure has
+        (4000, "more-than", None, "over 2,000 mi"),  # one: 2,485 would claim more precision
+        (1234, "exact", None, "767 mi"),
+        (1300, "about", 807, "807 mi"),  # as the source printed it
+        (2.5, "exact", None, "1.6 mi"),
+    ],
+)
+def test_miles_are_never_more_precise_than_the_kilometres(km, qualifier, as_reported, shown):
+    template = next(f for b in bundled().briefings if b.strike for f in b.strike.distances)
+    figure = template.model_copy(update={"value": km, "qualifier": qualifier, "mi_as_reported": as_reported})
+    assert miles(figure) == shown
+
+
+def test_unchanged_data_changes_no_briefing():
+    data = bundled()
+    assert changed_briefings(data, data) == set()
+
+
+def test_an_edited_added_or_removed_briefing_is_the_only_change():
+    data = bundled()
+    first, *rest = data.briefings
+    edited = replace(data, briefings=(first.model_copy(update={"title": first.title + " (updated)"}), *rest))
+    assert changed_briefings(data, edited) == {first.slug}
+    removed = replace(data, briefings=tuple(rest))
+    assert changed_briefings(data, removed) == {first.slug}
+    assert changed_briefings(removed, data) == {first.slug}
+
+
+def test_an_entity_or_dispute_edit_may_change_every_page():
+    data = bundled()
+    people = data.entities.people
+    renamed = people[0].model_copy(update={"name": people[0].name + " Jr."})
+    edited = replace(data, entities=data.entities.model_copy(update={"people": [renamed, *people[1:]]}))
+    assert changed_briefings(data, edited) is None
+
+
+def test_every_mention_points_at_an_item_of_its_briefing_on_the_page_it_names():
+    relations = relate(bundled())
+    pages = {(b.slug, s.value.replace("_", "-")) for b in bundled().briefings for s in b.sections}
+    assert any(page.mentions for page in relations.entities.values())
+    for page in relations.entities.values():
+        for mention in page.mentions:
+            assert mention in [m for m in page.mentions if m.briefing in page.briefings]
+            section = mention.page.removesuffix(".md")
+            assert mention.page == "index.md" or (mention.briefing.slug, section) in pages
+
+
+def test_briefings_by_date_and_their_neighbours():
+    relations = relate(bundled())
+    dates = [(b.published, b.slug) for b in relations.by_date]
+    assert dates == sorted(dates)
+    first, last = relations.by_date[0], relations.by_date[-1]
+    assert relations.neighbours(first.slug)[0] is None and relations.neighbours(last.slug)[1] is None
+    if len(relations.by_date) > 1:
+        assert relations.neighbours(first.slug)[1] is relations.by_date[1]
+
+
+def test_site_settings_come_from_mkdocs_yml():
+    config = engine_config(Project.at(ROOT), ROOT / "unused-site")
+    site = site_info(config)
+    assert site.url.endswith("/") and site.url.startswith("https://")
+    assert site.name == config.site_name

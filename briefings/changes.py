@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .integrity import walk_models
 from .lineage import LineageIndex, Node
-from .lineage_terms import RELATION_INFO, Relation
-from .model import QUALIFIER_WORDS, STATUS_INFO, Attributed, Briefing, Dispute, Entities, Event, Figure, walk_models
+from .model import Attributed, Briefing, Dispute, Entities, Event, Figure
+from .vocabulary import QUALIFIER_WORDS, RELATION_INFO, STATUS_INFO, Relation
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .model import Attributed, Briefing, RefProblem, walk_models
+from .integrity import RefProblem, walk_models
+from .model import Attributed, Briefing
 
 
 def grade_warnings(briefing: Briefing) -> list[RefProblem]:

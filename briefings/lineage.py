@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from .lineage_terms import Relation
-from .model import Briefing, Claim, Dispute, Figure, Loc, RefProblem, walk_models
+from .integrity import RefProblem, walk_models
+from .model import Briefing, Claim, Dispute, Figure
+from .scalars import Loc
+from .vocabulary import Relation
 
 # The page of a briefing that shows the items of each part of it.
 _PAGE_OF = {

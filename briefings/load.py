@@ -22,25 +22,17 @@ from pydantic import BaseModel, ValidationError
 from .errors import DataError, Problem
 from .files import check_folders_or_raise, decode_utf8, display_path, read_regular_file
 from .grade_rules import grade_warnings
-from .lineage import lineage_problems, settlement_problems
-from .model import (
-    Briefing,
-    Desk,
-    Dispute,
-    Disputes,
-    Entities,
+from .integrity import (
     RefProblem,
     check_briefing_refs,
     check_disputes,
     check_entity_refs,
     check_repeated_ids,
-    copied_warnings,
     dispute_warnings,
-    editor_warnings,
-    headline_warnings,
-    likelihood_warnings,
-    url_host_warnings,
 )
+from .lineage import lineage_problems, settlement_problems
+from .model import Briefing, Desk, Dispute, Disputes, Entities
+from .wording import copied_warnings, editor_warnings, headline_warnings, likelihood_warnings, url_host_warnings
 
 MAX_BYTES = 2 * 1024 * 1024  # a briefing is ~20 KB; anything this big is a mistake or an attack
 MAX_NODES = 200_000

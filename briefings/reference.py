@@ -14,18 +14,8 @@ from annotated_types import MaxLen
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .model import (
-    Briefing,
-    Desk,
-    Disputes,
-    Entities,
-    Ref,
-    _check_date_spec,
-    _check_id,
-    _check_short_text,
-    _check_text,
-    _check_url,
-)
+from .model import Briefing, Desk, Disputes, Entities
+from .scalars import Ref, _check_date_spec, _check_id, _check_short_text, _check_text, _check_url
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from .changes import Changes, what_changed
+from .integrity import anchored, walk_refs
 from .lineage import LineageIndex, lineage_index
 from .load import Dataset
-from .model import Attributed, Briefing, Claim, Dispute, Event, Figure, Section, anchored, walk_refs
+from .model import Attributed, Briefing, Claim, Dispute, Event, Figure
+from .vocabulary import Section
 
 ENTITY_KINDS = ("person", "place", "facility", "organisation")
 ENTITY_FOLDERS = {"person": "people", "place": "places", "facility": "facilities", "organisation": "organisations"}

@@ -26,40 +26,40 @@ from markupsafe import Markup
 from .changes import Changes, changes_json, summary_lines
 from .errors import Problem, RenderError
 from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata
-from .grading import CREDIBILITY_INFO, RELIABILITY_INFO, CombinedGrade, Credibility, Reliability, combined
+from .integrity import anchored, figures, walk_models
 from .lineage import Node, Step
-from .lineage_terms import RELATION_INFO, Relation
 from .load import Dataset
 from .locator import LocatorMap, Region, RingSpec, Spot, locator_map
-from .model import (
+from .model import Attributed, Briefing, Figure, When
+from .reference import json_schemas, records
+from .relations import ENTITY_FOLDERS, Relations, relate
+from .scalars import ID_PATTERN, INDEX_PAGE
+from .vocabulary import (
     CHANNEL_LABELS,
+    CREDIBILITY_INFO,
     DISTANCE_UNIT,
-    ID_PATTERN,
-    INDEX_PAGE,
     KM_PER_MILE,
     LIKELIHOOD_INFO,
     MEASURE_LABELS,
     QUALIFIER_WORDS,
+    RELATION_INFO,
+    RELIABILITY_INFO,
     SECTION_TITLES,
     SOURCE_KIND_LABELS,
     STATEMENT_STATUS_RULE,
     STATUS_DECISION_ORDER,
     STATUS_INFO,
-    Attributed,
-    Briefing,
     Channel,
-    Figure,
+    CombinedGrade,
+    Credibility,
     Likelihood,
+    Relation,
+    Reliability,
     Section,
     SourceKind,
     Status,
-    When,
-    anchored,
-    figures,
-    walk_models,
+    combined,
 )
-from .reference import json_schemas, records
-from .relations import ENTITY_FOLDERS, Relations, relate
 
 # Characters that can start Markdown, HTML, an attribute list, an entity or emoji
 # syntax anywhere in a line. `-`, `.` and digits only matter at the start of a line,

@@ -10,8 +10,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .errors import UsageError
 from .load import load_dataset
-from .model import _ID_RE
 from .pipeline import Project
+from .scalars import _ID_RE
 
 PLACEHOLDER_SOURCE = [{"id": "source-1", "name": "TODO: the outlet or document you read", "kind": "media"}]
 

@@ -16,11 +16,10 @@ import pytest
 import yaml
 
 from briefings.changes import summary_lines, what_changed
-from briefings.grading import Credibility, Reliability, combined
 from briefings.lineage import lineage_index
-from briefings.lineage_terms import Relation
 from briefings.load import load_dataset
 from briefings.model import Claim
+from briefings.vocabulary import Credibility, Relation, Reliability, combined
 from conftest import briefings_latest_first, content, copy_project, page
 from conftest import run_cli as run
 

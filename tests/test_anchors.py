@@ -11,8 +11,8 @@ from jinja2 import meta
 from pydantic import TypeAdapter, ValidationError
 
 from briefings.links import check_site
-from briefings.model import PAGE_ANCHOR_PREFIXES, AnchorId
 from briefings.render import _TEMPLATE_FOR
+from briefings.scalars import PAGE_ANCHOR_PREFIXES, AnchorId
 from conftest import ROOT
 
 TEMPLATES = ROOT / "templates"

@@ -13,16 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from briefings.model import (
-    STATEMENT_STATUS_RULE,
-    STATUS_DECISION_ORDER,
-    STATUS_INFO,
-    Briefing,
-    Status,
-    figures,
-    headline_warnings,
-    numbers_in,
-)
+from briefings.integrity import figures
+from briefings.model import Briefing
+from briefings.vocabulary import STATEMENT_STATUS_RULE, STATUS_DECISION_ORDER, STATUS_INFO, Status
+from briefings.wording import headline_warnings, numbers_in
 from conftest import SEED, SEED_SLUG, SEED_TITLE, briefings_latest_first, content, page, run_cli
 
 FIRST = "2024-11-17-kupol-first-strike"

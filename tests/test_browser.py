@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from briefings.load import load_dataset
-from briefings.model import STATUS_INFO
 from briefings.relations import ENTITY_FOLDERS, relate
 from briefings.render import format_date, pages_of
+from briefings.vocabulary import STATUS_INFO
 from conftest import CHROMIUM, ROOT, SEED_SLUG, briefings_latest_first, loopback_server, page
 
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from briefings import render
 from briefings.cli import main
-from briefings.model import STATUS_INFO
 from briefings.relations import relate
 from briefings.render import format_date, format_when, pages_of
+from briefings.vocabulary import STATUS_INFO
 from conftest import SEED, SEED_SLUG, briefings_latest_first, content, page
 
 SITE_URL = "https://briefings.example.org/"

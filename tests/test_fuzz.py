@@ -19,9 +19,10 @@ from test_hostile import HOSTILE_TEXT
 
 from briefings.load import dump_yaml, parse_yaml
 from briefings.mkdocs_adapter import site_info
-from briefings.model import Briefing, _check_short_text
+from briefings.model import Briefing
 from briefings.pipeline import Project, engine_config, load_data, mkdocs_build, render
 from briefings.reference import text_field_paths
+from briefings.scalars import _check_short_text
 from conftest import SEED, SEED_SLUG, copy_project
 
 NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"

@@ -1,0 +1,409 @@
+"""The desk's vocabulary, each term defined once with its label and meaning.
+
+Verification statuses, source kinds, channels, qualifiers, sections, measures, the probability
+yardstick, the Admiralty grades and the lineage relations: the model declares fields with these
+values, templates show their labels, the statuses and method pages list their definitions.
+Imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+from typing import NamedTuple
+
+# --------------------------------------------------------------------------- enums
+
+
+class Status(StrEnum):
+    """The desk's verification status: how far a statement is established, not the verb its source used."""
+
+    confirmed = "confirmed"
+    verified = "verified"
+    reported = "reported"
+    claimed = "claimed"
+    unconfirmed = "unconfirmed"
+    denied = "denied"
+    disputed = "disputed"
+
+
+class StatusInfo(NamedTuple):
+    """How a status is shown and when it applies: the one definition readers and editors share."""
+
+    label: str  # the badge
+    meaning: str  # one short sentence: what the badge tells a reader (its explanation on hover and focus)
+    use: str  # when an editor gives it
+    not_: str  # what it is not, with the status to give instead
+
+
+STATUS_INFO: dict[Status, StatusInfo] = {
+    Status.confirmed: StatusInfo(
+        "Confirmed",
+        "Confirmed by someone independent of the claimant.",
+        "A party with no stake in the claim (an independent outlet, investigator or international body) says on the "
+        "record that it checked the claim and it holds. Name that source in confirmed_by.",
+        'The claimant\'s own word, whatever verb the source uses: a governor who "confirmed" his own casualty '
+        'figures is reported; a ministry that "confirmed" its own operation is claimed.',
+    ),
+    Status.verified: StatusInfo(
+        "Verified",
+        "Footage or a document found authentic by an independent checker.",
+        "A named checker independent of the publisher (an outlet's verification team, an imagery analyst) says it "
+        "examined the material and found it authentic. Name that source in confirmed_by.",
+        "Material a source calls authentic without saying who checked it: reported, with the source's words in "
+        "the attribution.",
+    ),
+    Status.reported: StatusInfo(
+        "Reported",
+        "Reported by an outlet or an official; not independently checked.",
+        "An outlet states it in its own voice or relays it; an official gives an account of what happened on the "
+        "ground in their area (civilian casualties, damage, closures, evacuations); a quote or statement we read in "
+        "an outlet's report. The attribution names the official or outlet it comes from.",
+        "A side's assertion about the conflict (claimed); a report a source says it could not confirm (not "
+        "independently confirmed).",
+    ),
+    Status.claimed: StatusInfo(
+        "Claimed",
+        "Asserted by a party to the events; not independently checked.",
+        "A side of the conflict (its government, forces, security services or officials, named or not) asserts "
+        "something about the conflict: who carried out an attack, what its own operation hit or destroyed, what "
+        "it shot down or repelled, military losses on either side, or what the other side did, intends, proposed "
+        "or refused.",
+        "An outlet's own reporting, or an official's account of civilian casualties and damage (reported). A "
+        "side's denial of what the other side says about it is that side's claim, never denied.",
+    ),
+    Status.unconfirmed: StatusInfo(
+        "Not independently confirmed",
+        "A source, or the desk, says it could not be confirmed.",
+        'The source says so ("not independently confirmed", "could not verify"), or the desk looked for '
+        "confirmation and found none; the attribution says who says so. It goes on the claim that could not be "
+        "confirmed and takes precedence over reported and claimed.",
+        'A sentence about the checking itself ("the outlet could not verify the claims"): that sentence is '
+        "reported; the claims it concerns are not independently confirmed.",
+    ),
+    Status.denied: StatusInfo(
+        "Denied",
+        "Claimed by one party, denied by the party it concerns.",
+        "A claim made by one party that the party it concerns has denied; the attribution names who claims it and "
+        "who denies it.",
+        'A party\'s own denial, or its own account of its losses ("damaged, not destroyed"): that is the '
+        "party's claim (claimed), or a statement (reported).",
+    ),
+    Status.disputed: StatusInfo(
+        "Disputed",
+        "Sources contradict each other; each side is shown.",
+        "A line that sums up a contradiction between sources, and the dispute itself. Values that can all be true "
+        "(more than 1,300 km and about 1,500 km) are no dispute.",
+        "A side of a dispute: it keeps its own status (reported, claimed ...) and links to the dispute.",
+    ),
+}
+
+# The order in which an editor tests the statuses: the first that applies is the status.
+STATUS_DECISION_ORDER: tuple[Status, ...] = (
+    Status.verified,
+    Status.confirmed,
+    Status.denied,
+    Status.disputed,
+    Status.unconfirmed,
+    Status.claimed,
+    Status.reported,
+)
+
+# Statements and quotes: what the status of a saying covers.
+STATEMENT_STATUS_RULE = (
+    "For a quote or a statement the status covers the saying: that these words were said, usually reported by "
+    "the outlet we read them in. What the words assert is the speaker's, shown by the speaker line. A claim that "
+    'states a fact on someone\'s word ("Russia accepted neither, Umerov said") takes the status of the fact.'
+)
+
+
+class SourceKind(StrEnum):
+    """What kind of source we read: an outlet's report, an official text, a post, footage."""
+
+    official = "official"
+    media = "media"
+    social_post = "social-post"
+    verified_footage = "verified-footage"
+    government = "government"
+    analysis = "analysis"
+
+
+SOURCE_KIND_LABELS: dict[SourceKind, str] = {
+    SourceKind.official: "Official",
+    SourceKind.media: "Media",
+    SourceKind.social_post: "Social media post",
+    SourceKind.verified_footage: "Verified footage",
+    SourceKind.government: "Government",
+    SourceKind.analysis: "Analysis",
+}
+
+
+class Channel(StrEnum):
+    """How a statement or quote was delivered."""
+
+    statement = "statement"
+    post_on_x = "post-on-x"
+    post_on_telegram = "post-on-telegram"
+    remarks_to_media = "remarks-to-media"
+    speech = "speech"
+    press_conference = "press-conference"
+    interview = "interview"
+    phone_call = "phone-call"
+    social_media_post = "social-media-post"
+    document = "document"
+
+
+CHANNEL_LABELS: dict[Channel, str] = {
+    Channel.statement: "Statement",
+    Channel.post_on_x: "Post on X",
+    Channel.post_on_telegram: "Post on Telegram",
+    Channel.remarks_to_media: "Remarks to media",
+    Channel.speech: "Speech",
+    Channel.press_conference: "Press conference",
+    Channel.interview: "Interview",
+    Channel.phone_call: "Phone call",
+    Channel.social_media_post: "Social media post",
+    Channel.document: "Document",
+}
+
+
+class Qualifier(StrEnum):
+    """How exact a figure is, as the source put it."""
+
+    exact = "exact"
+    about = "about"
+    more_than = "more-than"
+    at_least = "at-least"
+    up_to = "up-to"
+
+
+QUALIFIER_WORDS: dict[Qualifier, str] = {
+    Qualifier.exact: "",
+    Qualifier.about: "about",
+    Qualifier.more_than: "over",
+    Qualifier.at_least: "at least",
+    Qualifier.up_to: "up to",
+}
+
+
+class Section(StrEnum):
+    """The four sections every briefing has."""
+
+    strike = "strike"
+    front_lines = "front-lines"
+    diplomacy = "diplomacy"
+    quotes = "quotes"
+
+
+SECTION_TITLES: dict[Section, str] = {
+    Section.strike: "The strike",
+    Section.front_lines: "Front lines",
+    Section.diplomacy: "Diplomacy",
+    Section.quotes: "Quotes",
+}
+
+KM_PER_MILE = 1.609344
+
+
+
+# The one unit the code knows: distances are kept in kilometres and can be shown in miles.
+# Every other unit (people, drones, aircraft ...) is a record in the entities file.
+DISTANCE_UNIT = "km"
+
+
+class Measure(StrEnum):
+    """What a count of weapons or equipment says happened to them."""
+
+    launched = "launched"
+    intercepted = "intercepted"
+    suppressed = "suppressed"
+    hit = "hit"
+    destroyed = "destroyed"
+    damaged = "damaged"
+    lost = "lost"
+    used = "used"
+
+
+MEASURE_LABELS: dict[Measure, str] = {
+    Measure.launched: "Launched",
+    Measure.intercepted: "Intercepted",
+    Measure.suppressed: "Suppressed",
+    Measure.hit: "Hit",
+    Measure.destroyed: "Destroyed",
+    Measure.damaged: "Damaged",
+    Measure.lost: "Lost",
+    Measure.used: "Used",
+}
+
+
+
+
+class Likelihood(StrEnum):
+    """The UK intelligence probability yardstick (Professional Head of Intelligence Assessment)."""
+
+    remote_chance = "remote-chance"
+    highly_unlikely = "highly-unlikely"
+    unlikely = "unlikely"
+    realistic_possibility = "realistic-possibility"
+    likely = "likely"
+    highly_likely = "highly-likely"
+    almost_certain = "almost-certain"
+
+
+# term shown, probability range in per cent, words that express it in free text
+LIKELIHOOD_INFO: dict[Likelihood, tuple[str, str, tuple[str, ...]]] = {
+    Likelihood.remote_chance: ("Remote chance", "0–5%", ("remote chance",)),
+    Likelihood.highly_unlikely: ("Highly unlikely", "10–20%", ("highly unlikely", "very unlikely")),
+    Likelihood.unlikely: ("Unlikely", "25–35%", ("unlikely", "improbable")),
+    Likelihood.realistic_possibility: ("Realistic possibility", "40–50%", ("realistic possibility",)),
+    Likelihood.likely: ("Likely or probable", "55–75%", ("likely", "probable", "probably")),
+    Likelihood.highly_likely: ("Highly likely", "80–90%", ("highly likely", "very likely")),
+    Likelihood.almost_certain: ("Almost certain", "95–100%", ("almost certain", "almost certainly")),
+}
+
+
+
+
+class Reliability(StrEnum):
+    """How reliable a source is, judged from its record: A (completely reliable) to F (cannot be judged)."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+    F = "F"
+
+
+class Credibility(IntEnum):
+    """How credible an item of information is: 1 (confirmed by other sources) to 6 (cannot be judged)."""
+
+    confirmed = 1
+    probably_true = 2
+    possibly_true = 3
+    doubtful = 4
+    improbable = 5
+    cannot_be_judged = 6
+
+
+class GradeInfo(NamedTuple):
+    """How a grade is named and what it means (its explanation on hover and focus, and on the method page)."""
+
+    label: str  # the Admiralty code's term
+    meaning: str  # when the grade is given
+
+
+RELIABILITY_INFO: dict[Reliability, GradeInfo] = {
+    Reliability.A: GradeInfo(
+        "Completely reliable",
+        "No doubt of authenticity, trustworthiness or competency; a history of complete reliability.",
+    ),
+    Reliability.B: GradeInfo(
+        "Usually reliable",
+        "Minor doubt about authenticity, trustworthiness or competency; a history of valid information.",
+    ),
+    Reliability.C: GradeInfo(
+        "Fairly reliable",
+        "Doubt about authenticity, trustworthiness or competency; has provided valid information before.",
+    ),
+    Reliability.D: GradeInfo(
+        "Not usually reliable",
+        "Significant doubt about authenticity, trustworthiness or competency; valid information in the past.",
+    ),
+    Reliability.E: GradeInfo(
+        "Unreliable", "Lacking in authenticity, trustworthiness and competency; a history of invalid information."
+    ),
+    Reliability.F: GradeInfo(
+        "Reliability cannot be judged", "No basis exists for evaluating the reliability of the source."
+    ),
+}
+
+CREDIBILITY_INFO: dict[Credibility, GradeInfo] = {
+    Credibility.confirmed: GradeInfo(
+        "Confirmed by other sources",
+        "Confirmed by other independent sources; logical in itself; consistent with other information on the subject.",
+    ),
+    Credibility.probably_true: GradeInfo(
+        "Probably true", "Not confirmed; logical in itself; consistent with other information on the subject."
+    ),
+    Credibility.possibly_true: GradeInfo(
+        "Possibly true",
+        "Not confirmed; reasonably logical in itself; agrees with some other information on the subject.",
+    ),
+    Credibility.doubtful: GradeInfo(
+        "Doubtful", "Not confirmed; possible but not logical; no other information on the subject."
+    ),
+    Credibility.improbable: GradeInfo(
+        "Improbable", "Not confirmed; not logical in itself; contradicted by other information on the subject."
+    ),
+    Credibility.cannot_be_judged: GradeInfo(
+        "Truth cannot be judged", "No basis exists for evaluating the validity of the information."
+    ),
+}
+
+# Reliability from best to worst, for choosing the grade a combined code shows (F is no judgement, so last).
+RELIABILITY_ORDER: tuple[Reliability, ...] = tuple(Reliability)
+
+
+class CombinedGrade(NamedTuple):
+    """The compact code a page shows ("B2"): the cited sources' best reliability and the item's credibility."""
+
+    reliability: Reliability | None
+    credibility: Credibility | None
+
+    @property
+    def code(self) -> str:
+        """ "B2", "B" or "2"; "" when neither part is graded."""
+        return (self.reliability.value if self.reliability else "") + (
+            str(int(self.credibility)) if self.credibility else ""
+        )
+
+    @property
+    def meaning(self) -> str:
+        """ "source usually reliable; information probably true", in words."""
+        parts = []
+        if self.reliability is not None:
+            parts.append(f"source {RELIABILITY_INFO[self.reliability].label.lower()}")
+        if self.credibility is not None:
+            label = CREDIBILITY_INFO[self.credibility].label
+            parts.append(("information " + label.lower()) if self.credibility < 6 else label.lower())
+        return "; ".join(parts)
+
+
+def combined(reliabilities: list[Reliability | None], credibility: Credibility | None) -> CombinedGrade:
+    """The combined grade of an item citing sources of these reliabilities: the best graded one (the item rests
+    on its most reliable source; the credibility digit already says how far it is corroborated)."""
+    graded = [r for r in reliabilities if r is not None]
+    best = min(graded, key=RELIABILITY_ORDER.index) if graded else None
+    return CombinedGrade(best, credibility)
+
+
+class Relation(StrEnum):
+    """What a claim does to the claim of an earlier briefing it names."""
+
+    restates = "restates"
+    confirms = "confirms"
+    revises = "revises"
+    contradicts = "contradicts"
+
+
+class RelationInfo(NamedTuple):
+    """How a relation reads on a page."""
+
+    past: str  # "revised", in a history: "revised on 18 November 2024"
+    meaning: str  # when an editor gives it
+
+
+RELATION_INFO: dict[Relation, RelationInfo] = {
+    Relation.restates: RelationInfo(
+        "restated", "says again what the earlier claim said, with nothing new (a later report recalling it)"
+    ),
+    Relation.confirms: RelationInfo(
+        "confirmed", "a source independent of the earlier claim's now confirms it (its status says how far)"
+    ),
+    Relation.revises: RelationInfo(
+        "revised", "replaces it with a newer account or figure of the same thing (a toll that rose)"
+    ),
+    Relation.contradicts: RelationInfo(
+        "contradicted", "says otherwise about the same thing; usually also a dispute, with each side"
+    ),
+}

@@ -245,8 +245,8 @@ class _Collect(logging.Handler):
         self.messages.append(printable_message(record.getMessage()))
 
 
-def mkdocs_build(project: Project, out_dir: Path) -> None:
-    """The real MkDocs build, strict, into out_dir (warnings are errors)."""
+def mkdocs_build(project: Project, out_dir: Path, site_url: str | None = None) -> None:
+    """The real MkDocs build, strict, into out_dir (warnings are errors); site_url overrides mkdocs.yml's."""
     import os
 
     from mkdocs.commands.build import build
@@ -261,7 +261,8 @@ def mkdocs_build(project: Project, out_dir: Path) -> None:
     errors = _Collect()  # MkDocs logs why it aborted; that, not "Aborted with a BuildError!", is the message
     logger.addHandler(errors)
     try:
-        config = load_config(config_file=str(project.config_file), site_dir=str(out_dir), strict=True)
+        overrides = {"site_url": site_url} if site_url else {}
+        config = load_config(config_file=str(project.config_file), site_dir=str(out_dir), strict=True, **overrides)
         build(config)
     except (Abort, ConfigurationError) as exc:
         reason = "\n".join(errors.messages) or (exc.format_message() if hasattr(exc, "format_message") else str(exc))
@@ -357,8 +358,13 @@ def input_dirs(project: Project) -> list[Path]:
     return found
 
 
-def build_site(project: Project, progress: Callable[[str], None] | None = None) -> BuildResult:
-    """validate -> (render + MkDocs build, through the hook) -> link check -> publish."""
+def build_site(
+    project: Project, progress: Callable[[str], None] | None = None, site_url: str | None = None
+) -> BuildResult:
+    """validate -> (render + MkDocs build, through the hook) -> link check -> publish.
+
+    site_url, if given, replaces mkdocs.yml's: the address (and sub-path) the site is served at.
+    """
     import time
 
     from .publish import check_output_dir, publish, recover_interrupted
@@ -382,7 +388,7 @@ def build_site(project: Project, progress: Callable[[str], None] | None = None) 
     def build_into(temp: Path) -> None:
         t0 = time.perf_counter()
         say("build: rendering pages and running MkDocs (strict)")
-        mkdocs_build(project, temp)
+        mkdocs_build(project, temp, site_url)
         t1 = time.perf_counter()
         holder["pages"] = sum(1 for _ in temp.rglob("*.html"))
         say(f"build: {holder['pages']} pages in {t1 - t0:.1f}s; check: links, anchors, feeds, markup")

@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .errors import Problem, RenderError
-from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata
+from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata, robots_txt
 from .load import Dataset
 from .locator import LocatorMap, Region, RingSpec, Spot, locator_map
 from .model import (
@@ -716,5 +716,6 @@ def render_pages(
     pages.append(Page("api/briefings.json", index_json(briefings, site), "index"))
     pages.append(Page("feed.xml", atom_feed(briefings, site), "Atom feed"))
     pages.append(Page("feed.json", json_feed(briefings, site), "JSON Feed"))
+    pages.append(Page("robots.txt", robots_txt(site), "robots.txt", depends=frozenset()))
     pages += [Page(f"schema/{name}", text, name, depends=frozenset()) for name, text in json_schemas().items()]
     return pages

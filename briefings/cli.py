@@ -5,12 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
+from . import __version__
 from .errors import BriefingError, DataError, UsageError, escape_log_output, printable, printable_lines
+
+if TYPE_CHECKING:
+    from .pipeline import Project
 
 EXIT_CODES = """exit codes:
   0  success
@@ -22,9 +28,37 @@ EXIT_CODES = """exit codes:
 """
 
 
+SITE_URL_ENV = "BRIEFINGS_SITE_URL"  # the site's public address, for CI (overridden by --site-url)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # argparse would exit 2, which means "data error" here
         raise UsageError(f"{self.prog}: {message}")
+
+
+def _global_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """The options every command takes, before or after the command's name.
+
+    The main parser holds the defaults; each subcommand's copy has none (SUPPRESS), so a
+    value given after the command overrides the one before it and nothing resets it.
+    """
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--project", type=Path, default=default(Path.cwd()), help="project folder (default: current folder)"
+    )
+    parser.add_argument("--debug", action="store_true", default=default(False), help="show a traceback on errors")
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", default=default(False), help="print only errors and the final line"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=default(False),
+        help="print the build or check summary as one JSON object",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,20 +68,26 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--project", type=Path, default=Path.cwd(), help="project folder (default: current folder)")
-    parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
-    parser.add_argument("--quiet", "-q", action="store_true", help="print only errors and the final summary line")
-    parser.add_argument("--json", action="store_true", help="print the build or check summary as one JSON object")
+    parser.add_argument("--version", action="version", version=f"briefings {__version__}")
+    _global_options(parser, defaults=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        """A subcommand whose --help ends with the exit codes."""
-        return sub.add_parser(
+        """A subcommand whose --help ends with the exit codes; it takes the global options too."""
+        p = sub.add_parser(
             name, help=help_text, epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter
         )
+        _global_options(p, defaults=False)
+        return p
 
     b = command("build", "build the site into site/ (the default command)")
     b.add_argument("--site-dir", type=Path, help="output folder (default: PROJECT/site)")
+    b.add_argument(
+        "--site-url",
+        metavar="URL",
+        help=f"the site's public address, e.g. https://example.org/briefings/ (default: ${SITE_URL_ENV}, "
+        "else site_url in mkdocs.yml); feeds, canonical URLs, the sitemap and robots.txt use it",
+    )
     command("check", "validate the data files without building")
     n = command("new", "write a skeleton data file for a new briefing")
     n.add_argument("slug", help="the new briefing's slug, e.g. 2025-07-02-odesa-port-strike")
@@ -63,56 +103,94 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run(args: argparse.Namespace) -> int:
-    from .pipeline import Project, build_site, check_links
+def _project(args: argparse.Namespace) -> Project:
+    from .pipeline import Project
 
-    project = Project.at(args.project, getattr(args, "site_dir", None))
-    command = args.command or "build"
-    if command == "check":
-        from .pipeline import load_data
+    return Project.at(args.project, getattr(args, "site_dir", None))
 
-        project.check_inputs()
-        dataset, _ = load_data(project)
-        for warning in dataset.warnings:
-            print(warning.format(), file=sys.stderr)
-        n = len(dataset.briefings)
-        if args.json:
-            print(json.dumps({"briefings": n, "warnings": [w.format() for w in dataset.warnings]}))
-        else:
-            print(f"ok: {n} briefing{'s' if n != 1 else ''} valid, {len(dataset.warnings)} warnings")
-        return 0
-    if command == "new":
-        from .scaffold import new_briefing
 
-        path = new_briefing(project, args.slug, args.source)
-        print(f"wrote {path.relative_to(project.root)}; fill in the TODOs, then run: python build.py check")
-        return 0
-    if command == "serve":
-        from .preview import serve
+def _check(args: argparse.Namespace) -> int:
+    from .pipeline import load_data
 
-        host, _, port = args.dev_addr.rpartition(":")
-        if not host or not port.isdigit():
-            raise UsageError(f"--dev-addr must be HOST:PORT, not {args.dev_addr!r}")
-        project.check_inputs()  # later rebuilds refuse unsafe files in the MkDocs hook
-        logging.getLogger("briefings").setLevel(logging.INFO)
-        logging.getLogger("mkdocs").setLevel(logging.INFO)
-        serve(project, host, int(port))
-        return 0
-    if command == "schema":
-        return _schema(project.root, args.check)
-    if command == "check-links":
-        site = (args.site or project.site_dir).resolve()
-        if not site.is_dir():
-            raise UsageError(f"no built site at {site}; run `python build.py` first")
-        report = check_links(site, project, external=args.external)
-        if args.list_external:
-            for url, pages in sorted(report.external.items()):
-                print(printable(f"{url} <- {', '.join(sorted(set(pages)))}"))
-        print(report.summary())
-        return 0
+    project = _project(args)
+    project.check_inputs()
+    dataset, _ = load_data(project)
+    for warning in dataset.warnings:
+        print(warning.format(), file=sys.stderr)
+    n = len(dataset.briefings)
+    if args.json:
+        print(json.dumps({"briefings": n, "warnings": [w.format() for w in dataset.warnings]}))
+    else:
+        print(f"ok: {n} briefing{'s' if n != 1 else ''} valid, {len(dataset.warnings)} warnings")
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .scaffold import new_briefing
+
+    project = _project(args)
+    path = new_briefing(project, args.slug, args.source)
+    print(f"wrote {path.relative_to(project.root)}; fill in the TODOs, then run: python build.py check")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .preview import serve
+
+    project = _project(args)
+    host, _, port = args.dev_addr.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"--dev-addr must be HOST:PORT, not {args.dev_addr!r}")
+    _site_url(None)  # a bad $BRIEFINGS_SITE_URL is named here, not deep in MkDocs
+    project.check_inputs()  # later rebuilds refuse unsafe files in the MkDocs hook
+    logging.getLogger("briefings").setLevel(logging.INFO)
+    logging.getLogger("mkdocs").setLevel(logging.INFO)
+    serve(project, host, int(port))
+    return 0
+
+
+def _schema_command(args: argparse.Namespace) -> int:
+    return _schema(_project(args).root, args.check)
+
+
+def _check_links(args: argparse.Namespace) -> int:
+    from .pipeline import check_links
+
+    project = _project(args)
+    site = (args.site or project.site_dir).resolve()
+    if not site.is_dir():
+        raise UsageError(f"no built site at {site}; run `python build.py` first")
+    report = check_links(site, project, external=args.external)
+    if args.list_external:
+        for url, pages in sorted(report.external.items()):
+            print(printable(f"{url} <- {', '.join(sorted(set(pages)))}"))
+    print(report.summary())
+    return 0
+
+
+def _site_url(given: str | None) -> str | None:
+    """--site-url, else $BRIEFINGS_SITE_URL, else None (mkdocs.yml's); a malformed one is a usage error."""
+    from .feeds import site_url_problem
+
+    for value, where in ((given, "--site-url"), (os.environ.get(SITE_URL_ENV), f"${SITE_URL_ENV}")):
+        if value is None:
+            continue
+        problem = site_url_problem(value)
+        if problem:
+            raise UsageError(f"{where}: {problem}")
+        return value if value.endswith("/") else value + "/"
+    return None
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .pipeline import build_site
+
+    project = _project(args)
+    site_url = _site_url(getattr(args, "site_url", None))
     start = time.perf_counter()
     quiet = args.quiet or args.json
-    result = build_site(project, None if quiet else lambda message: print(f"  {message}", file=sys.stderr))
+    progress = None if quiet else lambda message: print(f"  {message}", file=sys.stderr)
+    result = build_site(project, progress, site_url=site_url)
     total = time.perf_counter() - start
     warnings = [w.format() for w in result.dataset.warnings]
     for line in warnings:
@@ -137,6 +215,21 @@ def _run(args: argparse.Namespace) -> int:
         print(f"stages: {stages} · total {total:.2f}s")
     print(f"built {result.pages} pages into {result.site_dir}")
     return 0
+
+
+# One handler per command; no command means build.
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "build": _build,
+    "check": _check,
+    "new": _new,
+    "serve": _serve,
+    "schema": _schema_command,
+    "check-links": _check_links,
+}
+
+
+def _run(args: argparse.Namespace) -> int:
+    return HANDLERS[args.command or "build"](args)
 
 
 def _schema(root: Path, check_only: bool) -> int:
@@ -167,7 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     escape_log_output(logging.getLogger())
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        args = _parser().parse_args(argv)
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as exc:  # --help and --version print and stop: that is success
+            return exc.code if isinstance(exc.code, int) else 0
         return _run(args)
     except DataError as exc:
         if debug:

@@ -41,6 +41,32 @@ class SiteInfo:
         return self.url + path
 
 
+def site_url_problem(url: str) -> str | None:
+    """Why url cannot be the site's address (None if it can): absolute http(s), a host, no query or fragment.
+
+    The message names what is expected, for an editor setting --site-url or mkdocs.yml's site_url.
+    """
+    from urllib.parse import urlsplit
+
+    expected = "expected an absolute http:// or https:// address such as https://example.org/briefings/"
+    if not url or any(ch.isspace() or not ch.isprintable() for ch in url):
+        return f"{url!r} is not a web address; {expected}"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        return f"{url!r} is not a valid web address; {expected}"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an absolute http(s) address; {expected}"
+    if parts.query or parts.fragment or "#" in url or "?" in url:
+        return f"{url!r} has a query or fragment; {expected}"
+    if any(segment in (".", "..") for segment in parts.path.split("/")):
+        return f"{url!r} has a . or .. in its path; {expected}"
+    if parts.username or parts.password:
+        return f"{url!r} carries a user name or password; {expected}"
+    return None
+
+
 def _timestamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
@@ -114,6 +140,15 @@ def json_feed(briefings: list[Briefing], site: SiteInfo, changes: dict[str, list
         ],
     }
     return json.dumps(feed, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def robots_txt(site: SiteInfo) -> str:
+    """robots.txt: every page may be crawled; the sitemap by its absolute URL (which a crawler needs).
+
+    Crawlers read it only at a host's root, so a site served under a sub-path is found through its
+    sitemap some other way; the file is written anyway, and is right if the site moves to a root.
+    """
+    return f"User-agent: *\nAllow: /\n\nSitemap: {site.url}sitemap.xml\n"
 
 
 def briefing_json(briefing: Briefing, changes: dict[str, Any] | None = None) -> str:

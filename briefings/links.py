@@ -18,6 +18,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -27,7 +28,17 @@ from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 from .addresses import IPAddress, address_kind, host_problem, literal_address, shown
 from .errors import LinkCheckError, printable
 from .files import read_regular_file
-from .markup import BAD_SCHEMES, VOID_TAGS, MarkupScan, RawSyntax, RawSyntaxScan, ThemeScripts, Unsafe, theme_scripts
+from .markup import (
+    BAD_SCHEMES,
+    VOID_TAGS,
+    MarkupScan,
+    RawSyntax,
+    RawSyntaxScan,
+    ThemeScripts,
+    Unsafe,
+    base_path_of,
+    theme_scripts,
+)
 
 
 @dataclass(frozen=True)
@@ -196,9 +207,13 @@ def _resolve(site: Path, page_rel: PurePosixPath, url: str, base_path: str) -> t
     return resolved, unquote(parts.fragment)
 
 
-def check_site(site: Path, base_path: str = "/") -> LinkReport:
-    """Our own offline check of every internal href/src/srcset and #fragment, plus the markup and raw-syntax scans."""
+def check_site(site: Path, base_path: str | None = None) -> LinkReport:
+    """Our own offline check of every internal href/src/srcset and #fragment, plus the markup and raw-syntax scans.
+
+    Root-absolute links resolve under base_path, by default the path the site is served under (its feed.json).
+    """
     site = site.resolve()
+    base_path = base_path_of(site) if base_path is None else base_path
     base_path = base_path if base_path.endswith("/") else base_path + "/"
     theme = theme_scripts(site)
     pages = {p: _parse(p, site, theme) for p in html_pages(site)}
@@ -257,7 +272,24 @@ def run_lychee(site: Path, config: Path | None = None) -> LinkReport:
     if binary is None:
         raise LinkCheckError("lychee is not installed (pip install -r requirements.lock)")
     site = site.resolve()
-    cmd = [binary, "--no-progress", "--format", "json", "--root-dir", str(site)]
+    with tempfile.TemporaryDirectory(prefix="lychee-root-") as scratch:
+        return _run_lychee(binary, site, _root_dir(site, Path(scratch)), config)
+
+
+def _root_dir(site: Path, scratch: Path) -> Path:
+    """The folder root-absolute links resolve in: the site itself, or for a site served under a
+    sub-path (/briefings/), a scratch folder where that sub-path is a link to the site."""
+    base = base_path_of(site).strip("/")
+    if not base:
+        return site
+    mount = scratch.joinpath(*base.split("/"))  # plain folder names only (base_path_of)
+    mount.parent.mkdir(parents=True, exist_ok=True)
+    mount.symlink_to(site, target_is_directory=True)
+    return scratch
+
+
+def _run_lychee(binary: str, site: Path, root: Path, config: Path | None) -> LinkReport:
+    cmd = [binary, "--no-progress", "--format", "json", "--root-dir", str(root)]
     if config is not None and config.exists():
         cmd += ["--config", str(config.resolve())]
     # Offline, fragments, verbatim and index files are also forced here so that a
@@ -276,7 +308,7 @@ def run_lychee(site: Path, config: Path | None = None) -> LinkReport:
     for page, errors in sorted(data.get("error_map", {}).items()):
         rel = Path(page).resolve().relative_to(site).as_posix() if Path(page).is_absolute() else page
         for err in errors:
-            url = unquote(err["url"].removeprefix(f"file://{site}"))
+            url = unquote(err["url"].removeprefix(f"file://{site}").removeprefix(f"file://{root}"))
             status = err.get("status", {})
             reason = status.get("text") if isinstance(status, dict) else str(status)
             path, _, fragment = url.partition("#")

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import Problem
 
@@ -44,11 +45,18 @@ def _normal_script(code: str) -> str:
     return _PATH_LITERAL.sub('""', code.strip())
 
 
-def _site_path(page: str, url: str) -> str:
-    """A script's src as a path inside the site, whatever page it was written on."""
+def _site_path(page: str, url: str, base_path: str = "/") -> str:
+    """A script's src as a path inside the site, whatever page it was written on.
+
+    base_path is the path the site is served under ("/briefings/" for a site_url of
+    https://example.org/briefings/): the theme writes root-absolute URLs with it on 404.html.
+    A root-absolute path outside it keeps its leading slash, so it matches no site file.
+    """
     path = url.split("#")[0].split("?")[0]
     if path.startswith("/"):
-        return posixpath.normpath(path.lstrip("/"))
+        if not path.startswith(base_path):
+            return path
+        return posixpath.normpath(path[len(base_path) :] or ".")
     return posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
 
 
@@ -62,22 +70,24 @@ class ThemeScripts:
 
     inline: frozenset[str]
     sources: frozenset[str]
+    base_path: str = "/"  # the path the site is served under (see _site_path)
 
     @classmethod
-    def from_page(cls, html: str, page: str = "404.html") -> ThemeScripts:
+    def from_page(cls, html: str, page: str = "404.html", base_path: str = "/") -> ThemeScripts:
         """Read the theme's scripts from a data-free page such as 404.html."""
-        scan = _Collector(page)
+        scan = _Collector(page, base_path)
         scan.feed(html)
         scan.close()
-        return cls(frozenset(scan.inline), frozenset(scan.sources))
+        return cls(frozenset(scan.inline), frozenset(scan.sources), base_path)
 
 
 class _Collector(HTMLParser):
     """Collects the executable scripts of a page (for ThemeScripts)."""
 
-    def __init__(self, page: str) -> None:
+    def __init__(self, page: str, base_path: str = "/") -> None:
         super().__init__(convert_charrefs=True)
         self.page = page
+        self.base_path = base_path
         self.inline: set[str] = set()
         self.sources: set[str] = set()
         self._code: list[str] | None = None
@@ -89,7 +99,7 @@ class _Collector(HTMLParser):
         if values.get("type", "").lower() in INERT_SCRIPT_TYPES:
             return
         if "src" in values:
-            self.sources.add(_site_path(self.page, values["src"]))
+            self.sources.add(_site_path(self.page, values["src"], self.base_path))
         else:
             self._code = []
 
@@ -163,7 +173,7 @@ class MarkupScan:
         if self.theme is None:
             if in_content:
                 self._flag("<script>", "script inside page content", line, "<script", src)
-        elif _is_external(src) or _site_path(self.page, src) not in self.theme.sources:
+        elif _is_external(src) or _site_path(self.page, src, self.theme.base_path) not in self.theme.sources:
             self._flag(f"<script src={src}>", "script the theme does not load", line, "<script", src)
 
     def data(self, text: str) -> None:
@@ -238,7 +248,33 @@ def theme_scripts(site: Path) -> ThemeScripts | None:
     page = site / "404.html"
     if not page.is_file():
         return None
-    return ThemeScripts.from_page(page.read_text(encoding="utf-8", errors="replace"))
+    return ThemeScripts.from_page(page.read_text(encoding="utf-8", errors="replace"), base_path=base_path_of(site))
+
+
+def url_path(site_url: str) -> str:
+    """The path part of a site URL, ending in /: "/briefings/" for https://example.org/briefings."""
+    path = urlsplit(site_url).path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
+def base_path_of(site: Path) -> str:
+    """The path a built site is served under, from its feed.json (written from site_url); "/" if unknown.
+
+    The theme writes root-absolute URLs on 404.html with it; checks of a built site need no other setting.
+    """
+    feed = site / "feed.json"
+    try:
+        home = json.loads(feed.read_text(encoding="utf-8")).get("home_page_url")
+    except (OSError, ValueError, AttributeError):
+        return "/"
+    if not isinstance(home, str):
+        return "/"
+    path = url_path(home)
+    segments = path.strip("/").split("/")
+    # Only plain folder names: a crafted feed.json must not point a check outside the site.
+    if path != "/" and any(seg in ("", ".", "..") or "\\" in seg or "%" in seg for seg in segments):
+        return "/"
+    return path
 
 
 # --------------------------------------------------------------------------- tracing to data

@@ -27,10 +27,10 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 
 from .errors import DataError, Problem, RenderError, escape_log_output, indented, printable
-from .feeds import SiteInfo
+from .feeds import SiteInfo, site_url_problem
 from .files import UnsafeFilesError, display_path
 from .links import parse_page
-from .markup import ThemeScripts, data_documents, trace
+from .markup import ThemeScripts, data_documents, trace, url_path
 from .pipeline import LATEST_BRIEFING, THIS_BRIEFING, Generated, Project, error_pages, generate
 from .publish import MARKER
 from .relations import latest_date
@@ -54,6 +54,9 @@ def site_info(config: MkDocsConfig) -> SiteInfo:
     """Site-wide settings the generated outputs need, from mkdocs.yml."""
     if not config.site_url:
         raise PluginError("mkdocs.yml must set site_url: feeds and canonical URLs need absolute addresses")
+    problem = site_url_problem(config.site_url)
+    if problem:
+        raise PluginError(f"site_url (mkdocs.yml, $BRIEFINGS_SITE_URL or --site-url): {problem}")
     if not config.use_directory_urls:
         raise PluginError("mkdocs.yml must keep use_directory_urls: true (generated links assume it)")
     url = config.site_url if config.site_url.endswith("/") else config.site_url + "/"
@@ -205,7 +208,8 @@ class BriefingsPlugin:
     def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
         """Learn the theme's own scripts from its 404 page, which holds no data text."""
         if template_name == "404.html":
-            self.theme_scripts = ThemeScripts.from_page(output_content)
+            base = url_path(config.site_url or "/")  # the theme writes root-absolute URLs here when site_url is set
+            self.theme_scripts = ThemeScripts.from_page(output_content, base_path=base)
         return output_content
 
     def on_post_page(self, output: str, page: MkPage, config: MkDocsConfig) -> str:

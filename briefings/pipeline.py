@@ -264,14 +264,15 @@ class _Collect(logging.Handler):
         return "\n".join(self.messages) or (format_message() if callable(format_message) else str(exc))
 
 
-def engine_config(project: Project, out_dir: Path) -> MkDocsConfig:
-    """mkdocs.yml as MkDocs reads it, strict (warnings are errors), building into out_dir."""
+def engine_config(project: Project, out_dir: Path, site_url: str | None = None) -> MkDocsConfig:
+    """mkdocs.yml as MkDocs reads it, strict (warnings are errors), building into out_dir; site_url overrides its."""
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
+    overrides = {"site_url": site_url} if site_url else {}
     with _mkdocs_errors() as errors:
         try:
-            return load_config(config_file=str(project.config_file), site_dir=str(out_dir), strict=True)
+            return load_config(config_file=str(project.config_file), site_dir=str(out_dir), strict=True, **overrides)
         except (Abort, ConfigurationError) as exc:
             raise BuildError(f"MkDocs build failed:\n{errors.reason(exc)}") from None
 
@@ -400,8 +401,12 @@ def input_dirs(project: Project) -> list[Path]:
     return found
 
 
-def build_site(project: Project, progress: Callable[[str], None] | None = None) -> BuildResult:
+def build_site(
+    project: Project, progress: Callable[[str], None] | None = None, site_url: str | None = None
+) -> BuildResult:
     """The whole build, in order: load -> validate -> render -> build -> check -> publish.
+
+    site_url, if given, replaces mkdocs.yml's: the address (and sub-path) the site is served at.
 
     Everything happens in a folder beside site/ that replaces it only if every stage
     succeeded: a failed build leaves the previous site as it was.
@@ -424,7 +429,7 @@ def build_site(project: Project, progress: Callable[[str], None] | None = None) 
     dataset, region = load_data(project)  # load and validate: data errors surface before any build work
     say(f"validate: {len(dataset.briefings)} briefings valid, {len(dataset.warnings)} warnings")
     with staged(project.site_dir, protected, inputs) as temp:
-        config = engine_config(project, temp)
+        config = engine_config(project, temp, site_url)
         clock.start("render")
         generated = render(project, dataset, region, _site_info(config, site_info))
         clock.start("build")

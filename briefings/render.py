@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from .changes import Changes, changes_json, summary_lines
 from .errors import Problem, RenderError
-from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata
+from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata, robots_txt
 from .integrity import anchored, figures, walk_models
 from .lineage import Node, Step
 from .load import Dataset
@@ -811,5 +811,6 @@ def render_pages(
     pages.append(Page("api/briefings.json", index_json(briefings, site), "index"))
     pages.append(Page("feed.xml", atom_feed(briefings, site, summaries), "Atom feed"))
     pages.append(Page("feed.json", json_feed(briefings, site, summaries), "JSON Feed"))
+    pages.append(Page("robots.txt", robots_txt(site), "robots.txt", depends=frozenset()))
     pages += [Page(f"schema/{name}", text, name, depends=frozenset()) for name, text in json_schemas().items()]
     return pages

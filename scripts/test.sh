@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Run every test: ruff, mypy, then pytest (installs dependencies on first run). Extra arguments go to pytest.
+BRIEFINGS_LOCKS="requirements.lock requirements-dev.lock"
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 cd "$ROOT"
 # Browser tests need Debian's Chromium and axe-core from npm (never a tool's own browser download).
 if [[ "${BRIEFINGS_SKIP_BROWSER:-0}" != "1" ]]; then
   need=()
-  [[ -x /usr/bin/chromium ]] || need+=(chromium)
+  # BRIEFINGS_CHROMIUM names another system Chromium or Chrome (e.g. on a CI runner image).
+  [[ -x "${BRIEFINGS_CHROMIUM:-/usr/bin/chromium}" ]] || need+=(chromium)
   command -v npm >/dev/null || need+=(npm)
   if ((${#need[@]})); then
     if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then

@@ -106,6 +106,50 @@ def loopback_server(handler: Callable[..., http.server.BaseHTTPRequestHandler]) 
         httpd.server_close()
 
 
+class StaticHost(http.server.SimpleHTTPRequestHandler):
+    """A static host as GitHub Pages is one: the files of a folder, and the site's 404.html (with
+    status 404) for any address that has no file. `not_found` is set on a subclass per server."""
+
+    not_found: Path | None = None
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if code != 404 or self.not_found is None or not self.not_found.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = self.not_found.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+SUBPATH = "briefings"  # the sub-path of a project page: https://ORG.github.io/briefings/
+
+
+@pytest.fixture(scope="session")
+def subpath_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The bundled site built with `--site-url http://127.0.0.1:PORT/briefings/` and served there.
+
+    A real loopback server (started first, so the URL's port is known) serves a folder whose
+    `briefings/` is the built site, and the site's 404.html for anything missing, as GitHub Pages
+    serves a project page. Yields the site's URL (ending in /) and its folder.
+    """
+    import functools
+
+    host = tmp_path_factory.mktemp("host")
+    site = host / SUBPATH
+    handler = type("Host", (StaticHost,), {"not_found": site / "404.html"})
+    with loopback_server(functools.partial(handler, directory=str(host))) as base:
+        url = f"{base}/{SUBPATH}/"
+        assert main(["--project", str(ROOT), "build", "--site-dir", str(site), "--site-url", url]) == 0
+        yield url, site
+
+
 def allow_server(base: str) -> Callable[..., bool]:
     """An address policy for the external check that allows exactly one loopback test server (base URL)."""
     from urllib.parse import urlsplit

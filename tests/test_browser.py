@@ -437,3 +437,32 @@ def test_grade_explains_itself_to_the_keyboard(open_page):
         pytest.fail("Tab never reached the grade of #killed")
     box = explain.bounding_box()
     assert box["width"] > 50 and "source" in explain.inner_text() and "information" in explain.inner_text()
+
+
+def test_under_a_sub_path_search_finds_a_page_that_loads_with_all_its_assets(browser, subpath_site):
+    """The site served at http://127.0.0.1:PORT/briefings/: search, follow a result, nothing fails to load."""
+    base, _ = subpath_site
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
+    failed: list[str] = []
+    context.on("requestfailed", lambda request: failed.append(f"{request.url} ({request.failure})"))
+    context.on("response", lambda r: failed.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None)
+    try:
+        page = context.new_page()
+        page.goto(base, wait_until="networkidle")
+        results = search_for(page, SEARCH_QUERY)
+        target = next(r for r in results if f"/briefings/briefings/{SEED_SLUG}/strike/" in r["href"])
+        assert target["href"].startswith(base)
+        with page.expect_navigation(wait_until="networkidle") as navigation:
+            page.click(f".md-search-result__item a[href='{target['href']}']")
+        assert navigation.value.status == 200
+        assert urlsplit(page.url).path.startswith(f"/briefings/briefings/{SEED_SLUG}/strike/")
+        assert page.locator("article h1").inner_text().strip()
+        # Styled: Material's stylesheet applied (its header is fixed-height, not an unstyled block).
+        assert page.eval_on_selector(".md-header", "e => getComputedStyle(e).position") in ("sticky", "fixed")
+        # A missing page gets the site's 404, styled, under the sub-path too.
+        response = page.goto(base + "no-such-page/", wait_until="networkidle")
+        assert response.status == 404 and page.locator("article h1").inner_text() == "Page not found"
+        assert page.eval_on_selector(".md-header", "e => getComputedStyle(e).position") in ("sticky", "fixed")
+        assert [f for f in failed if "/no-such-page/" not in f] == []  # the 404 asked for, nothing else
+    finally:
+        context.close()

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import subprocess
 import sys
+import tomllib
 
+import pytest
+
+from briefings import __version__
 from briefings.cli import main
-from conftest import ROOT, SEED
+from conftest import ROOT, SEED, briefings_latest_first, run_cli
 
 NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
 
@@ -69,3 +75,71 @@ def test_help_lists_commands_and_exit_codes(capsys):
     out = capsys.readouterr().out
     for word in ("build", "check", "check-links", "exit codes", "2  invalid data"):
         assert word in out
+
+
+def test_global_options_work_after_the_command_too(capsys):
+    assert main(["check", "--json", "--project", str(ROOT)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert isinstance(summary["warnings"], list)
+    assert summary["briefings"] == len(briefings_latest_first())
+    # Before the command, as ever; after it, a value overrides the one given before.
+    assert main(["--project", "/nonexistent", "check", "--project", str(ROOT), "--quiet"]) == 0
+
+
+@pytest.mark.slow
+def test_build_json_after_the_command_prints_one_summary_object(project):
+    proc = run_cli(project, "build", "--json")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 1
+    summary = json.loads(lines[0])
+    assert summary["pages"] > 0 and summary["links_broken"] == 0 and summary["site"] == str(project / "site")
+
+
+def test_version_prints_the_package_version():
+    for args in (["--version"], ["check", "--version"]):
+        proc = run_cli(ROOT, *args)
+        if args[0] == "check":  # a command's own options do not include --version: a usage error
+            assert proc.returncode == 3 and "unrecognized arguments: --version" in proc.stderr
+            continue
+        assert proc.returncode == 0 and proc.stdout == f"briefings {__version__}\n" and proc.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org/", "/briefings/", "example.org/briefings", "https://", "https://x/?a=1"]
+)
+def test_a_bad_site_url_is_a_usage_error_naming_what_is_expected(project, capsys, url):
+    assert main(["--project", str(project), "build", "--site-url", url]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("error: --site-url: ") and "expected an absolute http:// or https:// address" in err
+    assert "Traceback" not in err and not (project / "site").exists()
+
+
+def test_a_bad_site_url_in_the_environment_is_a_usage_error(project, capsys, monkeypatch):
+    monkeypatch.setenv("BRIEFINGS_SITE_URL", "briefings.example.org")
+    assert main(["--project", str(project), "build"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("error: $BRIEFINGS_SITE_URL: 'briefings.example.org' is not an absolute http(s) address")
+    assert not (project / "site").exists()
+
+
+def test_console_script_entry_point_runs_the_same_command_line():
+    """pyproject's `briefings` script names a callable that is this CLI; run it as pip's wrapper does."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["build-system"]["build-backend"] == "setuptools.build_meta"
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "briefings.__version__"}
+    module, _, name = pyproject["project"]["scripts"]["briefings"].partition(":")
+    assert getattr(importlib.import_module(module), name) is main
+    wrapper = f"import sys; from {module} import {name}; sys.exit({name}())"  # what pip writes into bin/briefings
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper, "--version"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert proc.returncode == 0 and proc.stdout == f"briefings {__version__}\n"
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper, "--project", str(ROOT), "check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("ok: ")

@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from . import routes
 from .model import Briefing
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -71,11 +72,6 @@ def _timestamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
-def briefing_uri(slug: str) -> str:
-    """Source path of a briefing's overview page."""
-    return f"briefings/{slug}/index.md"
-
-
 def _content(briefing: Briefing, changes: dict[str, list[str]]) -> str:
     """An entry's content as plain text: the summary, the takeaways and what changed since the previous briefing."""
     lines = [briefing.summary, *(f"- {t.text}" for t in briefing.takeaways)]
@@ -94,13 +90,13 @@ def atom_feed(briefings: list[Briefing], site: SiteInfo, changes: dict[str, list
         ET.SubElement(feed, f"{{{ATOM}}}subtitle").text = site.description
     updated = max((b.updated for b in briefings), default=dt.date(1970, 1, 1))
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = _timestamp(updated)
-    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", type="application/atom+xml", href=site.url + "feed.xml")
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", type="application/atom+xml", href=site.url + routes.ATOM_FEED)
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", type="text/html", href=site.url)
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = site.author
     for b in briefings[:FEED_SIZE]:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        url = site.page_url(briefing_uri(b.slug))
+        url = site.page_url(routes.briefing(b.slug))
         ET.SubElement(entry, f"{{{ATOM}}}id").text = url
         ET.SubElement(entry, f"{{{ATOM}}}title").text = b.title
         ET.SubElement(entry, f"{{{ATOM}}}published").text = _timestamp(b.published)
@@ -120,21 +116,21 @@ def json_feed(briefings: list[Briefing], site: SiteInfo, changes: dict[str, list
         "version": "https://jsonfeed.org/version/1.1",
         "title": site.name,
         "home_page_url": site.url,
-        "feed_url": site.url + "feed.json",
+        "feed_url": site.url + routes.JSON_FEED,
         "description": site.description,
         "authors": [{"name": site.author}],
         "language": "en",
         "items": [
             {
-                "id": site.page_url(briefing_uri(b.slug)),
-                "url": site.page_url(briefing_uri(b.slug)),
+                "id": site.page_url(routes.briefing(b.slug)),
+                "url": site.page_url(routes.briefing(b.slug)),
                 "title": b.title,
                 "summary": b.summary,
                 "content_text": _content(b, changes or {}),
                 "date_published": _timestamp(b.published),
                 "date_modified": _timestamp(b.updated),
                 "tags": list(b.tags),
-                "attachments": [{"url": site.url + f"api/briefings/{b.slug}.json", "mime_type": "application/json"}],
+                "attachments": [{"url": site.url + routes.briefing_api(b.slug), "mime_type": "application/json"}],
             }
             for b in briefings[:FEED_SIZE]
         ],
@@ -148,7 +144,7 @@ def robots_txt(site: SiteInfo) -> str:
     Crawlers read it only at a host's root, so a site served under a sub-path is found through its
     sitemap some other way; the file is written anyway, and is right if the site moves to a root.
     """
-    return f"User-agent: *\nAllow: /\n\nSitemap: {site.url}sitemap.xml\n"
+    return f"User-agent: *\nAllow: /\n\nSitemap: {site.url}{routes.SITEMAP}\n"
 
 
 def briefing_json(briefing: Briefing, changes: dict[str, Any] | None = None) -> str:
@@ -170,8 +166,8 @@ def index_json(briefings: list[Briefing], site: SiteInfo) -> str:
                     "title": b.title,
                     "published": b.published.isoformat(),
                     "updated": b.updated.isoformat(),
-                    "url": site.page_url(briefing_uri(b.slug)),
-                    "json": site.url + f"api/briefings/{b.slug}.json",
+                    "url": site.page_url(routes.briefing(b.slug)),
+                    "json": site.url + routes.briefing_api(b.slug),
                 }
                 for b in briefings
             ],

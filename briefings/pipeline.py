@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import routes
 from .errors import BuildError, DataError, Problem, printable, printable_message
 from .feeds import SiteInfo
 from .files import (
@@ -29,7 +30,7 @@ from .load import Dataset, load_dataset
 from .locator import Region, load_region
 from .model import Entities
 from .reference import json_schemas, records
-from .render import Page, briefing_dir, pages_of, render_pages
+from .render import Page, pages_of, render_pages
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -102,7 +103,7 @@ THIS_BRIEFING = "This briefing"  # replaces it on a briefing's own pages (mkdocs
 def briefing_sections(dataset: Dataset) -> dict[str, tuple[tuple[str, str], ...]]:
     """Every briefing's pages as its sidebar lists them: (section title, src_uri), in reading order."""
     return {
-        b.slug: tuple((link.title, f"{briefing_dir(b.slug)}/{link.file}") for link in pages_of(b))
+        b.slug: tuple((link.title, routes.briefing(b.slug, link.file)) for link in pages_of(b))
         for b in dataset.briefings
     }
 
@@ -113,26 +114,26 @@ def navigation(dataset: Dataset) -> list[Any]:
     On a briefing's own pages the adapter shows that briefing's pages instead of the latest's
     (`mkdocs_adapter.briefing_navigation`), so the sidebar always lists what is being read.
     """
-    nav: list[Any] = [{"Home": "index.md"}]
+    nav: list[Any] = [{"Home": routes.home()}]
     if dataset.briefings:
         latest = dataset.briefings[0]
         nav.append({LATEST_BRIEFING: [{title: uri} for title, uri in briefing_sections(dataset)[latest.slug]]})
     nav.append(
         {
             "Browse": [
-                {"Archive": "archive/index.md"},
-                {"Timeline": "timeline/index.md"},
-                {"People, places, facilities": "entities/index.md"},
-                {"Tags": "tags/index.md"},
+                {"Archive": routes.listing("archive")},
+                {"Timeline": routes.listing("timeline")},
+                {"People, places, facilities": routes.listing("entities")},
+                {"Tags": routes.listing("tags")},
             ]
         }
     )
     nav.append(
         {
             "How we work": [
-                {"Method": "about.md"},
-                {"Verification statuses": "statuses.md"},
-                {"Data format": "reference.md"},
+                {"Method": routes.page("about")},
+                {"Verification statuses": routes.page("statuses")},
+                {"Data format": routes.page("reference")},
             ]
         }
     )
@@ -210,22 +211,26 @@ def error_pages(
         heading = "A page could not be rendered"
         summary = summary or "Fix the template or the data file named above and save."
     content = env.get_template("data-error.md.j2").render(problems=error.problems, heading=heading, summary=summary)
-    fixed = {"statuses.md": "statuses.md.j2", "reference.md": "reference.md.j2"}  # need no briefing data
-    uris = ["index.md"]
+    # Pages that need no briefing data.
+    fixed = {routes.page("statuses"): "statuses.md.j2", routes.page("reference"): "reference.md.j2"}
+    uris = [routes.home()]
     if last_good is not None:
         uris += [
-            p.src_uri for p in last_good.pages if p.src_uri.endswith(".md") and p.src_uri not in ("index.md", *fixed)
+            p.src_uri for p in last_good.pages if p.src_uri.endswith(".md") and p.src_uri not in (routes.home(), *fixed)
         ]
     pages = [Page(uri, content, heading) for uri in uris]
-    pages += [Page(uri, env.get_template(t).render(records=records()), uri) for uri, t in fixed.items()]
-    pages += [Page(f"schema/{name}", text, name) for name, text in json_schemas().items()]
+    pages += [
+        Page(uri, env.get_template(t).render(records=records(), to=routes.PageLinks(uri)), uri)
+        for uri, t in fixed.items()
+    ]
+    pages += [Page(routes.schema(name), text, name) for name, text in json_schemas().items()]
     nav = [
-        {heading: "index.md"},
+        {heading: routes.home()},
         {
             "How we work": [
-                {"Method": "about.md"},
-                {"Verification statuses": "statuses.md"},
-                {"Data format": "reference.md"},
+                {"Method": routes.page("about")},
+                {"Verification statuses": routes.page("statuses")},
+                {"Data format": routes.page("reference")},
             ]
         },
     ]

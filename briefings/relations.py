@@ -21,7 +21,6 @@ from .model import Attributed, Briefing, Claim, Dispute, Event, Figure
 from .vocabulary import Section
 
 ENTITY_KINDS = ("person", "place", "facility", "organisation")
-ENTITY_FOLDERS = {"person": "people", "place": "places", "facility": "facilities", "organisation": "organisations"}
 
 
 @dataclass(frozen=True)

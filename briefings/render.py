@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from . import routes
 from .changes import Changes, changes_json, summary_lines
 from .errors import Problem, RenderError
 from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata, robots_txt
@@ -32,7 +33,8 @@ from .load import Dataset
 from .locator import LocatorMap, Region, RingSpec, Spot, locator_map
 from .model import Attributed, Briefing, Figure, When
 from .reference import json_schemas, records
-from .relations import ENTITY_FOLDERS, Relations, relate
+from .relations import Relations, relate
+from .routes import ENTITY_FOLDERS, PageLinks, anchor, home
 from .scalars import ID_PATTERN, INDEX_PAGE
 from .vocabulary import (
     CHANNEL_LABELS,
@@ -123,13 +125,6 @@ def _join(items: Iterable[Any], sep: str = "") -> Markup:
 
 
 # --------------------------------------------------------------------------- display filters
-
-
-def anchor(value: str) -> Markup:
-    """A validated id, safe to print as an HTML id or URL fragment."""
-    if not _ID_RE.match(value):
-        raise ValueError(f"not a safe id: {value!r}")
-    return Markup(value)
 
 
 def safe_url(value: str) -> Markup:
@@ -252,11 +247,6 @@ def pages_of(briefing: Briefing) -> tuple[SectionLink, ...]:
     return tuple(link for link in BRIEFING_PAGES if link.key in ("overview", "sources") or link.key in present)
 
 
-def briefing_dir(slug: str) -> str:
-    """Folder (relative to docs) of a briefing's pages."""
-    return f"briefings/{anchor(slug)}"
-
-
 @dataclass
 class BriefingView:
     """What templates need about one briefing, prepared in Python."""
@@ -264,9 +254,8 @@ class BriefingView:
     briefing: Briefing
     entities: Any
     relations: Relations | None = None
-    base: str = ""  # path from the current page to the briefing's folder
+    to: PageLinks = field(default_factory=lambda: PageLinks(home()))  # links from the page being rendered
     region: Region | None = None  # boundary data for the locator map
-    root: str = ""  # path from the current page to the docs root
     sources: dict[str, Any] = field(init=False)
     source_numbers: dict[str, int] = field(init=False)
 
@@ -274,8 +263,6 @@ class BriefingView:
         self.sources = {s.id: s for s in self.briefing.sources}
         # References are numbered by the source's place in the briefing's list, as on its sources page.
         self.source_numbers = {s.id: i for i, s in enumerate(self.briefing.sources, 1)}
-        self.base = Markup(self.base)  # a relative path built from validated slugs, not data text
-        self.root = Markup(self.root)
 
     @property
     def pages(self) -> tuple[SectionLink, ...]:
@@ -372,7 +359,7 @@ class BriefingView:
         if ident is None or self.relations is None:
             return []
         disputes = self.relations.disputed_items.get((self.briefing.slug, ident), [])
-        return [Markup(f"{self.base}{self.section_of(ident)}#dispute-{anchor(d)}") for d in disputes]
+        return [self.to.briefing(self.briefing.slug, self.section_of(ident), f"dispute-{d}") for d in disputes]
 
     # Grades and lineage. Links are built from validated slugs and ids only.
 
@@ -390,9 +377,7 @@ class BriefingView:
 
     def node_link(self, node: Node) -> str:
         """Link to a lineage item from this briefing's pages."""
-        if node.briefing.slug == self.briefing.slug and not self.base:
-            return Markup(f"{node.page}#{anchor(str(node.item.id))}")
-        return Markup(f"{self.root}briefings/{anchor(node.briefing.slug)}/{node.page}#{anchor(str(node.item.id))}")
+        return self.to.briefing(node.briefing.slug, node.page, str(node.item.id))
 
     def history(self, item: Any) -> list[tuple[Step, str]]:
         """The item's history, oldest first (ending with the item itself), each step with a link; [] if none."""
@@ -431,9 +416,7 @@ class BriefingView:
         if any(s.briefing.slug == self.briefing.slug for s in sides):
             return self.dispute_link(dispute)
         first = sides[0]
-        return Markup(
-            f"{self.root}briefings/{anchor(first.briefing.slug)}/{first.sections[0].value}.md#dispute-{anchor(dispute.id)}"
-        )
+        return self.to.briefing(first.briefing.slug, f"{first.sections[0].value}.md", f"dispute-{dispute.id}")
 
     def settlement(self, dispute: Any) -> tuple[Any, Any, str] | None:
         """The item that settles a dispute, its briefing and a link to it; None while it is open."""
@@ -469,13 +452,7 @@ class BriefingView:
         for dispute in self.relations.disputes_of.get(self.briefing.slug, []):
             sides = [
                 BriefingSide(
-                    BriefingView(
-                        side.briefing,
-                        self.entities,
-                        self.relations,
-                        "" if side.briefing.slug == self.briefing.slug else f"../{side.briefing.slug}/",
-                        root=self.root,
-                    ),
+                    BriefingView(side.briefing, self.entities, self.relations, self.to),
                     side.party,
                     side.items,
                 )
@@ -620,11 +597,6 @@ HOME_LISTING = 20  # earlier briefings listed on the home page; the archive has 
 INDEX_LATEST = 10  # briefings (archive) and events (timeline) per year on an index page; the year page has all
 
 
-def _root(src_uri: str) -> Markup:
-    """Relative path from a page's folder to the docs root (trusted: built from slugs)."""
-    return Markup("../" * src_uri.count("/"))
-
-
 def safe_path(value: str) -> Markup:
     """SVG path data made of commands and numbers only."""
     if not _PATH_RE.match(value):
@@ -699,7 +671,7 @@ def render_pages(
 
     def render(template: str, src_uri: str, data_file: str | None, **context: Any) -> str:
         try:
-            return template_named(template).render(root=_root(src_uri), rel=rel, **context)
+            return template_named(template).render(to=PageLinks(src_uri), rel=rel, **context)
         except Exception as exc:  # a template bug or data it cannot show: say where, never a traceback
             raise render_error(exc, templates_dir, template, src_uri, data_file) from exc
 
@@ -711,26 +683,26 @@ def render_pages(
         pages.append(Page(src_uri, render(template, src_uri, None, title=title, **context), title, depends=depends))
 
     latest = (
-        BriefingView(briefings[0], dataset.entities, rel, f"{briefing_dir(briefings[0].slug)}/", root="")
+        BriefingView(briefings[0], dataset.entities, rel, PageLinks(routes.home()))
         if briefings
         else None
     )
     add(
-        f"{INDEX_PAGE}.md",
+        routes.home(),
         "home.md.j2",
         site.name,
         latest=latest,
         earlier=briefings[1 : HOME_LISTING + 1],
         total=len(briefings),
     )
-    add("statuses.md", "statuses.md.j2", "Verification statuses", frozenset())
-    add("reference.md", "reference.md.j2", "Data format reference", frozenset(), records=records())
+    add(routes.page("statuses"), "statuses.md.j2", "Verification statuses", frozenset())
+    add(routes.page("reference"), "reference.md.j2", "Data format reference", frozenset(), records=records())
     years = rel.years()
     by_year = {year: [b for items in months.values() for b in items] for year, months in years.items()}
-    add(f"archive/{INDEX_PAGE}.md", "archive.md.j2", "Archive", years=by_year, latest=INDEX_LATEST)
+    add(routes.listing("archive"), "archive.md.j2", "Archive", years=by_year, latest=INDEX_LATEST)
     for year, months in years.items():
         add(
-            f"archive/{year}.md",
+            routes.listing("archive", year),
             "archive-year.md.j2",
             f"Archive {year}",
             frozenset(b.slug for bs in months.values() for b in bs),
@@ -738,30 +710,30 @@ def render_pages(
             months=months,
         )
     timeline_years = rel.timeline_years()
-    add(f"timeline/{INDEX_PAGE}.md", "timeline.md.j2", "Timeline", years=timeline_years, latest=INDEX_LATEST)
+    add(routes.listing("timeline"), "timeline.md.j2", "Timeline", years=timeline_years, latest=INDEX_LATEST)
     for year, entries in timeline_years.items():
         add(
-            f"timeline/{year}.md",
+            routes.listing("timeline", year),
             "timeline-year.md.j2",
             f"Timeline {year}",
             frozenset(e.briefing.slug for e in entries),
             year=year,
             entries=entries,
         )
-    add(f"tags/{INDEX_PAGE}.md", "tags.md.j2", "Tags", tags=rel.tags)
+    add(routes.listing("tags"), "tags.md.j2", "Tags", tags=rel.tags)
     for tag, tagged in rel.tags.items():
         add(
-            f"tags/{anchor(tag)}.md",
+            routes.listing("tags", tag),
             "tag.md.j2",
             f"Tag: {tag}",
             frozenset(b.slug for b in tagged),
             tag=tag,
             briefings=tagged,
         )
-    add(f"entities/{INDEX_PAGE}.md", "entities.md.j2", "People, places and facilities", entities=rel.entities)
+    add(routes.listing("entities"), "entities.md.j2", "People, places and facilities", entities=rel.entities)
     for (kind, ident), entity in rel.entities.items():
         add(
-            f"entities/{ENTITY_FOLDERS[kind]}/{anchor(ident)}.md",
+            routes.entity(kind, ident),
             "entity.md.j2",
             entity.record.name,
             frozenset(b.slug for b in entity.briefings),
@@ -769,8 +741,7 @@ def render_pages(
         )
 
     for briefing in briefings:
-        folder = briefing_dir(briefing.slug)
-        view = BriefingView(briefing, dataset.entities, rel, region=region, root=_root(f"{folder}/x.md"))
+        view = BriefingView(briefing, dataset.entities, rel, PageLinks(routes.briefing(briefing.slug)), region=region)
         depends = frozenset(
             {
                 briefing.slug,
@@ -783,7 +754,7 @@ def render_pages(
         )
         links = pages_of(briefing)
         for i, link in enumerate(links):
-            src_uri = f"{folder}/{link.file}"
+            src_uri = routes.briefing(briefing.slug, link.file)
             old = reusable(src_uri, depends)
             if old is not None:
                 pages.append(old)
@@ -803,14 +774,14 @@ def render_pages(
             pages.append(
                 Page(src_uri, content, title, briefing.slug, briefing_meta(briefing, site, src_uri, section), depends)
             )
-        api = f"api/briefings/{briefing.slug}.json"
+        api = routes.briefing_api(briefing.slug)
         old = reusable(api, depends)
         what_changed = changes_json(rel.changes[briefing.slug], dataset.entities)
         pages.append(old or Page(api, briefing_json(briefing, what_changed), briefing.slug, depends=depends))
     summaries = {b.slug: summary_lines(rel.changes[b.slug], dataset.entities) for b in briefings}
-    pages.append(Page("api/briefings.json", index_json(briefings, site), "index"))
-    pages.append(Page("feed.xml", atom_feed(briefings, site, summaries), "Atom feed"))
-    pages.append(Page("feed.json", json_feed(briefings, site, summaries), "JSON Feed"))
+    pages.append(Page(routes.API_INDEX, index_json(briefings, site), "index"))
+    pages.append(Page(routes.ATOM_FEED, atom_feed(briefings, site, summaries), "Atom feed"))
+    pages.append(Page(routes.JSON_FEED, json_feed(briefings, site, summaries), "JSON Feed"))
     pages.append(Page("robots.txt", robots_txt(site), "robots.txt", depends=frozenset()))
-    pages += [Page(f"schema/{name}", text, name, depends=frozenset()) for name, text in json_schemas().items()]
+    pages += [Page(routes.schema(name), text, name, depends=frozenset()) for name, text in json_schemas().items()]
     return pages

@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from briefings.load import load_dataset
-from briefings.relations import ENTITY_FOLDERS, relate
+from briefings.relations import relate
 from briefings.render import format_date, pages_of
+from briefings.routes import ENTITY_FOLDERS
 from briefings.vocabulary import STATUS_INFO
 from conftest import CHROMIUM, ROOT, SEED_SLUG, briefings_latest_first, loopback_server, page
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
+from . import engine
 from .errors import BriefingError, DataError, UsageError, escape_log_output, printable, printable_lines
 
 EXIT_CODES = """exit codes:
@@ -95,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
             raise UsageError(f"--dev-addr must be HOST:PORT, not {args.dev_addr!r}")
         project.check_inputs()  # later rebuilds refuse unsafe files in the MkDocs hook
         logging.getLogger("briefings").setLevel(logging.INFO)
-        logging.getLogger("mkdocs").setLevel(logging.INFO)
+        engine.logger().setLevel(logging.INFO)
         serve(project, host, int(port))
         return 0
     if command == "schema":
@@ -168,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         args = _parser().parse_args(argv)
+        engine.select()  # MkDocs or ProperDocs (BRIEFINGS_ENGINE), before anything imports either
         return _run(args)
     except DataError as exc:
         if debug:

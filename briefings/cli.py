@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import __version__
+from . import __version__, engine
 from .errors import BriefingError, DataError, UsageError, escape_log_output, printable, printable_lines
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ def _serve(args: argparse.Namespace) -> int:
     _site_url(None)  # a bad $BRIEFINGS_SITE_URL is named here, not deep in MkDocs
     project.check_inputs()  # later rebuilds refuse unsafe files in the MkDocs hook
     logging.getLogger("briefings").setLevel(logging.INFO)
-    logging.getLogger("mkdocs").setLevel(logging.INFO)
+    engine.logger().setLevel(logging.INFO)
     serve(project, host, int(port))
     return 0
 
@@ -264,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             args = _parser().parse_args(argv)
         except SystemExit as exc:  # --help and --version print and stop: that is success
             return exc.code if isinstance(exc.code, int) else 0
+        engine.select()  # MkDocs or ProperDocs (BRIEFINGS_ENGINE), before anything imports either
         return _run(args)
     except DataError as exc:
         if debug:

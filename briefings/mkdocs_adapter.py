@@ -11,7 +11,6 @@ written into `docs/` (writing there during `mkdocs serve` would trigger endless 
 from __future__ import annotations
 
 import html
-import logging
 import os
 import sys
 from collections.abc import Iterable
@@ -26,6 +25,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 
+from . import engine
 from .errors import DataError, Problem, RenderError, escape_log_output, indented, printable
 from .feeds import SiteInfo, site_url_problem
 from .files import UnsafeFilesError, display_path
@@ -94,7 +94,7 @@ class BriefingsPlugin:
     def on_startup(self, command: str, dirty: bool) -> None:
         """Remember whether this process serves a preview (then data errors become error pages)."""
         self.serving = command == "serve"
-        escape_log_output(logging.getLogger("mkdocs"))  # file names in MkDocs' own messages
+        escape_log_output(engine.logger())  # file names in MkDocs' own messages
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Load, validate and render; set the small explicit navigation."""
@@ -308,12 +308,7 @@ def title_search_entry(config: MkDocsConfig, url: str, title: str) -> None:
     briefing's strike page shares; readers could not tell the results apart. The index holds
     HTML, so the title is escaped (the plugin escapes heading text the same way).
     """
-    plugin = config.plugins.get("material/search") or config.plugins.get("search")
-    index = getattr(plugin, "search_index", None)
-    for entry in reversed(getattr(index, "entries", [])):  # this page's entries were added last
-        if entry["location"] == url:
-            entry["title"] = html.escape(title, quote=False)
-            return
+    engine.retitle_search_entry(config, url, html.escape(title, quote=False))
 
 
 def briefing_navigation(nav: Navigation, sections: tuple[tuple[str, str], ...], files: Files) -> Navigation:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import routes
+from . import engine, routes
 from .errors import BuildError, DataError, Problem, printable, printable_message
 from .feeds import SiteInfo
 from .files import (
@@ -309,7 +309,7 @@ def mkdocs_build(
 def _mkdocs_errors() -> Iterator[_Collect]:
     """Collect what MkDocs logs while the block runs: why it aborted, rather than "Aborted with a BuildError!"."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    logger = logging.getLogger("mkdocs")
+    logger = engine.logger()  # MkDocs' or ProperDocs': a build's messages, plugins' included
     logger.setLevel(logging.WARNING)
     errors = _Collect()
     logger.addHandler(errors)

@@ -19,14 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page
-from mkdocs.config import load_config
-from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
-from mkdocs.structure.nav import get_navigation
-from mkdocs.structure.pages import Page as MkPage
-from mkdocs.utils import clean_directory, get_build_date
-
-from . import mkdocs_adapter
+from . import engine, mkdocs_adapter
 from .errors import indented
 from .mkdocs_adapter import BriefingsPlugin
 from .pipeline import Generated, Project, generate
@@ -70,46 +63,19 @@ class IncrementalSite:
     # ------------------------------------------------------------------ full build
 
     def full_build(self) -> UpdateResult:
-        """The same steps as mkdocs.commands.build.build, keeping what they produce."""
-        os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+        """The same steps as the engine's full build, keeping what they produce."""
         self.structure = _tree_hash([self.project.root / p for p in _STRUCTURE])
-        config = load_config(config_file=str(self.project.config_file), site_dir=str(self.site_dir))
+        config = engine.load_config(self.project.config_file, self.site_dir)
         plugin = BriefingsPlugin.of(config.plugins.values())
         plugin.on_startup("serve", False)  # data errors become error pages, never a crash
-        config = config.plugins.on_config(config)
-        config.plugins.on_pre_build(config=config)
-        clean_directory(config.site_dir)
-        files = get_files(config)
-        env = config.theme.get_env()
-        files.add_files_from_theme(env, config)
-        files = config.plugins.on_files(files, config=config)
-        set_exclusions(files, config)
-        nav = get_navigation(files, config)
-        nav = config.plugins.on_nav(nav, config=config, files=files)
-        inclusion = InclusionLevel.is_included
-        for file in files.documentation_pages(inclusion=inclusion):
-            if file.page is None and file.inclusion.is_not_in_nav():
-                MkPage(None, file, config)
-            _populate_page(file.page, config, files)  # type: ignore[arg-type]  # set just above
-        env = config.plugins.on_env(env, config=config, files=files)
-        files.copy_static_files(inclusion=inclusion)
-        for template in config.theme.static_templates:
-            _build_theme_template(template, env, files, config, nav)
-        doc_files = files.documentation_pages(inclusion=inclusion)
-        for file in doc_files:
-            _build_page(file.page, config, doc_files, nav, env)  # type: ignore[arg-type]  # populated above
-        config.plugins.on_post_build(config=config)
+        kept = engine.build_keeping_state(config)
         self.state = {
-            "config": config,
-            "files": files,
-            "nav": nav,
-            "env": env,
-            "doc_files": doc_files,
+            "kept": kept,
             "generated": plugin.current,
             "plugin": plugin,
             "theme_scripts": plugin.theme_scripts,
         }
-        return UpdateResult(True, [f.src_uri for f in doc_files])
+        return UpdateResult(True, [f.src_uri for f in kept.doc_files])
 
     # ------------------------------------------------------------------ incremental
 
@@ -117,9 +83,9 @@ class IncrementalSite:
         """Rebuild after a change: only changed pages when only data changed, else everything."""
         if not self.state or _tree_hash([self.project.root / p for p in _STRUCTURE]) != self.structure:
             return self.full_build()
-        config = self.state["config"]
+        kept: engine.KeptBuild = self.state["kept"]
         old: Generated = self.state["generated"]
-        site = mkdocs_adapter.site_info(config)
+        site = mkdocs_adapter.site_info(kept.config)
         try:
             new = generate(self.project, site, previous=old)
         except Exception:  # data errors: the full path renders the error pages and logs them
@@ -130,53 +96,14 @@ class IncrementalSite:
         if old_pages.keys() != new_pages.keys() or old.nav != new.nav:
             return self.full_build()
         changed = [uri for uri, page in new_pages.items() if page != old_pages[uri]]
-        files, nav, env, doc_files = self.state["files"], self.state["nav"], self.state["env"], self.state["doc_files"]
         plugin: BriefingsPlugin = self.state["plugin"]
-        plugin.resume(new, files, self.state["theme_scripts"])  # read by the page events below
-        search = self._search_index(config)
-        rebuilt = []
-        for uri in changed:
-            file = files.get_file_from_path(uri)
-            file.content_string = new_pages[uri][0]
-            if not file.is_documentation_page():
-                file.copy_file()
-                continue
-            position = self._drop_search_entries(search, file.page.url)
-            _populate_page(file.page, config, files)
-            before = len(search.entries) if search else 0
-            _build_page(file.page, config, doc_files, nav, env)
-            if search is not None and position is not None:
-                added = search.entries[before:]
-                del search.entries[before:]
-                search.entries[position:position] = added
-            rebuilt.append(uri)
+        plugin.resume(new, kept.files, self.state["theme_scripts"])  # read by the page events below
+        rebuilt = [uri for uri in changed if kept.rebuild(uri, new_pages[uri][0])]
         if rebuilt:
             # The sitemap's lastmod comes from the data's latest date, which an edit may move.
-            build_date = mkdocs_adapter.build_date(new) or get_build_date()
-            for doc in doc_files:
-                doc.page.update_date = build_date
-            for template in ("sitemap.xml",):
-                _build_theme_template(template, env, files, config, nav)
-            config.plugins.on_post_build(config=config)
+            kept.finish(mkdocs_adapter.build_date(new))
         self.state["generated"] = new
         return UpdateResult(False, rebuilt)
-
-    @staticmethod
-    def _search_index(config: Any) -> Any:
-        plugin = config.plugins.get("material/search") or config.plugins.get("search")
-        return getattr(plugin, "search_index", None)
-
-    @staticmethod
-    def _drop_search_entries(search: Any, url: str) -> int | None:
-        """Remove a page's search entries; return where they stood."""
-        if search is None:
-            return None
-        positions = [
-            i for i, e in enumerate(search.entries) if e["location"] == url or e["location"].startswith(url + "#")
-        ]
-        for i in reversed(positions):
-            del search.entries[i]
-        return positions[0] if positions else len(search.entries)
 
 
 def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -188,8 +115,6 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
     import signal
     import tempfile
     import threading
-
-    from mkdocs.livereload import LiveReloadServer
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt  # unwinds the build loop, so the finally below runs
@@ -214,7 +139,7 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
             what = "full rebuild" if result.full else f"{len(result.pages)} pages rebuilt"
             log.info(f"preview updated: {what}")
 
-        server = LiveReloadServer(builder=builder, host=host, port=port, root=str(site_dir))
+        server = engine.live_reload_server(builder, host, port, site_dir)
         for part in ("data", *_STRUCTURE):
             path = project.root / part
             if path.exists():

@@ -224,16 +224,19 @@ def fetch_html(url: str) -> str:
 
 PREVIEWS = {
     "mkdocs serve": [sys.executable, "-m", "mkdocs", "serve"],
+    "properdocs serve": [sys.executable, "-m", "properdocs", "serve", "--config-file", "mkdocs.yml"],
     "build.py serve": [sys.executable, str(ROOT / "build.py"), "serve"],
 }
 
 
 @contextmanager
-def preview_server(project: Path, kind: str, ready: str = "Situation reports") -> Iterator[tuple[str, Path]]:
-    """A real preview server (`mkdocs serve` or `build.py serve`) on a free loopback port.
+def preview_server(
+    project: Path, kind: str, ready: str = "Situation reports", env: dict[str, str] | None = None
+) -> Iterator[tuple[str, Path]]:
+    """A real preview server (`mkdocs serve`, `properdocs serve` or `build.py serve`) on a free loopback port.
 
     Yields the base URL and the server's log file; waits until the home page contains `ready`,
-    and stops the server (its whole process group) when the block ends.
+    and stops the server (its whole process group) when the block ends. env: extra variables.
     """
     port = free_port()
     log = project / f".preview-{port}.log"
@@ -241,7 +244,7 @@ def preview_server(project: Path, kind: str, ready: str = "Situation reports") -
         proc = subprocess.Popen(
             [*PREVIEWS[kind], "--dev-addr", f"127.0.0.1:{port}"],
             cwd=project,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -1,0 +1,213 @@
+"""The build engine, MkDocs or ProperDocs, and every use of its internals.
+
+ProperDocs, the continuation of MkDocs 1.x, answers every `mkdocs.*` import once
+`properdocs.replacement` is imported, so Material, the hook and the adapter run unchanged
+under either engine. `python build.py` picks one with BRIEFINGS_ENGINE (`select`, called
+before anything imports mkdocs); `mkdocs ...` and `properdocs ...` have picked already.
+
+What reaches into the engine's build loop (the fast preview's single-page rebuilds) and
+into the search plugin's index is here and nowhere else; tests/test_engine_contract.py
+fails loudly when an upgrade of either engine or of Material changes what it relies on.
+Nothing here imports mkdocs at module level: importing this module must not pick MkDocs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import UsageError
+
+if TYPE_CHECKING:
+    import jinja2
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.livereload import LiveReloadServer
+    from mkdocs.structure.files import File, Files
+    from mkdocs.structure.nav import Navigation
+
+VARIABLE = "BRIEFINGS_ENGINE"
+ENGINES = ("mkdocs", "properdocs")  # the first is the default
+
+
+def requested() -> str:
+    """The engine BRIEFINGS_ENGINE names (default mkdocs); a UsageError naming the allowed values otherwise."""
+    value = os.environ.get(VARIABLE, "").strip()
+    if not value:
+        return ENGINES[0]
+    if value.lower() not in ENGINES:
+        allowed = ", ".join(ENGINES)
+        raise UsageError(f"{VARIABLE}={value!r} is not an engine; use one of: {allowed} (default: {ENGINES[0]})")
+    return value.lower()
+
+
+def active() -> str:
+    """The engine this process's `mkdocs` imports resolve to (MkDocs until ProperDocs is selected)."""
+    loaded = sys.modules.get("mkdocs")
+    return "properdocs" if loaded is not None and loaded.__name__ == "properdocs" else "mkdocs"
+
+
+def select(name: str | None = None) -> str:
+    """Make this process build with `name` (default: `requested()`); returns it.
+
+    Must run before anything imports mkdocs: a module that imported the real MkDocs would
+    keep it while later imports got ProperDocs.
+    """
+    name = name or requested()
+    if name == active():
+        return name
+    if name == "properdocs" and importlib.util.find_spec("properdocs") is None:
+        raise UsageError(
+            f"{VARIABLE}=properdocs but ProperDocs is not installed: run `{sys.executable} -m pip install properdocs`"
+            f" (the development lock pins its version), or unset {VARIABLE} to build with MkDocs"
+        )
+    if "mkdocs" in sys.modules:  # a caller's bug (the CLI selects first), said plainly
+        raise UsageError(f"cannot switch to {name}: {active()} is already loaded in this process")
+    import properdocs.replacement  # noqa: F401  (aliases every mkdocs.* import to properdocs.*)
+
+    # As the properdocs CLI does: plugins (Material) log as "mkdocs.*"; make that ProperDocs'
+    # logger's child so strict mode counts their warnings and build errors are collected.
+    logging.getLogger("mkdocs").parent = logging.getLogger("properdocs")
+    return name
+
+
+def logger() -> logging.Logger:
+    """The engine's top logger: every message of a build (under ProperDocs, `mkdocs.*` ones too)."""
+    return logging.getLogger(active())
+
+
+# --------------------------------------------------------------------------- the search index
+
+
+def search_entries(config: MkDocsConfig) -> list[dict[str, Any]] | None:
+    """The search plugin's index entries (dicts with `location`, `title`, `text`), None without the plugin."""
+    plugin = config.plugins.get("material/search") or config.plugins.get("search")
+    index = getattr(plugin, "search_index", None)
+    entries = getattr(index, "entries", None)
+    return entries if isinstance(entries, list) else None
+
+
+def retitle_search_entry(config: MkDocsConfig, url: str, title: str) -> None:
+    """Give the page at url the search title `title` (already escaped: the index holds HTML)."""
+    for entry in reversed(search_entries(config) or []):  # this page's entries were added last
+        if entry["location"] == url:
+            entry["title"] = title
+            return
+
+
+def _drop_search_entries(entries: list[dict[str, Any]] | None, url: str) -> int | None:
+    """Remove a page's search entries (the page and its headings); return where they stood."""
+    if entries is None:
+        return None
+    positions = [i for i, e in enumerate(entries) if e["location"] == url or e["location"].startswith(url + "#")]
+    for i in reversed(positions):
+        del entries[i]
+    return positions[0] if positions else len(entries)
+
+
+# --------------------------------------------------------------------------- the build loop, kept
+
+
+def load_config(config_file: Path, site_dir: Path) -> MkDocsConfig:
+    """mkdocs.yml as the engine reads it, building into site_dir."""
+    from mkdocs.config import load_config as load
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    return load(config_file=str(config_file), site_dir=str(site_dir))
+
+
+@dataclass
+class KeptBuild:
+    """A full build's state (files, navigation, theme environment), kept to rebuild single pages."""
+
+    config: MkDocsConfig
+    files: Files
+    nav: Navigation
+    env: jinja2.Environment
+    doc_files: Sequence[File]
+
+    def rebuild(self, uri: str, content: str) -> bool:
+        """Write the generated file at uri again with new content; True if it is a page (converted, indexed).
+
+        A page's search entries take the place of its old ones, so the index reads as a full build's.
+        """
+        from mkdocs.commands.build import _build_page, _populate_page
+
+        file = self.files.get_file_from_path(uri)
+        assert file is not None, f"{uri} is not among the kept build's files"
+        file.content_string = content
+        if not file.is_documentation_page():
+            file.copy_file()
+            return False
+        page = file.page
+        assert page is not None, f"{uri} has no page in the kept build"
+        entries = search_entries(self.config)
+        position = _drop_search_entries(entries, page.url)
+        _populate_page(page, self.config, self.files)
+        before = len(entries) if entries is not None else 0
+        _build_page(page, self.config, self.doc_files, self.nav, self.env)
+        if entries is not None and position is not None:
+            added = entries[before:]
+            del entries[before:]
+            entries[position:position] = added
+        return True
+
+    def finish(self, update_date: str | None) -> None:
+        """After rebuilt pages: the sitemap again with every page's lastmod (update_date, else today), the index."""
+        from mkdocs.commands.build import _build_theme_template
+        from mkdocs.utils import get_build_date
+
+        date = update_date or get_build_date()
+        for doc in self.doc_files:
+            assert doc.page is not None
+            doc.page.update_date = date
+        _build_theme_template("sitemap.xml", self.env, self.files, self.config, self.nav)
+        self.config.plugins.on_post_build(config=self.config)  # writes the search index
+
+
+def build_keeping_state(config: MkDocsConfig) -> KeptBuild:
+    """The same steps as the engine's `build` (mkdocs.commands.build.build) from on_config on, keeping their state."""
+    from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page
+    from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+    from mkdocs.structure.nav import get_navigation
+    from mkdocs.structure.pages import Page
+    from mkdocs.utils import clean_directory
+
+    config = config.plugins.on_config(config)
+    config.plugins.on_pre_build(config=config)
+    clean_directory(config.site_dir)
+    files = get_files(config)
+    env = config.theme.get_env()
+    files.add_files_from_theme(env, config)
+    files = config.plugins.on_files(files, config=config)
+    set_exclusions(files, config)
+    nav = get_navigation(files, config)
+    nav = config.plugins.on_nav(nav, config=config, files=files)
+    inclusion = InclusionLevel.is_included
+    for file in files.documentation_pages(inclusion=inclusion):
+        if file.page is None and file.inclusion.is_not_in_nav():
+            Page(None, file, config)
+        assert file.page is not None
+        _populate_page(file.page, config, files)
+    env = config.plugins.on_env(env, config=config, files=files)
+    files.copy_static_files(inclusion=inclusion)
+    for template in config.theme.static_templates:
+        _build_theme_template(template, env, files, config, nav)
+    doc_files = files.documentation_pages(inclusion=inclusion)
+    for file in doc_files:
+        assert file.page is not None
+        _build_page(file.page, config, doc_files, nav, env)
+    config.plugins.on_post_build(config=config)
+    return KeptBuild(config, files, nav, env, doc_files)
+
+
+def live_reload_server(builder: Callable[[], None], host: str, port: int, root: Path) -> LiveReloadServer:
+    """The engine's live-reload server: serves root, runs builder when a watched path changes."""
+    from mkdocs.livereload import LiveReloadServer
+
+    return LiveReloadServer(builder=builder, host=host, port=port, root=str(root))

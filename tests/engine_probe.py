@@ -1,0 +1,172 @@
+"""Run in a fresh process by test_engine_contract.py: what an engine offers the engine module, as JSON.
+
+`python tests/engine_probe.py ENGINE signatures` reports how the engine's functions can be
+called; `python tests/engine_probe.py ENGINE build SCRATCH` builds a tiny Material project
+in SCRATCH through `briefings.engine` and reports what it wrote. A fresh process per engine:
+ProperDocs must be selected before anything imports mkdocs, and the hook cache is per process.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from briefings import engine
+
+# What briefings/engine.py, pipeline.py and mkdocs_adapter.py call: (module, attribute path,
+# positional parameter names in order, keyword names). The positional names must match in
+# order and the call must bind: an upgrade that renames, reorders or adds a required
+# parameter fails the contract test.
+CALLS: list[tuple[str, str, list[str], list[str]]] = [
+    ("mkdocs.commands.build", "_build_page", ["page", "config", "doc_files", "nav", "env"], []),
+    ("mkdocs.commands.build", "_populate_page", ["page", "config", "files"], []),
+    ("mkdocs.commands.build", "_build_theme_template", ["template_name", "env", "files", "config", "nav"], []),
+    ("mkdocs.commands.build", "build", ["config"], []),
+    ("mkdocs.config", "load_config", [], ["config_file", "site_dir", "strict"]),
+    ("mkdocs.structure.files", "get_files", ["config"], []),
+    ("mkdocs.structure.files", "set_exclusions", ["files", "config"], []),
+    ("mkdocs.structure.files", "File.generated", ["config", "src_uri"], ["content"]),
+    ("mkdocs.structure.files", "File.copy_file", ["self"], []),
+    ("mkdocs.structure.files", "File.is_documentation_page", ["self"], []),
+    ("mkdocs.structure.files", "Files.add_files_from_theme", ["self", "env", "config"], []),
+    ("mkdocs.structure.files", "Files.copy_static_files", ["self"], ["inclusion"]),
+    ("mkdocs.structure.files", "Files.documentation_pages", ["self"], ["inclusion"]),
+    ("mkdocs.structure.files", "Files.get_file_from_path", ["self", "path"], []),
+    ("mkdocs.structure.nav", "get_navigation", ["files", "config"], []),
+    ("mkdocs.structure.pages", "Page", ["title", "file", "config"], []),
+    ("mkdocs.utils", "clean_directory", ["directory"], []),
+    ("mkdocs.utils", "get_build_date", [], []),
+    ("mkdocs.livereload", "LiveReloadServer", [], ["builder", "host", "port", "root"]),
+    ("mkdocs.livereload", "LiveReloadServer.watch", ["self", "path"], []),
+]
+
+
+def signatures() -> dict[str, Any]:
+    """For each call the engine module makes: whether it binds, and the parameter names it has."""
+    import importlib
+
+    found: dict[str, Any] = {}
+    for module_name, path, positional, keywords in CALLS:
+        target: Any = importlib.import_module(module_name)
+        for part in path.split("."):
+            target = getattr(target, part, None)
+        key = f"{module_name}.{path}"
+        if target is None:
+            found[key] = {"exists": False}
+            continue
+        sig = inspect.signature(target)
+        params = [p.name for p in sig.parameters.values()]
+        try:
+            sig.bind(*positional, **{k: None for k in keywords})
+            binds = ""
+        except TypeError as exc:
+            binds = str(exc)
+        found[key] = {"exists": True, "params": params, "bind_error": binds}
+
+    from mkdocs.config import config_options, defaults
+
+    load_hook = config_options.Hooks._load_hook
+    found["hooks_load_cached"] = hasattr(load_hook, "cache_info")
+    found["inclusion_is_included"] = hasattr(
+        importlib.import_module("mkdocs.structure.files").InclusionLevel, "is_included"
+    )
+    found["engine_module"] = sys.modules["mkdocs"].__name__
+    found["build_module_file"] = importlib.import_module("mkdocs.commands.build").__file__
+    found["config_class"] = defaults.MkDocsConfig.__module__
+    return found
+
+
+HOOK = """
+from mkdocs.structure.files import File
+
+templates = []
+
+
+def on_files(files, config):
+    files.append(File.generated(config, "generated.md", content="# Generated page\\n\\n## Part two\\n\\nBody.\\n"))
+    return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    page.update_date = "2001-02-03"
+    page.meta["title"] = "Meta title of " + page.file.src_uri
+    return markdown
+
+
+def on_post_template(output, template_name, config):
+    templates.append(template_name)
+    return output
+"""
+
+CONFIG = """site_name: Probe
+site_url: https://probe.example.org/
+theme:
+  name: material
+plugins:
+  - search
+hooks:
+  - probe_hook.py
+"""
+
+
+def index_entries(site: Path) -> list[dict[str, str]]:
+    """The search index as written: location and title of each entry."""
+    docs = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    return [{"location": d["location"], "title": d["title"]} for d in docs]
+
+
+def build(scratch: Path) -> dict[str, Any]:
+    """Build a tiny Material project through briefings.engine, rebuild one page, and report what was written."""
+    (scratch / "docs").mkdir(parents=True)
+    (scratch / "docs" / "index.md").write_text("# Home\n\nHello.\n\n## First part\n\nText.\n", encoding="utf-8")
+    (scratch / "probe_hook.py").write_text(HOOK, encoding="utf-8")
+    (scratch / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
+    site = scratch / "site"
+    config = engine.load_config(scratch / "mkdocs.yml", site)
+    again = engine.load_config(scratch / "mkdocs.yml", site)
+    hook = config.plugins["probe_hook.py"]
+    facts: dict[str, Any] = {"hook_loaded_once": hook is again.plugins["probe_hook.py"]}
+    facts["static_templates"] = list(config.theme.static_templates)
+    kept = engine.build_keeping_state(config)
+    entries = engine.search_entries(kept.config)
+    facts["entries_type"] = type(entries).__name__
+    facts["entries"] = [
+        {"type": type(e).__name__, "location": e.get("location"), "title": e.get("title")} for e in entries or []
+    ]
+    facts["written_entries"] = index_entries(site)
+    facts["post_templates"] = sorted(set(hook.templates))
+    facts["has_404"] = (site / "404.html").is_file()
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    facts["lastmods"] = re.findall(r"<lastmod>([^<]*)</lastmod>", sitemap)
+    generated = (site / "generated" / "index.html").read_text(encoding="utf-8")
+    facts["generated_title"] = re.findall(r"<title>([^<]*)</title>", generated)
+    facts["generator"] = re.findall(r'<meta name="generator" content="([^"]*)">', generated)
+
+    facts["rebuilt_page"] = kept.rebuild("generated.md", "# Changed page\n\n## Part two\n\nNew body.\n")
+    engine.retitle_search_entry(kept.config, "", "Retitled home")
+    kept.finish("2002-03-04")
+    facts["after_entries"] = index_entries(site)
+    facts["after_page_has_new_body"] = "New body." in (site / "generated" / "index.html").read_text(encoding="utf-8")
+    facts["after_lastmods"] = re.findall(r"<lastmod>([^<]*)</lastmod>", (site / "sitemap.xml").read_text())
+    facts["logger"] = engine.logger().name
+    facts["mkdocs_logger_parent"] = logging.getLogger("mkdocs").parent.name  # type: ignore[union-attr]
+    return facts
+
+
+def main() -> None:
+    """Select the engine named first, run the probe named second, print its facts."""
+    engine.select(sys.argv[1])
+    if sys.argv[2] == "signatures":
+        facts = signatures()
+    else:
+        facts = build(Path(sys.argv[3]))
+    print(json.dumps(facts))
+
+
+if __name__ == "__main__":
+    main()

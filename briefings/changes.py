@@ -65,7 +65,7 @@ class Changes:
         return [u for u in self.updates if u.status_changed]
 
 
-def _order(b: Briefing) -> tuple:
+def _order(b: Briefing) -> tuple[Any, ...]:
     return (b.published, b.slug)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .integrity import RefProblem, walk_models
 from .model import Briefing, Claim, Dispute, Figure
@@ -148,7 +149,7 @@ def settlement_problems(disputes: list[Dispute], briefings: list[Briefing]) -> l
     return problems
 
 
-def _date_order(node: Node) -> tuple:
+def _date_order(node: Node) -> tuple[Any, ...]:
     return (node.briefing.published, node.briefing.slug, node.item.id)
 
 

@@ -43,10 +43,10 @@ MAX_NUMBER_CHARS = 100  # digits, sign, point and exponent of one number
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
-try:  # libyaml's C parser is ~10x faster; PyYAML exposes it only under yaml.cyaml
-    from yaml.cyaml import CParser as _CParser
-except ImportError:  # pragma: no cover - wheels ship libyaml
-    _CParser = None
+try:  # libyaml's C parser is ~10x faster; PyYAML has it when built with libyaml (its wheels are)
+    from yaml.cyaml import CParser as _CParser  # type: ignore[attr-defined]  # stubs re-export it implicitly
+except ImportError:  # pragma: no cover
+    _CParser = None  # type: ignore[assignment,misc]
 
 
 class _Resolver(yaml.resolver.BaseResolver):
@@ -300,17 +300,17 @@ def parse_bytes(raw: bytes, display: str) -> tuple[Document | None, list[Problem
     parser = _Parser(text)
     builder = _Builder(display, parser)
     try:
-        parser.get_event()  # stream start
+        parser.get_event()  # type: ignore[no-untyped-call]  # stream start (PyYAML's parser has no annotations)
         if parser.check_event(yaml.StreamEndEvent):
             return None, [Problem(display, 1, None, "", "file is empty", "a YAML mapping of fields")]
-        document = parser.get_event()
+        document = parser.get_event()  # type: ignore[no-untyped-call]
         try:
             data = builder.build()
         except _Abort:
             return None, builder.problems
-        parser.get_event()  # document end
+        parser.get_event()  # type: ignore[no-untyped-call]  # document end
         if not parser.check_event(yaml.StreamEndEvent):
-            event = parser.get_event()
+            event = parser.get_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 "expected a single document in the stream",
                 document.start_mark,
@@ -403,7 +403,7 @@ def _inner_model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
         if not fields or part not in fields:
             return None
         current = _inner_model(fields[part].annotation)
-    return current
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
 def _ref_problems(doc: Document, refs: list[RefProblem]) -> list[Problem]:

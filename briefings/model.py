@@ -470,7 +470,7 @@ class Statement(Attributed):
     """A public statement by a party, summarised."""
 
     id: AnchorId = Field(description="anchor id, unique in the briefing")
-    speaker: Speaker = Field(  # type: ignore[assignment]
+    speaker: Speaker = Field(
         description="who made the statement: a person or organisation record, or a described speaker; the outlet "
         "we read it in goes in sources"
     )
@@ -494,7 +494,7 @@ class Quote(Attributed):
     """Words quoted exactly as published."""
 
     id: AnchorId = Field(description="anchor id, unique in the briefing")
-    speaker: Speaker = Field(  # type: ignore[assignment]
+    speaker: Speaker = Field(
         description="who said it: a person or organisation record, or a described speaker; the outlet we read it "
         "in goes in sources"
     )

@@ -143,9 +143,11 @@ def _is_text(meta: list[Any]) -> bool:
     return any(getattr(m, "func", None) in (_check_text, _check_short_text) for m in meta)
 
 
-def text_field_paths(model: type[BaseModel], data: dict[str, Any], prefix: tuple = ()) -> list[tuple]:
+def text_field_paths(
+    model: type[BaseModel], data: dict[str, Any], prefix: tuple[str | int, ...] = ()
+) -> list[tuple[str | int, ...]]:
     """Paths into raw data of every free-text value, found through the model (for fuzzing and benchmarks)."""
-    paths: list[tuple] = []
+    paths: list[tuple[str | int, ...]] = []
     for name, info in model.model_fields.items():
         if name not in data:
             continue

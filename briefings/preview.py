@@ -121,7 +121,9 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
 
     site_dir = Path(tempfile.mkdtemp(prefix="briefings-preview-"))
     main_thread = threading.current_thread() is threading.main_thread()
-    previous_handler = signal.signal(signal.SIGTERM, stop) if main_thread else None
+    # SIGINT as well as SIGTERM: a shell that starts this as a background job (no job control)
+    # hands it SIGINT ignored, and Python then never raises KeyboardInterrupt; `kill -INT` must still stop it.
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)} if main_thread else {}
     server = None
     try:
         site = IncrementalSite(project, site_dir)
@@ -155,4 +157,5 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
         finally:
             shutil.rmtree(site_dir, ignore_errors=True)
             if main_thread:
-                signal.signal(signal.SIGTERM, previous_handler)
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)

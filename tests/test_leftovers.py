@@ -145,8 +145,17 @@ def _answers(url: str) -> bool:
         return False
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_preview_removes_its_temporary_site_on_exit(project, tmp_path, sig):
+def _as_a_background_job() -> None:
+    """What a shell without job control does to a command it starts with `&`: SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    ("sig", "started"),
+    [(signal.SIGINT, None), (signal.SIGTERM, None), (signal.SIGINT, _as_a_background_job)],
+    ids=["SIGINT", "SIGTERM", "SIGINT-to-a-background-job"],
+)
+def test_preview_removes_its_temporary_site_on_exit(project, tmp_path, sig, started):
     temp = tmp_path / "tmp"  # the preview builds into a tempfile.mkdtemp() folder, under TMPDIR
     temp.mkdir()
     port = _free_port()
@@ -158,6 +167,7 @@ def test_preview_removes_its_temporary_site_on_exit(project, tmp_path, sig):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=started,
     )
     try:
         deadline = time.monotonic() + 120

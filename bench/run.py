@@ -140,7 +140,7 @@ import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from briefings.feeds import SiteInfo
-from briefings.load import load_dataset
+from briefings.dataset import load_dataset
 from briefings.locator import load_region
 from briefings.render import render_pages
 root = Path(sys.argv[1])

@@ -373,3 +373,30 @@ def dispute_warnings(disputes: Disputes, briefings: list[Briefing]) -> list[RefP
     return warnings
 
 
+def duplicate_slugs(briefings: list[Briefing]) -> dict[int, list[RefProblem]]:
+    """For each briefing (by position) whose slug an earlier one already has: the problem at its slug."""
+    first: set[str] = set()
+    out: dict[int, list[RefProblem]] = {}
+    for i, briefing in enumerate(briefings):
+        if briefing.slug in first:
+            message = f"duplicate slug {briefing.slug!r} (also in {{other}})"
+            out[i] = [RefProblem(("slug",), message, "a slug no other briefing uses")]
+        first.add(briefing.slug)
+    return out
+
+
+def earlier_strike_problems(briefings: list[Briefing]) -> dict[str, list[RefProblem]]:
+    """Earlier strikes that name a briefing the archive does not hold, by the slug of the briefing naming it."""
+    slugs = {b.slug for b in briefings}
+    out: dict[str, list[RefProblem]] = {}
+    for briefing in briefings:
+        for i, earlier in enumerate(briefing.strike.earlier_strikes if briefing.strike else []):
+            if earlier.briefing and earlier.briefing not in slugs:
+                out.setdefault(briefing.slug, []).append(
+                    RefProblem(
+                        ("strike", "earlier_strikes", i, "briefing"),
+                        f"unknown briefing {earlier.briefing!r}",
+                        "the slug of another briefing",
+                    )
+                )
+    return out

@@ -1,4 +1,4 @@
-"""Read data files safely, keep a line for every field, turn validation errors into Problems.
+"""Read data files safely and parse their YAML, keeping a line for every field.
 
 Only regular files are read (never through a symbolic link), at most MAX_BYTES of them.
 YAML is read as parser events and built here (never constructed by PyYAML), so no tag
@@ -10,29 +10,17 @@ came from. Scalars follow YAML 1.2's core schema
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from .errors import DataError, Problem
-from .files import check_folders_or_raise, decode_utf8, display_path, read_regular_file
-from .grade_rules import grade_warnings
-from .integrity import (
-    RefProblem,
-    check_briefing_refs,
-    check_disputes,
-    check_entity_refs,
-    check_repeated_ids,
-    dispute_warnings,
-)
-from .lineage import lineage_problems, settlement_problems
-from .model import Briefing, Desk, Dispute, Disputes, Entities
-from .wording import copied_warnings, editor_warnings, headline_warnings, likelihood_warnings, url_host_warnings
+from .errors import Problem
+from .files import decode_utf8, read_regular_file
+from .scalars import Loc, dotted
 
 MAX_BYTES = 2 * 1024 * 1024  # a briefing is ~20 KB; anything this big is a mistake or an attack
 MAX_NODES = 200_000
@@ -40,7 +28,6 @@ MAX_DEPTH = 40  # nesting levels; a briefing needs fewer than 10
 MAX_ITEMS = 2_000  # items in one list; a briefing has at most ~100
 MAX_NUMBER_CHARS = 100  # digits, sign, point and exponent of one number
 
-Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
 
 try:  # libyaml's C parser is ~10x faster; PyYAML has it when built with libyaml (its wheels are)
@@ -152,7 +139,7 @@ class _Builder:
         self.root_mark = (1, 1)
 
     def problem(self, mark: tuple[int, int], loc: Loc, message: str, expected: str = "") -> None:
-        self.problems.append(Problem(self.path, mark[0], mark[1], _dotted(loc), message, expected))
+        self.problems.append(Problem(self.path, mark[0], mark[1], dotted(loc), message, expected))
 
     def _skip(self) -> None:
         """Consume the rest of a collection whose start event was just read, building nothing."""
@@ -329,252 +316,6 @@ def parse_bytes(raw: bytes, display: str) -> tuple[Document | None, list[Problem
     if not isinstance(data, dict) and not builder.problems:
         builder.problem(builder.root_mark, (), f"top level is a {type(data).__name__}", "a YAML mapping of fields")
     return Document(display, data, builder.marks, builder.key_marks), builder.problems
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _dotted(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _field_description(model: type[BaseModel], loc: Loc) -> str:
-    """The description of the field at loc, walking nested models and lists."""
-    current: Any = model
-    description = ""
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        fields = getattr(current, "model_fields", None)
-        if not fields or part not in fields:
-            return description if part == loc[-1] and description else ""
-        info = fields[part]
-        description = info.description or ""
-        current = _inner_model(info.annotation)
-    return description
-
-
-def _inner_model(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _pydantic_problems(doc: Document, model: type[BaseModel], exc: ValidationError) -> list[Problem]:
-    problems = []
-    for err in exc.errors(include_url=False):
-        loc: Loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))  # drop union tags
-        kind = err["type"]
-        message = err["msg"]
-        if kind == "missing":
-            message = "required field is missing"
-        elif kind == "extra_forbidden":
-            message = f"unknown field {loc[-1]!r}"
-        elif kind == "value_error":
-            message = message.removeprefix("Value error, ")
-        value = err.get("input")
-        if kind not in ("missing", "extra_forbidden") and isinstance(value, (str, int, float)) and len(str(value)) < 60:
-            message += f" (got {value!r})"
-        if kind == "extra_forbidden":
-            parent = _inner_model_at(model, loc[:-1])
-            names = ", ".join(parent.model_fields) if parent else ""
-            expected = f"one of: {names}" if names else ""
-        else:
-            description = _field_description(model, loc)
-            expected = description
-        line, col = doc.locate(loc, key=kind in ("missing", "extra_forbidden"))
-        problems.append(Problem(doc.path, line, col, _dotted(loc), message, expected))
-    return problems
-
-
-def _inner_model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        fields = getattr(current, "model_fields", None)
-        if not fields or part not in fields:
-            return None
-        current = _inner_model(fields[part].annotation)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _ref_problems(doc: Document, refs: list[RefProblem]) -> list[Problem]:
-    out = []
-    for ref in refs:
-        line, col = doc.locate(ref.loc)
-        out.append(Problem(doc.path, line, col, _dotted(ref.loc), ref.message, ref.expected))
-    return out
-
-
-def validate(doc: Document, model: type[M]) -> tuple[M | None, list[Problem]]:
-    """Validate a Document against a model; all problems, each with its line."""
-    try:
-        return model.model_validate(doc.data), []
-    except ValidationError as exc:
-        return None, _pydantic_problems(doc, model, exc)
-
-
-# --------------------------------------------------------------------------- the project's data
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """Everything the data folder holds, validated and cross-checked."""
-
-    entities: Entities
-    briefings: tuple[Briefing, ...]  # latest first
-    files: dict[str, str]  # slug -> data file (display path)
-    disputes: tuple[Dispute, ...] = ()
-    warnings: tuple[Problem, ...] = ()  # things worth a look that do not block a build
-    desk: Desk = Desk(require_grades=False)  # the desk's settings (data/desk.yaml)
-
-
-# Parsed-and-validated models keyed by (path, content hash): an unchanged file is never
-# parsed twice in one process (a preview session rebuilds on every edit).
-_CACHE: dict[tuple[str, str], tuple[Any, Document | None, list[Problem]]] = {}
-_CACHE_DOCS: dict[str, Document] = {}  # display path -> last parsed document, for cross-file checks
-
-
-def _load_model(path: Path, display: str, model: type[M]) -> tuple[M | None, Document | None, list[Problem]]:
-    raw, problems = read_data_file(path, display)
-    if raw is None:
-        return None, None, problems
-    key = (display, hashlib.sha256(raw).hexdigest() + model.__name__)
-    if key in _CACHE:
-        return _CACHE[key]
-    doc, problems = parse_bytes(raw, display)
-    result: M | None = None
-    if doc is not None and not problems:
-        result, problems = validate(doc, model)
-    _CACHE[key] = (result, doc, problems)
-    return result, doc, problems
-
-
-def load_dataset(data_dir: Path, root: Path | None = None) -> Dataset:
-    """Load entities and every briefing under data_dir; raise DataError listing all problems."""
-    root = root or data_dir.parent
-    check_folders_or_raise(root, [data_dir])
-
-    def display(p: Path) -> str:
-        return display_path(p, root)
-
-    problems: list[Problem] = []
-    entities_path = data_dir / "entities.yaml"
-    entities: Entities | None = Entities()
-    entities_doc = None
-    if entities_path.exists():
-        entities, entities_doc, found = _load_model(entities_path, display(entities_path), Entities)
-        problems += found
-        if entities is not None and entities_doc is not None:
-            problems += _ref_problems(entities_doc, check_entity_refs(entities))
-            problems += _ref_problems(entities_doc, check_repeated_ids(entities))
-    desk: Desk | None = Desk(require_grades=False)
-    desk_path = data_dir / "desk.yaml"
-    if desk_path.exists():
-        desk, _, found = _load_model(desk_path, display(desk_path), Desk)
-        problems += found
-    briefing_files = sorted((data_dir / "briefings").glob("*.yaml")) + sorted((data_dir / "briefings").glob("*.yml"))
-    if not briefing_files:
-        problems.append(Problem(display(data_dir / "briefings"), None, None, "", "no briefing files", "*.yaml files"))
-    briefings: list[Briefing] = []
-    files: dict[str, str] = {}
-    first_line: dict[str, tuple[str, int | None]] = {}
-    failed = 0
-    warnings: list[Problem] = []
-    for path in briefing_files:
-        name = display(path)
-        briefing, doc, found = _load_model(path, name, Briefing)
-        problems += found
-        if briefing is None or doc is None:
-            failed += 1
-            continue
-        problems += _ref_problems(doc, check_repeated_ids(briefing))
-        if entities is not None:
-            refs = _ref_problems(doc, check_briefing_refs(briefing, entities))
-            problems += refs
-            if not refs:
-                warnings += [
-                    replace(w, severity="warning") for w in _ref_problems(doc, editor_warnings(briefing, entities))
-                ]
-        warnings += [replace(w, severity="warning") for w in _ref_problems(doc, likelihood_warnings(briefing))]
-        warnings += [replace(w, severity="warning") for w in _ref_problems(doc, headline_warnings(briefing))]
-        warnings += [replace(w, severity="warning") for w in _ref_problems(doc, url_host_warnings(briefing))]
-        if desk is not None and desk.require_grades:
-            warnings += [replace(w, severity="warning") for w in _ref_problems(doc, grade_warnings(briefing))]
-        line, col = doc.locate(("slug",))
-        if briefing.slug in first_line:
-            other, other_line = first_line[briefing.slug]
-            problems.append(
-                Problem(
-                    name,
-                    line,
-                    col,
-                    "slug",
-                    f"duplicate slug {briefing.slug!r} (also in {other}:{other_line})",
-                    "a slug no other briefing uses",
-                )
-            )
-            continue
-        first_line[briefing.slug] = (name, line)
-        _CACHE_DOCS[name] = doc
-        briefings.append(briefing)
-        files[briefing.slug] = name
-    slugs = {b.slug for b in briefings}
-    # Cross-file references are checked only when every briefing loaded: a briefing that
-    # failed would otherwise show up again as an "unknown briefing" everywhere it is cited.
-    for briefing in briefings if not failed else []:
-        for i, earlier in enumerate(briefing.strike.earlier_strikes if briefing.strike else []):
-            if earlier.briefing and earlier.briefing not in slugs:
-                name = files[briefing.slug]
-                doc = _CACHE_DOCS[name]
-                line, col = doc.locate(("strike", "earlier_strikes", i, "briefing"))
-                problems.append(
-                    Problem(
-                        name,
-                        line,
-                        col,
-                        f"strike.earlier_strikes[{i}].briefing",
-                        f"unknown briefing {earlier.briefing!r}",
-                        "the slug of another briefing",
-                    )
-                )
-    for slug, found_refs in (lineage_problems(briefings) if not failed else {}).items():
-        problems += _ref_problems(_CACHE_DOCS[files[slug]], found_refs)
-    by_slug = {b.slug: b for b in briefings}
-    for briefing in briefings:
-        base = by_slug.get(briefing.based_on) if briefing.based_on else None
-        if base is not None and base is not briefing:
-            doc = _CACHE_DOCS[files[briefing.slug]]
-            warnings += [replace(w, severity="warning") for w in _ref_problems(doc, copied_warnings(briefing, base))]
-    disputes = Disputes()
-    disputes_path = data_dir / "disputes.yaml"
-    if disputes_path.exists():
-        loaded, disputes_doc, found = _load_model(disputes_path, display(disputes_path), Disputes)
-        problems += found
-        if loaded is not None and disputes_doc is not None:
-            disputes = loaded
-            problems += _ref_problems(disputes_doc, check_repeated_ids(disputes))
-            if not failed:
-                unresolved = _ref_problems(disputes_doc, check_disputes(disputes, briefings))
-                unresolved += _ref_problems(disputes_doc, settlement_problems(list(disputes.disputes), briefings))
-                problems += unresolved
-                if not unresolved:
-                    warnings += [
-                        replace(w, severity="warning")
-                        for w in _ref_problems(disputes_doc, dispute_warnings(disputes, briefings))
-                    ]
-    if problems or entities is None or desk is None:
-        raise DataError(problems)
-    briefings.sort(key=lambda b: (b.published, b.slug), reverse=True)
-    return Dataset(entities, tuple(briefings), files, tuple(disputes.disputes), tuple(sorted(warnings)), desk)
 
 
 class _QuotingDumper(yaml.SafeDumper):

@@ -308,7 +308,7 @@ def data_documents(data_dir: Path, root: Path) -> list[Any]:
 
 def trace(unsafe: Unsafe, documents: list[Any]) -> list[Problem]:
     """The data fields whose text contains what the unsafe construct was made of."""
-    from .load import _dotted as dotted
+    from .scalars import dotted
 
     needles = [n.lower() for n in unsafe.needles if n]
     if not needles:

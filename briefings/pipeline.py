@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import engine, routes
+from .dataset import Dataset, load_dataset
 from .errors import BuildError, DataError, Problem, printable, printable_message
 from .feeds import SiteInfo
 from .files import (
@@ -26,7 +27,6 @@ from .files import (
     display_path,
     read_regular_file,
 )
-from .load import Dataset, load_dataset
 from .locator import Region, load_region
 from .model import Entities
 from .reference import json_schemas, records

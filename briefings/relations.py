@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from .changes import Changes, what_changed
+from .dataset import Dataset
 from .integrity import anchored, walk_refs
 from .lineage import LineageIndex, lineage_index
-from .load import Dataset
 from .model import Attributed, Briefing, Claim, Dispute, Event, Figure
 from .vocabulary import Section
 

@@ -25,11 +25,11 @@ from markupsafe import Markup
 
 from . import routes
 from .changes import Changes, changes_json, summary_lines
+from .dataset import Dataset
 from .errors import Problem, RenderError
 from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata, robots_txt
 from .integrity import anchored, figures, walk_models
 from .lineage import Node, Step
-from .load import Dataset
 from .locator import LocatorMap, Region, RingSpec, Spot, locator_map
 from .model import Attributed, Briefing, Figure, When
 from .reference import json_schemas, records

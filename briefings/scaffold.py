@@ -8,8 +8,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from .dataset import load_dataset
 from .errors import UsageError
-from .load import load_dataset
 from .pipeline import Project
 from .scalars import _ID_RE
 

@@ -296,3 +296,11 @@ PublishedDate = Annotated[dt.date, BeforeValidator(_date_not_number), AfterValid
 
 # A location in a data file: the field path from the document's root.
 Loc = tuple[str | int, ...]
+
+
+def dotted(loc: Loc) -> str:
+    """A field path as editors write it: strike.casualties[0].value."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

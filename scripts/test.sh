@@ -25,7 +25,8 @@ fi
 "$PY" -m ruff check briefings tests build.py scripts bench
 "$PY" -m mypy briefings
 set +e
-"$PY" -m pytest "$@"
+# Every layer: the fast unit tests and the slow ones that build sites and drive a browser.
+"$PY" -m pytest -m "slow or not slow" "$@"
 status=$?
 set -e
 # pytest exits 5 when it collected no tests: that is a failure here, never a pass.

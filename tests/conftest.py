@@ -23,7 +23,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from briefings.cli import main
-from briefings.load import load_dataset
+from briefings.dataset import load_dataset
 from briefings.model import Briefing
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,8 +182,46 @@ def content(soup: BeautifulSoup) -> BeautifulSoup:
     return found
 
 
+# Commands of build.py that build a site or start a server: a test running one is marked slow.
+_BUILDING = {"build", "serve", "check-links"}
+_COMMANDS = _BUILDING | {"check", "new", "schema"}
+
+
+class _Layer:
+    """Whether the running test may build real sites: only tests marked slow may (the default run skips them)."""
+
+    slow = True
+
+    @classmethod
+    def require_slow(cls, what: str) -> None:
+        if not cls.slow:
+            pytest.fail(f"this test {what}: mark it @pytest.mark.slow (the default `pytest` run is the fast layer)")
+
+
+@pytest.fixture(autouse=True)
+def _fast_layer_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail an unmarked test that builds a site in-process, through the CLI or with a preview server."""
+    import briefings.pipeline
+
+    _Layer.slow = request.node.get_closest_marker("slow") is not None
+    if _Layer.slow:
+        return
+    if "built_site" in request.fixturenames:
+        _Layer.require_slow("uses the bundled site's build")
+    real = briefings.pipeline.mkdocs_build
+
+    def guarded(*args: object, **kwargs: object) -> None:
+        _Layer.require_slow("runs a real MkDocs build")
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(briefings.pipeline, "mkdocs_build", guarded)
+
+
 def run_cli(project: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """`python build.py --project PROJECT ARGS` as a real subprocess; its exit code and output."""
+    command = next((a for a in args if a in _COMMANDS), "build")
+    if command in _BUILDING and not {"--help", "--version"} & set(args):
+        _Layer.require_slow(f"runs `build.py {command}`")
     return subprocess.run(
         [sys.executable, str(ROOT / "build.py"), "--project", str(project), *args],
         capture_output=True,
@@ -238,6 +276,7 @@ def preview_server(
     Yields the base URL and the server's log file; waits until the home page contains `ready`,
     and stops the server (its whole process group) when the block ends. env: extra variables.
     """
+    _Layer.require_slow(f"starts {kind}")
     port = free_port()
     log = project / f".preview-{port}.log"
     with log.open("wb") as out:

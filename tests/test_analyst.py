@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from briefings.changes import summary_lines, what_changed
+from briefings.dataset import load_dataset
 from briefings.lineage import lineage_index
-from briefings.load import load_dataset
 from briefings.model import Claim
 from briefings.vocabulary import Credibility, Relation, Reliability, combined
 from conftest import briefings_latest_first, content, copy_project, page

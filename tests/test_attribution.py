@@ -42,6 +42,7 @@ def write_seed(project: Path, old: str, new: str) -> str:
 # --------------------------------------------------------------------------- statuses
 
 
+@pytest.mark.slow
 def test_statuses_page_defines_every_status_from_the_model(built_site):
     art = content(page(built_site, "statuses"))
     for status in Status:
@@ -56,6 +57,7 @@ def test_statuses_page_defines_every_status_from_the_model(built_site):
     assert STATEMENT_STATUS_RULE in text_of(art)
 
 
+@pytest.mark.slow
 def test_badge_explanation_is_the_status_meaning(built_site):
     badges = content(page(built_site, f"briefings/{SEED_SLUG}/strike")).select(".bf-badge")
     assert badges
@@ -85,6 +87,7 @@ def test_confirmed_and_verified_need_an_independent_source(project, status):
     ) in result.stderr
 
 
+@pytest.mark.slow
 def test_confirmed_by_shows_a_confirmed_badge(project, tmp_path):
     old = (
         "    sources: [article]\n    status: reported\n    credibility: 3\n"
@@ -123,6 +126,7 @@ def test_confirmed_by_only_with_confirmed(project):
     ) in result.stderr
 
 
+@pytest.mark.slow
 def test_a_partys_own_denial_is_not_denied_and_a_verification_sentence_is_reported(built_site):
     """Russia's own denial is its statement, not "denied"; "could not verify" is a reported sentence,
     and the claim it concerns is the one not independently confirmed."""
@@ -139,6 +143,7 @@ def test_a_partys_own_denial_is_not_denied_and_a_verification_sentence_is_report
 # --------------------------------------------------------------------------- headlines
 
 
+@pytest.mark.slow
 def test_headline_keeps_the_source_attribution(built_site):
     art = content(page(built_site, f"briefings/{SEED_SLUG}"))
     assert text_of(art.h1).removesuffix(" ¶") == SEED_TITLE
@@ -224,6 +229,7 @@ def test_numbers_in_words_and_digits():
 # --------------------------------------------------------------------------- speakers, channels, sources
 
 
+@pytest.mark.slow
 def test_statement_names_speaker_role_channel_and_date(built_site):
     art = content(page(built_site, f"briefings/{SEED_SLUG}/diplomacy"))
     kellogg = art.find(id="kellogg-stalling")
@@ -241,6 +247,7 @@ def test_statement_names_speaker_role_channel_and_date(built_site):
     assert "Source:" not in text_of(art)
 
 
+@pytest.mark.slow
 def test_sources_page_lists_what_was_read_not_who_spoke(built_site):
     for b in briefings_latest_first():
         art = content(page(built_site, f"briefings/{b.slug}/sources"))
@@ -265,6 +272,7 @@ def test_a_speaker_is_not_a_source_id(project):
     )
 
 
+@pytest.mark.slow
 def test_speaker_page_lists_what_they_said(built_site):
     art = content(page(built_site, "entities/people/keith-kellogg"))
     claims = [a["href"] for a in art.select("#said + p + ul a")]  # what he said, apart from claims about him
@@ -289,6 +297,7 @@ def test_check_warns_about_a_quote_repeated_without_quotation_marks(project):
 # --------------------------------------------------------------------------- only what the source gives
 
 
+@pytest.mark.slow
 def test_a_date_the_source_only_reported_on_says_so(built_site):
     strike = content(page(built_site, f"briefings/{SEED_SLUG}/strike"))
     facts = {text_of(dt): text_of(dt.find_next_sibling("dd")) for dt in strike.select(".bf-facts dt")}
@@ -299,6 +308,7 @@ def test_a_date_the_source_only_reported_on_says_so(built_site):
     assert len(struck) == 1 and struck[0].startswith("Reported 1 July 2025 :")
 
 
+@pytest.mark.slow
 def test_miles_are_no_more_precise_than_the_kilometres(built_site):
     strike = content(page(built_site, f"briefings/{FIRST}/strike"))
     euromaidan = strike.find(id="distance-euromaidan")
@@ -318,6 +328,7 @@ def test_miles_are_no_more_precise_than_the_kilometres(built_site):
         (1700, "about", "(about 1,100 mi)"),
     ],
 )
+@pytest.mark.slow
 def test_miles_keep_the_source_precision_on_the_page(project, tmp_path, km, qualifier, shown):
     write_seed(
         project,
@@ -330,6 +341,7 @@ def test_miles_keep_the_source_precision_on_the_page(project, tmp_path, km, qual
     assert text_of(strike.find(id="distance-border").select_one(".bf-figure__alt")) == shown
 
 
+@pytest.mark.slow
 def test_no_inferred_figure_for_a_drone(built_site):
     """The source says "a drone": the page keeps the words, and shows no "1 drone" figure."""
     strike = content(page(built_site, f"briefings/{FIRST}/strike"))
@@ -341,6 +353,7 @@ def test_no_inferred_figure_for_a_drone(built_site):
     assert "A drone hit a factory workshop" in text_of(strike.find(id="workshop-hit"))
 
 
+@pytest.mark.slow
 def test_name_as_published_is_quoted_marked_and_linked(built_site):
     critical = content(page(built_site, f"briefings/{SEED_SLUG}/strike")).find(id="critical")
     attribution = critical.select_one(".bf-attribution")
@@ -371,6 +384,7 @@ def test_name_as_published_should_be_known_to_the_record(project):
 # --------------------------------------------------------------------------- disputes
 
 
+@pytest.mark.slow
 def test_compatible_values_are_no_dispute(built_site):
     strike = content(page(built_site, f"briefings/{FIRST}/strike"))
     for figure_id in ("distance-kyiv-independent", "distance-euromaidan"):
@@ -402,6 +416,7 @@ def test_check_warns_about_a_dispute_whose_values_can_all_be_true(project):
 # --------------------------------------------------------------------------- each thing once
 
 
+@pytest.mark.slow
 def test_overview_states_each_figure_once(built_site):
     """The key-figures strip leaves out every figure a takeaway states; it says what date it is as of."""
     for b in briefings_latest_first():
@@ -426,6 +441,7 @@ def test_a_takeaway_can_only_state_figures_of_its_briefing(project):
     assert f"{NAME}:{line}:23: takeaways[0].figures[1]: no figure 'wounded' in this briefing" in result.stderr
 
 
+@pytest.mark.slow
 def test_references_are_in_number_order(built_site):
     for b in briefings_latest_first():
         for rel in ["", *(f"/{s.value}" for s in b.sections)]:

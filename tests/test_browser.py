@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from briefings.load import load_dataset
+from briefings.dataset import load_dataset
 from briefings.relations import relate
 from briefings.render import format_date, pages_of
 from briefings.routes import ENTITY_FOLDERS

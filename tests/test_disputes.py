@@ -48,6 +48,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_a_dispute_renders_in_the_sections_holding_its_sides(site):
     front = content(page(site, f"briefings/{SEED_SLUG}/front-lines"))
     strike = content(page(site, f"briefings/{SEED_SLUG}/strike"))
@@ -56,6 +57,7 @@ def test_a_dispute_renders_in_the_sections_holding_its_sides(site):
     assert front.find(id="dispute-test-second") is not None and strike.find(id="dispute-test-second") is not None
 
 
+@pytest.mark.slow
 def test_a_side_keeps_its_party_note_and_every_item(site):
     front = content(page(site, f"briefings/{SEED_SLUG}/front-lines"))
     sides = front.find(id="dispute-test-front").select(".bf-dispute__side")
@@ -64,12 +66,14 @@ def test_a_side_keeps_its_party_note_and_every_item(site):
     assert len(sides[1].select(".bf-badge")) == 2  # two claims, each with its status
 
 
+@pytest.mark.slow
 def test_an_item_in_two_disputes_links_to_both(site):
     front = content(page(site, f"briefings/{SEED_SLUG}/front-lines"))
     links = [a["href"] for a in front.find(id="drones-and-missiles").select(".bf-disputed a")]
     assert links == ["./#dispute-test-front", "./#dispute-test-second"]
 
 
+@pytest.mark.slow
 def test_the_overview_summarises_disputes_with_links_to_their_section(site):
     overview = content(page(site, f"briefings/{SEED_SLUG}"))
     items = {text_of(li.a): li.a["href"] for li in overview.select("#sec-disputes + ul > li")}

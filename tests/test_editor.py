@@ -19,6 +19,7 @@ def fill_placeholders(text: str) -> str:
     return re.sub(r'"TODO: ([^"]*)"', lambda m: json.dumps(m.group(1).capitalize() + "."), text)
 
 
+@pytest.mark.slow
 def test_new_writes_a_skeleton_that_check_accepts_once_filled(project, capsys):
     assert main(["--project", str(project), "new", NEW]) == 0
     path = project / "data" / "briefings" / f"{NEW}.yaml"
@@ -78,6 +79,7 @@ def assessment(likelihood: str, text: str) -> str:
     return SEED.read_text().replace("takeaways:\n", "takeaways:\n" + claim, 1)
 
 
+@pytest.mark.slow
 def test_likelihood_is_shown_with_its_range(project):
     (project / "data" / "briefings" / SEED.name).write_text(
         assessment("likely", "Further strikes on the plant are likely.")
@@ -104,6 +106,7 @@ def test_check_warns_when_wording_contradicts_likelihood(project, capsys):
     assert "warning" not in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_json_summary_for_ci(project, capsys):
     assert main(["--project", str(project), "--json", "build"]) == 0
     summary = json.loads(capsys.readouterr().out)
@@ -113,6 +116,7 @@ def test_json_summary_for_ci(project, capsys):
     assert summary["links_checked"] > 1000 and set(summary["seconds"]) >= {"validate", "build", "check", "total"}
 
 
+@pytest.mark.slow
 def test_quiet_prints_one_line(project, capsys):
     assert main(["--project", str(project), "--quiet"]) == 0
     captured = capsys.readouterr()

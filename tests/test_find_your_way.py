@@ -12,6 +12,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from briefings import render
 from briefings.cli import main
 from briefings.relations import relate
@@ -49,6 +51,7 @@ def sidebar_groups(soup) -> dict[str, list[tuple[str, str]]]:
 # --------------------------------------------------------------------------- sidebar
 
 
+@pytest.mark.slow
 def test_sidebar_lists_the_sections_of_the_briefing_being_read(built_site):
     """On every page of every briefing, the sidebar links that briefing's pages, never another's."""
     latest = briefings_latest_first()[0]
@@ -87,6 +90,7 @@ def _relative(target: Path, here: Path) -> str:
 # --------------------------------------------------------------------------- earlier / later briefing
 
 
+@pytest.mark.slow
 def test_every_briefing_page_links_the_earlier_and_later_briefing(built_site):
     """Not only the overview: every section and the sources lead to the neighbouring briefings too."""
     oldest_first = briefings_latest_first()[::-1]
@@ -134,7 +138,7 @@ def check_archive_index(site: Path, latest: int, root: Path | None = None) -> No
 
 
 def timeline_by_year(root: Path | None = None):
-    from briefings.load import load_dataset
+    from briefings.dataset import load_dataset
     from conftest import ROOT
 
     rel = relate(load_dataset((root or ROOT) / "data", root or ROOT))
@@ -174,14 +178,17 @@ def check_timeline_index(site: Path, latest: int, root: Path | None = None) -> N
         assert got == want, year
 
 
+@pytest.mark.slow
 def test_archive_index_lists_each_years_latest_briefings(built_site):
     check_archive_index(built_site, getattr(render, "INDEX_LATEST", 10))
 
 
+@pytest.mark.slow
 def test_timeline_index_lists_each_years_latest_events(built_site):
     check_timeline_index(built_site, getattr(render, "INDEX_LATEST", 10))
 
 
+@pytest.mark.slow
 def test_indexes_stay_bounded_as_a_year_fills(project, tmp_path, monkeypatch):
     """A year with more briefings and events than an index shows: the latest few and a link to the year."""
     newest = briefings_latest_first(project)[0].published
@@ -216,6 +223,7 @@ def test_counted_agrees_in_number():
 COUNT_NOUNS = ("briefing", "event", "side", "claim", "source", "page")
 
 
+@pytest.mark.slow
 def test_no_page_says_one_of_a_plural(built_site):
     """'1 events', '1 briefings': a count of one never takes a plural noun, anywhere on the site."""
     bad = re.compile(r"(?<![\d,.])1 (?:" + "|".join(f"{n}s" for n in COUNT_NOUNS) + r")\b")
@@ -237,6 +245,7 @@ def search_entries(site: Path) -> list[dict]:
     return json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
 
 
+@pytest.mark.slow
 def test_search_titles_name_the_briefing(built_site):
     """Each briefing page's search entry is titled as its <title>: `The strike · <briefing title>`."""
     entries = {e["location"]: e for e in search_entries(built_site)}
@@ -250,6 +259,7 @@ def test_search_titles_name_the_briefing(built_site):
     assert len(titles) == len(set(titles))  # no two results look alike
 
 
+@pytest.mark.slow
 def test_search_text_holds_no_badge_explanations_or_navigation(built_site):
     explanations = [info[1] for info in STATUS_INFO.values()]
     entries = {e["location"]: e for e in search_entries(built_site)}
@@ -273,6 +283,7 @@ def test_search_text_holds_no_badge_explanations_or_navigation(built_site):
 # --------------------------------------------------------------------------- print line
 
 
+@pytest.mark.slow
 def test_printed_pages_say_where_they_come_from(built_site):
     """A print-only line: the page's address and, on briefing pages, when the briefing was last updated."""
     for b in briefings_latest_first():

@@ -10,8 +10,9 @@ import pytest
 from bs4 import BeautifulSoup, NavigableString
 
 from briefings.cli import main
+from briefings.dataset import load_dataset
 from briefings.errors import DataError
-from briefings.load import MAX_BYTES, load_dataset
+from briefings.load import MAX_BYTES
 from briefings.publish import publish
 from conftest import SEED, SEED_SLUG, SEED_TITLE, content, page
 
@@ -279,6 +280,7 @@ def test_hostile_title_and_context_stay_text(hostile_site):
     assert not art.find_all("table")
 
 
+@pytest.mark.slow
 def test_url_fields_link_only_http(project):
     text = seed_with(
         "    kind: media\n",

@@ -248,6 +248,7 @@ def test_root_config_that_is_a_link_is_refused(cli_project, tmp_path, name):
     assert_refused(cli_project, tmp_path / "out", f"{name}: (file): is a symbolic link (to {str(other)!r}); {LINK}")
 
 
+@pytest.mark.slow
 def test_check_links_refuses_a_lychee_config_pipe(cli_project, built_site, tmp_path):
     (cli_project / "lychee.toml").unlink()
     os.mkfifo(cli_project / "lychee.toml")
@@ -297,6 +298,7 @@ def test_link_cache_is_never_read_or_written_through_a_link(tmp_path, secret):
     assert not cache.is_symlink() and json.loads(cache.read_text()) == {}
 
 
+@pytest.mark.slow
 def test_link_cache_that_is_a_pipe_is_refused_without_hanging(cli_project, built_site):
     (cli_project / ".cache").mkdir()
     os.mkfifo(cli_project / ".cache" / "external-links-2.json")
@@ -395,6 +397,7 @@ def test_mkdocs_build_refuses_a_clash_too(cli_project, tmp_path):
     assert not index.exists() or "POISON-7c1e" not in index.read_text()
 
 
+@pytest.mark.slow
 def test_preview_shows_a_clash_and_recovers_when_it_is_renamed(project):
     year = _archive_year()
     clash = project / "docs" / "archive" / str(year) / "index.md"
@@ -435,6 +438,7 @@ def test_mkdocs_warning_about_a_crafted_docs_name_is_escaped(cli_project, tmp_pa
     assert escaped in direct.stderr
 
 
+@pytest.mark.slow
 def test_link_check_of_a_crafted_page_name_is_escaped(cli_project, built_site, tmp_path):
     (cli_project / "docs" / f"{CRAFTED}.html").write_text('<p><a href="missing.html">x</a></p>\n')
     result = build_py(cli_project, "build", "--site-dir", str(tmp_path / "out"))

@@ -58,6 +58,7 @@ def leftover(project: Path, name: str, marker: bool = True) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_build_removes_what_dead_builds_left_and_nothing_else(project, dead_pid):
     assert cli(project).returncode == 0
     dead = [
@@ -77,6 +78,7 @@ def test_build_removes_what_dead_builds_left_and_nothing_else(project, dead_pid)
     assert (project / "site" / MARKER).is_file()
 
 
+@pytest.mark.slow
 def test_build_puts_back_a_site_left_renamed_by_an_interrupted_swap(project, dead_pid):
     assert cli(project).returncode == 0
     site = project / "site"
@@ -112,6 +114,7 @@ def test_git_ignores_build_leftovers(tmp_path):
         ("overrides", "docs/assets/out"),
     ],
 )
+@pytest.mark.slow
 def test_output_inside_an_input_folder_is_refused(project, custom_dir, output):
     if custom_dir != "overrides":
         (project / "overrides").rename(project / custom_dir)
@@ -155,6 +158,7 @@ def _as_a_background_job() -> None:
     [(signal.SIGINT, None), (signal.SIGTERM, None), (signal.SIGINT, _as_a_background_job)],
     ids=["SIGINT", "SIGTERM", "SIGINT-to-a-background-job"],
 )
+@pytest.mark.slow
 def test_preview_removes_its_temporary_site_on_exit(project, tmp_path, sig, started):
     temp = tmp_path / "tmp"  # the preview builds into a tempfile.mkdtemp() folder, under TMPDIR
     temp.mkdir()

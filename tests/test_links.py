@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from bs4 import BeautifulSoup
 
 from briefings.links import check_site, html_pages, run_lychee
@@ -21,6 +22,7 @@ def internal_links_by_parse(site) -> int:
     return count
 
 
+@pytest.mark.slow
 def test_every_internal_link_and_anchor_resolves(built_site):
     report = check_site(built_site)
     assert report.broken == []
@@ -28,6 +30,7 @@ def test_every_internal_link_and_anchor_resolves(built_site):
     assert report.checked > 300
 
 
+@pytest.mark.slow
 def test_lychee_checks_at_least_what_a_parse_counts(built_site):
     report = run_lychee(built_site, ROOT / "lychee.toml")
     assert report.broken == []

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from briefings.dataset import load_dataset
 from briefings.errors import DataError
-from briefings.load import load_dataset
 from conftest import ROOT, SEED, SEED_SLUG
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")

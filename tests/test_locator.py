@@ -15,7 +15,7 @@ from itertools import combinations
 import pytest
 from bs4 import BeautifulSoup
 
-from briefings.load import load_dataset
+from briefings.dataset import load_dataset
 from briefings.locator import (
     EARTH_RADIUS_KM,
     LABEL_SIZE,

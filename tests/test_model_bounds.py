@@ -464,11 +464,13 @@ REVIEW = [
 CASES = NUMBERS + DATES + RESERVED_IDS + LISTS + INVISIBLE + REVIEW
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("case", "file", "old", "new", "needle", "rest"), CASES, ids=[c[0] for c in CASES])
 def test_check_reports_out_of_bounds_value(project, case, file, old, new, needle, rest):
     check_fails_with(project, file, old, new, needle, rest)
 
 
+@pytest.mark.slow
 def test_year_only_and_month_only_dates_build(project, tmp_path):
     # `date: 2024` is a number to YAML; it is the documented year-only date, quoted or not.
     text = SEED_TEXT.replace("{date: 2024-11, phrase: since November}", "{date: 2024, phrase: in 2024}", 1)

@@ -9,6 +9,7 @@ from itertools import groupby
 from pathlib import Path
 
 import feedparser
+import pytest
 from lxml import etree
 
 from briefings.cli import main
@@ -36,6 +37,7 @@ def built_path(site: Path, url: str) -> Path:
     return path / "index.html" if rel.endswith("/") or rel == "" else path
 
 
+@pytest.mark.slow
 def test_atom_feed_is_valid_and_links_resolve(built_site):
     raw = (built_site / "feed.xml").read_bytes()
     etree.fromstring(raw)  # well-formed XML
@@ -53,6 +55,7 @@ def test_atom_feed_is_valid_and_links_resolve(built_site):
     assert built_path(built_site, self_link) == built_site / "feed.xml"
 
 
+@pytest.mark.slow
 def test_json_feed_is_valid_and_links_resolve(built_site):
     feed = json.loads((built_site / "feed.json").read_text())
     assert feed["version"] == "https://jsonfeed.org/version/1.1"
@@ -67,6 +70,7 @@ def test_json_feed_is_valid_and_links_resolve(built_site):
     assert [item["date_modified"] for item in feed["items"]] == [stamp(last_updated(b)) for b in newest]
 
 
+@pytest.mark.slow
 def test_feed_link_check_catches_a_broken_feed_link(built_site, tmp_path):
     import shutil
 
@@ -81,6 +85,7 @@ def test_feed_link_check_catches_a_broken_feed_link(built_site, tmp_path):
     assert [(b.page, b.link) for b in broken] == [("feed.json", SITE_URL + "briefings/no-such-briefing/")]
 
 
+@pytest.mark.slow
 def test_json_export_is_the_validated_model(built_site):
     exported = json.loads((built_site / "api" / "briefings" / f"{SEED_SLUG}.json").read_text())
     # The model's fields, plus what changed since the previous briefing (derived, so not a field of the format).
@@ -111,6 +116,7 @@ def test_json_export_is_the_validated_model(built_site):
     assert [i["slug"] for i in index] == [b.slug for b in briefings_latest_first()]
 
 
+@pytest.mark.slow
 def test_jsonld_opengraph_and_canonical(built_site):
     soup = page(built_site, f"briefings/{SEED_SLUG}/strike")
     data = json.loads(soup.find("script", type="application/ld+json").string)
@@ -123,6 +129,7 @@ def test_jsonld_opengraph_and_canonical(built_site):
     assert soup.find("link", rel="canonical")["href"] == data["url"]
 
 
+@pytest.mark.slow
 def test_disputed_point_shown_on_both_briefings(built_site):
     for slug in (SEED_SLUG, FIRST):
         dispute = content(page(built_site, f"briefings/{slug}/strike")).find(id="dispute-november-2024-casualties")
@@ -140,6 +147,7 @@ def pager(site: Path, slug: str) -> list[tuple[str, str]]:
     return [(a["href"], text_of(a)) for a in nav.select("a")] if nav else []
 
 
+@pytest.mark.slow
 def test_prev_next_between_briefings(built_site):
     oldest_first = briefings_latest_first()[::-1]
     assert {SEED_SLUG, FIRST} <= {b.slug for b in oldest_first}
@@ -154,6 +162,7 @@ def test_prev_next_between_briefings(built_site):
         assert pager(built_site, b.slug) == expected, b.slug
 
 
+@pytest.mark.slow
 def test_archive_by_year_and_month(built_site):
     """Each year's page lists all its briefings by month (the index: test_find_your_way)."""
     by_year = [(y, list(items)) for y, items in groupby(briefings_latest_first(), key=lambda b: b.published.year)]
@@ -169,6 +178,7 @@ def test_archive_by_year_and_month(built_site):
     assert FIRST in {b.slug for y, items in by_year if y == 2024 for b in items}
 
 
+@pytest.mark.slow
 def test_timeline_merges_events_and_links_back(built_site):
     art = content(page(built_site, "timeline/2024"))
     links = [a["href"] for a in art.select(".bf-event > p > a:first-of-type")]
@@ -184,6 +194,7 @@ def listed_briefings(art) -> list[tuple[str, str]]:
     ]
 
 
+@pytest.mark.slow
 def test_entity_page_lists_briefings_and_claims(built_site):
     by_slug = {b.slug: b for b in briefings_latest_first()}
     art = content(page(built_site, "entities/people/alexander-brechalov"))
@@ -209,6 +220,7 @@ def test_entity_page_lists_briefings_and_claims(built_site):
     assert izhevsk.a["href"] == "../udmurtia/" and text_of(izhevsk.a) == "Udmurtia"
 
 
+@pytest.mark.slow
 def test_tag_pages(built_site):
     art = content(page(built_site, "tags/sanctions"))
     tagged = [b.title for b in briefings_latest_first() if "sanctions" in b.tags]
@@ -216,6 +228,7 @@ def test_tag_pages(built_site):
     assert [text_of(a) for a in art.select(".bf-listing__title a:not(.headerlink)")] == tagged
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical(project, tmp_path):
     assert main(["--project", str(project), "build", "--site-dir", str(tmp_path / "a")]) == 0
     assert main(["--project", str(project), "build", "--site-dir", str(tmp_path / "b")]) == 0
@@ -226,6 +239,7 @@ def test_two_builds_are_byte_identical(project, tmp_path):
     assert f"<lastmod>{newest.isoformat()}</lastmod>" in sitemap
 
 
+@pytest.mark.slow
 def test_corrections_are_shown_and_move_the_modified_date(project):
     # A correction later than every date in the data, so it moves the site's own date too.
     fixed = max(last_updated(b) for b in briefings_latest_first(project)) + dt.timedelta(days=2)

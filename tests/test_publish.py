@@ -12,6 +12,7 @@ from conftest import SEED, tree_digest
 NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
 
 
+@pytest.mark.slow
 def test_failed_build_leaves_previous_site_intact(project):
     assert main(["--project", str(project)]) == 0
     site = project / "site"
@@ -26,6 +27,7 @@ def test_failed_build_leaves_previous_site_intact(project):
     assert not [p for p in project.iterdir() if p.name.startswith(".site.")]
 
 
+@pytest.mark.slow
 def test_broken_link_inside_raw_html_fails_the_build(project, capsys):
     assert main(["--project", str(project)]) == 0
     capsys.readouterr()
@@ -58,6 +60,7 @@ def test_output_inside_docs_is_refused(tmp_path):
         check_output_dir(tmp_path / "docs" / "site", [tmp_path, tmp_path / "docs"])
 
 
+@pytest.mark.slow
 def test_data_error_leaves_site_intact(project):
     assert main(["--project", str(project)]) == 0
     before = tree_digest(project / "site")

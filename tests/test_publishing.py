@@ -160,12 +160,14 @@ def test_subpath_missing_page_gets_the_styled_404_with_working_links(subpath_sit
 # --------------------------------------------------------------------------- the bundled site at its root
 
 
+@pytest.mark.slow
 def test_robots_txt_names_the_absolute_sitemap(built_site):
     robots = (built_site / "robots.txt").read_text(encoding="utf-8")
     assert robots.splitlines() == ["User-agent: *", "Allow: /", "", f"Sitemap: {SITE_URL}sitemap.xml"]
     assert not (ROOT / "docs" / "robots.txt").exists()  # generated at build, never a file in docs/
 
 
+@pytest.mark.slow
 def test_favicon_is_the_sites_own_svg_and_every_page_links_it(built_site):
     svg = (built_site / "assets" / "favicon.svg").read_text(encoding="utf-8")
     assert svg.startswith("<svg") and len(svg) < 2000
@@ -180,6 +182,7 @@ def test_favicon_is_the_sites_own_svg_and_every_page_links_it(built_site):
             assert (path.parent / icon["href"]).resolve() == (built_site / "assets" / "favicon.svg").resolve(), path
 
 
+@pytest.mark.slow
 def test_feed_autodiscovery_on_every_page(built_site):
     for path in sorted(built_site.rglob("*.html")):
         soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
@@ -191,6 +194,7 @@ def test_feed_autodiscovery_on_every_page(built_site):
             assert resolved.is_file(), (path, href)
 
 
+@pytest.mark.slow
 def test_404_page_is_styled_and_says_where_to_go(built_site):
     soup = page(built_site, "404.html")
     assert soup.select_one("article h1").get_text() == "Page not found"

@@ -132,10 +132,12 @@ def resolve(site: Path, rel: str, href: str) -> Path:
     return target / "index.html" if target.is_dir() else target
 
 
+@pytest.mark.slow
 def test_bundled_site_has_no_raw_syntax(built_site):
     assert check_site(built_site).raw == []
 
 
+@pytest.mark.slow
 def test_home_dateline_links_to_the_latest_briefing(built_site):
     dateline = page(built_site, "").select_one("p.bf-dateline")
     assert "](" not in dateline.get_text() and "[" not in dateline.get_text()
@@ -146,6 +148,7 @@ def test_home_dateline_links_to_the_latest_briefing(built_site):
     assert target == (built_site / "briefings" / latest / "index.html").resolve()
 
 
+@pytest.mark.slow
 def test_place_page_links_to_the_place_it_is_in(built_site):
     rel = "entities/places/izhevsk/"
     kind = page(built_site, rel).select_one("p.bf-entity__kind")

@@ -29,6 +29,7 @@ def test_schema_check_detects_drift(project, capsys):
     assert "out of date: README.md" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["briefing.schema.json", "entities.schema.json"])
 def test_schema_is_published_and_valid_json(built_site, name):
     schema = json.loads((built_site / "schema" / name).read_text())
@@ -47,6 +48,7 @@ def test_every_data_file_has_the_schema_modeline():
         assert target == ROOT / "schema" / f"{kind}.schema.json"
 
 
+@pytest.mark.slow
 def test_reference_page_lists_fields(built_site):
     art = content(page(built_site, "reference"))
     claim = art.find(id="record-claim")

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
+
 from briefings.cli import main
 from briefings.render import HOME_LISTING
 from conftest import SEED, SEED_SLUG, SEED_TITLE, briefings_latest_first, content, page
@@ -27,6 +29,7 @@ def figure(site: Path, rel: str, figure_id: str) -> dict[str, str]:
     } | {"badge": text_of(node.select_one(".bf-badge__label"))}
 
 
+@pytest.mark.slow
 def test_strike_page_shows_casualties(built_site):
     assert figure(built_site, f"{B}/strike", "killed") == {
         "label": "Killed",
@@ -40,6 +43,7 @@ def test_strike_page_shows_casualties(built_site):
     assert (critical["value"], critical["badge"]) == ("10", "Reported")
 
 
+@pytest.mark.slow
 def test_strike_page_shows_distances_with_miles(built_site):
     assert figure(built_site, f"{B}/strike", "distance-border") == {
         "label": "Izhevsk from the Ukrainian border",
@@ -60,6 +64,7 @@ def key_figures(art) -> list[tuple[str, str]]:
     return [(text_of(dt), text_of(dt.find_next_sibling("dd"))) for dt in strip.select("dt")]
 
 
+@pytest.mark.slow
 def test_overview_has_takeaways_and_key_figures(built_site):
     art = content(page(built_site, B))
     assert text_of(art.h1).removesuffix(" ¶") == SEED_TITLE
@@ -72,6 +77,7 @@ def test_overview_has_takeaways_and_key_figures(built_site):
     assert text_of(art.select_one(".bf-keyfigures__asof")) == "As of 1 July 2025"
 
 
+@pytest.mark.slow
 def test_quotes_page_shows_five_quotes_with_speakers(built_site):
     art = content(page(built_site, f"{B}/quotes"))
     cards = art.select("figure.bf-quote")
@@ -110,6 +116,7 @@ def test_quotes_page_shows_five_quotes_with_speakers(built_site):
     assert [text_of(a) for a in kellogg.select(".bf-refs a")] == ["[1]"]
 
 
+@pytest.mark.slow
 def test_unconfirmed_claim_shows_its_status(built_site):
     claim = content(page(built_site, f"{B}/front-lines")).find(id="village-taken")
     badge = claim.select_one(".bf-badge")
@@ -119,6 +126,7 @@ def test_unconfirmed_claim_shows_its_status(built_site):
     assert "reports emerging from Russian sources" in text_of(claim)
 
 
+@pytest.mark.slow
 def test_every_citation_lands_on_its_source_anchor(built_site):
     """Sources are numbered references, [1], each landing on the source with that number."""
     cited = 0
@@ -142,6 +150,7 @@ def test_every_citation_lands_on_its_source_anchor(built_site):
     assert cited > 40
 
 
+@pytest.mark.slow
 def test_timeline_keeps_phrase_and_absolute_date(built_site):
     events = content(page(built_site, B)).select(".bf-event")
     monday = [e for e in events if "Ustymenko" in text_of(e)]
@@ -152,6 +161,7 @@ def test_timeline_keeps_phrase_and_absolute_date(built_site):
     assert monday[0].a["href"] == "front-lines/#ustymenko-honoured"
 
 
+@pytest.mark.slow
 def test_home_shows_latest_briefing_first_then_earlier(built_site):
     latest, *older = briefings_latest_first()
     art = content(page(built_site, ""))
@@ -171,6 +181,7 @@ def test_home_shows_latest_briefing_first_then_earlier(built_site):
     assert all(d <= latest.published.isoformat() for d in dates)
 
 
+@pytest.mark.slow
 def test_home_shows_seed_figures_when_it_is_latest(project, tmp_path):
     """The seed's own figures on the home page, with the seed made the newest briefing in a scratch copy."""
     newest = max(b.published for b in briefings_latest_first(project))
@@ -185,11 +196,13 @@ def test_home_shows_seed_figures_when_it_is_latest(project, tmp_path):
     assert [label for label, _ in key_figures(art)] == ["Izhevsk from the Ukrainian border"]
 
 
+@pytest.mark.slow
 def test_page_titles_name_section_and_briefing(built_site):
     title = page(built_site, f"{B}/quotes").title.string
     assert title == f"Quotes · {SEED_TITLE} - Situation reports"
 
 
+@pytest.mark.slow
 def test_navigation_is_small_and_search_and_palette_exist(built_site):
     soup = page(built_site, f"{B}/strike")
     nav_links = soup.select("nav.md-nav--primary a.md-nav__link")

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefings.load import Dataset, load_dataset
+from briefings.dataset import Dataset, load_dataset
 from briefings.mkdocs_adapter import site_info
 from briefings.model import When
 from briefings.pipeline import Project, changed_briefings, engine_config

@@ -196,8 +196,8 @@ def test_preview_survives_a_render_error_and_recovers(project, kind):
 
 def test_json_ld_escapes_line_separators_and_keeps_the_text():
     # U+2028 and U+2029 are valid JSON but end a JavaScript string in older engines.
+    from briefings.dataset import load_dataset
     from briefings.feeds import SiteInfo, page_metadata
-    from briefings.load import load_dataset
 
     briefing = next(b for b in load_dataset(ROOT / "data").briefings if b.slug == SEED_SLUG)
     summary = "First line\u2028second line\u2029third </script> & more"

@@ -1,0 +1,186 @@
+"""The project's data as one validated, cross-checked Dataset: entities, briefings, disputes, the desk's settings.
+
+load_dataset reads every data file (load.py parses, validation.py checks each against the
+model), then runs the rules across records and files (integrity.py) and the wording lint
+(wording.py), and raises one DataError listing every problem at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from .errors import DataError, Problem
+from .files import check_folders_or_raise, display_path
+from .grade_rules import grade_warnings
+from .integrity import (
+    RefProblem,
+    check_briefing_refs,
+    check_disputes,
+    check_entity_refs,
+    check_repeated_ids,
+    dispute_warnings,
+    duplicate_slugs,
+    earlier_strike_problems,
+)
+from .lineage import lineage_problems, settlement_problems
+from .load import Document, parse_bytes, read_data_file
+from .model import Briefing, Desk, Dispute, Disputes, Entities
+from .validation import located, validate
+from .wording import copied_warnings, editor_warnings, headline_warnings, likelihood_warnings, url_host_warnings
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything the data folder holds, validated and cross-checked."""
+
+    entities: Entities
+    briefings: tuple[Briefing, ...]  # latest first
+    files: dict[str, str]  # slug -> data file (display path)
+    disputes: tuple[Dispute, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # things worth a look that do not block a build
+    desk: Desk = Desk(require_grades=False)  # the desk's settings (data/desk.yaml)
+
+
+class ParsedFiles:
+    """Parsed-and-validated data files keyed by (path, model, content hash), the least recently used dropped first.
+
+    An unchanged file is never parsed twice in one process (a preview rebuilds on every
+    save); bounded, so a long preview session holds the latest versions, not every edit.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[str, str, str], tuple[Any, Document | None, list[Problem]]] = OrderedDict()
+
+    def load(self, path: Path, display: str, model: type[M]) -> tuple[M | None, Document | None, list[Problem]]:
+        """The file's model instance (None if invalid), its Document (None if unreadable) and its problems."""
+        raw, problems = read_data_file(path, display)
+        if raw is None:
+            return None, None, problems
+        key = (display, model.__name__, hashlib.sha256(raw).hexdigest())
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        doc, problems = parse_bytes(raw, display)
+        result: M | None = None
+        if doc is not None and not problems:
+            result, problems = validate(doc, model)
+        self._entries[key] = (result, doc, problems)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return result, doc, problems
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+PARSED = ParsedFiles()  # one per process: the CLI, the hook and both previews share what they parsed
+
+
+def _warnings(doc: Document, refs: list[RefProblem]) -> list[Problem]:
+    return [replace(w, severity="warning") for w in located(doc, refs)]
+
+
+def load_dataset(data_dir: Path, root: Path | None = None, parsed: ParsedFiles = PARSED) -> Dataset:
+    """Load entities, the desk's settings, every briefing and the disputes; raise DataError listing all problems."""
+    root = root or data_dir.parent
+    check_folders_or_raise(root, [data_dir])
+
+    def load(path: Path, model: type[M]) -> tuple[M | None, Document | None, list[Problem]]:
+        return parsed.load(path, display_path(path, root), model)
+
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    entities: Entities | None = Entities()
+    if (data_dir / "entities.yaml").exists():
+        entities, entities_doc, found = load(data_dir / "entities.yaml", Entities)
+        problems += found
+        if entities is not None and entities_doc is not None:
+            problems += located(entities_doc, check_entity_refs(entities) + check_repeated_ids(entities))
+    desk: Desk | None = Desk(require_grades=False)
+    if (data_dir / "desk.yaml").exists():
+        desk, _, found = load(data_dir / "desk.yaml", Desk)
+        problems += found
+
+    folder = data_dir / "briefings"
+    paths = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    if not paths:
+        problems.append(Problem(display_path(folder, root), None, None, "", "no briefing files", "*.yaml files"))
+    loaded: list[tuple[Briefing, Document]] = []
+    failed = 0
+    for path in paths:
+        briefing, doc, found = load(path, Briefing)
+        problems += found
+        if briefing is None or doc is None:
+            failed += 1
+            continue
+        problems += located(doc, check_repeated_ids(briefing))
+        if entities is not None:
+            refs = located(doc, check_briefing_refs(briefing, entities))
+            problems += refs
+            if not refs:
+                warnings += _warnings(doc, editor_warnings(briefing, entities))
+        lint = likelihood_warnings(briefing) + headline_warnings(briefing) + url_host_warnings(briefing)
+        if desk is not None and desk.require_grades:
+            lint += grade_warnings(briefing)
+        warnings += _warnings(doc, lint)
+        loaded.append((briefing, doc))
+
+    # Rules across briefing files. Cross-references are checked only when every briefing
+    # loaded: a briefing that failed would otherwise show up as "unknown" wherever it is cited.
+    duplicates = duplicate_slugs([b for b, _ in loaded])
+    for i, duplicate in duplicates.items():
+        briefing, doc = loaded[i]
+        problems += [
+            replace(p, message=p.message.replace("{other}", _slug_site(loaded, briefing.slug)))
+            for p in located(doc, duplicate)
+        ]
+    loaded = [pair for i, pair in enumerate(loaded) if i not in duplicates]
+    briefings = [b for b, _ in loaded]
+    docs = {b.slug: doc for b, doc in loaded}
+    files = {b.slug: doc.path for b, doc in loaded}
+    if not failed:
+        for rule in (earlier_strike_problems, lineage_problems):
+            for slug, unresolved_refs in rule(briefings).items():
+                problems += located(docs[slug], unresolved_refs)
+    by_slug = {b.slug: b for b in briefings}
+    for briefing in briefings:
+        base = by_slug.get(briefing.based_on) if briefing.based_on else None
+        if base is not None and base is not briefing:
+            warnings += _warnings(docs[briefing.slug], copied_warnings(briefing, base))
+
+    disputes = Disputes()
+    if (data_dir / "disputes.yaml").exists():
+        found_disputes, disputes_doc, found = load(data_dir / "disputes.yaml", Disputes)
+        problems += found
+        if found_disputes is not None and disputes_doc is not None:
+            disputes = found_disputes
+            problems += located(disputes_doc, check_repeated_ids(disputes))
+            if not failed:
+                unresolved = located(
+                    disputes_doc,
+                    check_disputes(disputes, briefings) + settlement_problems(list(disputes.disputes), briefings),
+                )
+                problems += unresolved
+                if not unresolved:
+                    warnings += _warnings(disputes_doc, dispute_warnings(disputes, briefings))
+    if problems or entities is None or desk is None:
+        raise DataError(problems)
+    briefings.sort(key=lambda b: (b.published, b.slug), reverse=True)
+    return Dataset(entities, tuple(briefings), files, tuple(disputes.disputes), tuple(sorted(warnings)), desk)
+
+
+def _slug_site(loaded: list[tuple[Briefing, Document]], slug: str) -> str:
+    """file:line of the first briefing with that slug (where a duplicate's message points)."""
+    for briefing, doc in loaded:
+        if briefing.slug == slug:
+            return f"{doc.path}:{doc.locate(('slug',))[0]}"
+    return "?"

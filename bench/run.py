@@ -10,7 +10,13 @@ absolute seconds vary between machines:
 - generator: load + validate + render in a fresh process, against raw Jinja rendering
   of the same pages from already-validated data;
 - peak memory (max RSS) of the full build process; HTML bytes of one briefing page;
-- edit-to-preview latency at the largest N: save a data file, poll the served page.
+- edit-to-preview latency at the largest N: save a data file, poll the served page, against
+  a one-page Material site's `mkdocs build` in the same run;
+- the largest page (HTML bytes) of each page kind, and the ratio largest at the largest N /
+  at the smallest (and at the largest / the one before): a page kind that grows with the
+  archive shows a ratio above 1;
+- Python-Markdown conversion per page kind (the site's extensions, a sample of each kind's
+  pages), against a plain page of the same word count.
 
 Usage: python bench/run.py [--sizes 10,100,1000] [--preview mkdocs,fast,none] [--out bench/results/latest.json]
 """
@@ -61,6 +67,17 @@ def _words(rng: random.Random, length: int) -> str:
     return " ".join(out).capitalize()
 
 
+def _drop_lineage(node: Any) -> None:
+    """Remove every `lineage` list (links to other briefings) from a briefing's data, in place."""
+    if isinstance(node, dict):
+        node.pop("lineage", None)
+        for value in node.values():
+            _drop_lineage(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_lineage(value)
+
+
 def synthetic_briefings(n: int, seed: int = 1) -> list[dict[str, Any]]:
     """N valid briefings shaped like the seed (same sections and field sizes), text randomised."""
     doc, problems = parse_yaml(SEED, SEED.name)
@@ -83,6 +100,7 @@ def synthetic_briefings(n: int, seed: int = 1) -> list[dict[str, Any]]:
         data["tags"] = rng.sample(TAGS, 3)
         for earlier in data["strike"]["earlier_strikes"]:
             earlier.pop("briefing", None)
+        _drop_lineage(data)  # it names the seed's real predecessor, which the scratch project lacks
         out.append(data)
     return out
 
@@ -194,6 +212,143 @@ print(json.dumps(generated.nav))
     return seconds, rss
 
 
+def page_kind(rel: str) -> str:
+    """The kind of a built file, from its path in the site (rel: posix path of an index.html or other file)."""
+    parts = rel.split("/")[:-1] if rel.endswith("index.html") else rel.split("/")
+    if not parts:
+        return "home"
+    top = parts[0]
+    if top == "briefings":
+        return "briefing overview" if len(parts) == 2 else "briefing section"
+    if top in ("archive", "timeline"):
+        return f"{top} index" if len(parts) == 1 else f"{top} year"
+    if top == "tags":
+        return "tags index" if len(parts) == 1 or parts[1] == "index" else "tag"
+    if top == "entities":
+        if len(parts) == 1:
+            return "entities index"
+        return "records of a kind" if len(parts) == 2 or parts[2] == "index" else "entity"
+    if top == "api":
+        return "api index" if rel == "api/briefings.json" else "api briefing"
+    if top == "search":
+        return "search index"
+    if rel in ("feed.xml", "feed.json", "sitemap.xml"):
+        return rel
+    return "fixed page" if rel.endswith(".html") else "other file"
+
+
+def largest_pages(site: Path) -> dict[str, dict[str, Any]]:
+    """Per page kind: how many files, and the largest one's bytes and path."""
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(site.rglob("*")):
+        if not path.is_file() or path.suffix not in (".html", ".json", ".xml") or path.parts[-2:-1] == ("assets",):
+            continue
+        rel = path.relative_to(site).as_posix()
+        if rel.startswith(("assets/", "schema/")) or rel.endswith(".xml.gz"):
+            continue
+        kind = page_kind(rel)
+        size = path.stat().st_size
+        row = out.setdefault(kind, {"files": 0, "largest_bytes": 0, "largest": ""})
+        row["files"] += 1
+        if size > row["largest_bytes"]:
+            row.update(largest_bytes=size, largest=rel)
+    return out
+
+
+CONVERSION_PROBE = r"""
+import json, random, re, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+import markdown
+from briefings.feeds import SiteInfo
+from briefings.pipeline import Project, engine_config, generate
+root = Path(sys.argv[1])
+kinds = json.loads(Path(sys.argv[3]).read_text())
+sample = int(sys.argv[4])
+project = Project.at(root)
+generated = generate(project, SiteInfo("https://briefings.example.org/", "Situation reports", "desk"))
+config = engine_config(project, Path(tempfile.mkdtemp()))
+md = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+words = "the desk said officials reported a strike on the plant overnight and talks went on".split()
+rng = random.Random(1)
+
+
+def convert(text):
+    md.reset()
+    start = time.perf_counter()
+    md.convert(text)
+    return time.perf_counter() - start
+
+
+def plain(count):
+    # Plain prose of `count` words, in paragraphs of 60, with a heading: what converts cheaply.
+    out, left = ["# A plain page", ""], count
+    while left > 0:
+        out += [" ".join(rng.choice(words) for _ in range(min(60, left))) + ".", ""]
+        left -= 60
+    return "\n".join(out)
+
+
+by_kind = {}
+for page in generated.pages:
+    if page.src_uri.endswith(".md"):
+        by_kind.setdefault(kinds[page.src_uri], []).append(page.content)
+result = {}
+for kind, texts in sorted(by_kind.items()):
+    texts.sort(key=len)
+    step = max(1, len(texts) // sample)
+    chosen = texts[::step][:sample] + [texts[-1]]  # spread over sizes, and the largest
+    convert(chosen[0])  # warm up
+    ours = [convert(t) for t in chosen]
+    counts = [len(re.sub(r"<[^>]*>|\{[^}]*\}|\([^)]*\)", " ", t).split()) for t in chosen]
+    theirs = [convert(plain(c)) for c in counts]
+    result[kind] = {
+        "pages": len(texts),
+        "sampled": len(chosen),
+        "ms_per_page": 1000 * sum(ours) / len(ours),
+        "plain_ms_per_page": 1000 * sum(theirs) / len(theirs),
+        "words_per_page": sum(counts) / len(counts),
+        "vs_plain": sum(ours) / sum(theirs),
+    }
+print(json.dumps(result))
+"""
+
+
+def conversion_timing(project: Path, sample: int = 40) -> dict[str, Any]:
+    """Python-Markdown conversion per page kind with the site's extensions, against plain pages of as many words."""
+    probe = r"""
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from briefings.feeds import SiteInfo
+from briefings.pipeline import Project, generate
+generated = generate(Project.at(Path(sys.argv[1])), SiteInfo("https://briefings.example.org/", "S", "d"))
+print(json.dumps([p.src_uri for p in generated.pages if p.src_uri.endswith(".md")]))
+"""
+    _, _, out = run_measured([sys.executable, "-c", probe, str(project), str(ROOT)], project)
+    kinds = {}
+    for uri in json.loads(out):
+        rel = uri[: -len("index.md")] if uri.endswith("index.md") else uri[: -len(".md")] + "/"
+        kinds[uri] = page_kind(rel + "index.html")
+    kinds_file = project.parent / "page-kinds.json"  # too long for a command-line argument at N=1000
+    kinds_file.write_text(json.dumps(kinds))
+    _, _, out = run_measured(
+        [sys.executable, "-c", CONVERSION_PROBE, str(project), str(ROOT), str(kinds_file), str(sample)], project
+    )
+    return json.loads(out)
+
+
+def one_page_build(work: Path, runs: int = 3) -> float:
+    """The fastest of a few `mkdocs build`s of a one-page Material site (600 words): the floor of any preview."""
+    site = work / "one-page"
+    (site / "docs").mkdir(parents=True)
+    rng = random.Random(2)
+    (site / "docs" / "index.md").write_text("# One page\n\n" + _words(rng, 4000) + "\n", encoding="utf-8")
+    (site / "mkdocs.yml").write_text("site_name: One page\ntheme:\n  name: material\n", encoding="utf-8")
+    times = [run_measured([sys.executable, "-m", "mkdocs", "build", "--quiet"], site)[0] for _ in range(runs)]
+    return min(times)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -267,6 +422,9 @@ def measure(n: int, work: Path) -> dict[str, Any]:
     slug = f"{dt.date(2025, 7, 1).isoformat()}-synthetic-0000"
     html = site / "briefings" / slug / "strike" / "index.html"
     build_seconds = summary["seconds"]["build"] + summary["seconds"]["validate"]
+    print(f"N={n}: page sizes and Markdown conversion ...", file=sys.stderr, flush=True)
+    sizes = largest_pages(site)
+    conversion = conversion_timing(project)
     return {
         "n": n,
         "pages": summary["pages"],
@@ -283,6 +441,8 @@ def measure(n: int, work: Path) -> dict[str, Any]:
         "floor_rss_mib": floor_rss / 2**20,
         "briefing_page_bytes": html.stat().st_size,
         "links_checked": summary["links_checked"],
+        "largest_page": sizes,
+        "conversion": conversion,
         "project": str(project),
     }
 
@@ -301,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary projects")
     parser.add_argument("--preview-only", action="store_true", help="only edit-to-preview, at the largest N")
+    parser.add_argument("--note", default="", help="a note kept in the results (e.g. the machine was shared)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     base = Path(tempfile.mkdtemp(prefix="briefings-bench-"))
@@ -316,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:
                 _write(args.out, rows, {})  # partial results survive a later failure
             largest = rows[-1]
         preview: dict[str, Any] = {}
+        print("one-page MkDocs build ...", file=sys.stderr, flush=True)
+        preview["one_page_build_s"] = one_page_build(base)
         slug = f"{dt.date(2025, 7, 1).isoformat()}-synthetic-0000"
         for kind in [k for k in args.preview.split(",") if k and k != "none"]:
             print(f"N={largest['n']}: edit-to-preview with {kind} ...", file=sys.stderr, flush=True)
@@ -338,12 +501,23 @@ def main(argv: list[str] | None = None) -> int:
         ratios["per_page_1000_vs_100"] = by_n[1000]["ms_per_page"] / by_n[100]["ms_per_page"]
     if 1000 in by_n and 10 in by_n:
         ratios["page_bytes_1000_vs_10"] = by_n[1000]["briefing_page_bytes"] / by_n[10]["briefing_page_bytes"]
+    if len(rows) > 1:
+        small, before, large = rows[0], rows[-2], rows[-1]
+        ratios["largest_page"] = {
+            kind: {
+                f"{large['n']}_vs_{small['n']}": row["largest_bytes"] / small["largest_page"][kind]["largest_bytes"],
+                f"{large['n']}_vs_{before['n']}": row["largest_bytes"] / before["largest_page"][kind]["largest_bytes"],
+            }
+            for kind, row in large["largest_page"].items()
+            if kind in small["largest_page"] and kind in before["largest_page"]
+        }
     result = {
         "rows": rows,
         "preview": preview,
         "ratios": ratios,
         "python": sys.version.split()[0],
         "cpus": os.cpu_count(),
+        "note": args.note,
     }
     print(
         f"{'N':>5} {'pages':>6} {'build s':>8} {'floor s':>8} {'x floor':>8} {'ms/page':>8} {'gen/jinja':>9} "
@@ -356,8 +530,28 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['briefing_page_bytes']:>8} {r['check_s']:>8.2f}"
         )
     for key, value in ratios.items():
-        print(f"{key}: {value:.3f}")
+        if not isinstance(value, dict):
+            print(f"{key}: {value:.3f}")
+    if rows and "largest_page" in rows[0]:
+        kinds = sorted({k for r in rows for k in r["largest_page"]})
+        print(f"\n{'largest page (bytes)':<22}" + "".join(f"{'N=' + str(r['n']):>12}" for r in rows) + "   ratios")
+        for kind in kinds:
+            cells = "".join(f"{r['largest_page'].get(kind, {}).get('largest_bytes', 0):>12,}" for r in rows)
+            ratio = ratios.get("largest_page", {}).get(kind, {})
+            print(f"{kind:<22}{cells}   " + " ".join(f"{k}: {v:.2f}" for k, v in ratio.items()))
+        head = f"{'N':>6}{'pages':>7}{'words':>7}{'ms/page':>9}{'plain ms':>9}{'x plain':>8}"
+        print(f"\n{'Markdown conversion':<22}{head}")
+        for r in rows:
+            for kind, c in sorted(r["conversion"].items()):
+                print(
+                    f"{kind:<22}{r['n']:>6}{c['pages']:>7}{c['words_per_page']:>7.0f}{c['ms_per_page']:>9.2f}"
+                    f"{c['plain_ms_per_page']:>9.2f}{c['vs_plain']:>8.2f}"
+                )
+    if "one_page_build_s" in preview:
+        print(f"one-page MkDocs build: {preview['one_page_build_s']:.2f}s")
     for kind, figures in preview.items():
+        if not isinstance(figures, dict):
+            continue
         if "error" in figures:
             print(f"edit-to-preview ({kind}, N={largest['n']}): failed: {figures['error']}")
             continue

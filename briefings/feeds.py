@@ -19,7 +19,8 @@ from . import routes
 from .model import Briefing
 
 ATOM = "http://www.w3.org/2005/Atom"
-FEED_SIZE = 50
+FEED_SIZE = 50  # entries in each feed: the latest
+API_INDEX_SIZE = 100  # briefings in api/briefings.json: the latest (each page and export is in the sitemap)
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def briefing_json(briefing: Briefing, changes: dict[str, Any] | None = None) -> 
 
 
 def index_json(briefings: list[Briefing], site: SiteInfo) -> str:
-    """A list of every briefing with its page and export URLs."""
+    """A list of the latest API_INDEX_SIZE briefings (latest first) with their page and export URLs."""
     return (
         json.dumps(
             [
@@ -169,7 +170,7 @@ def index_json(briefings: list[Briefing], site: SiteInfo) -> str:
                     "url": site.page_url(routes.briefing(b.slug)),
                     "json": site.url + routes.briefing_api(b.slug),
                 }
-                for b in briefings
+                for b in briefings[:API_INDEX_SIZE]
             ],
             indent=2,
             ensure_ascii=False,

@@ -13,9 +13,9 @@ import datetime as dt
 import math
 import re
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -27,13 +27,14 @@ from . import routes
 from .changes import Changes, changes_json, summary_lines
 from .dataset import Dataset
 from .errors import Problem, RenderError
-from .feeds import SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata, robots_txt
+from .feeds import FEED_SIZE, SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata, robots_txt
 from .integrity import anchored, figures, walk_models
 from .lineage import Node, Step
 from .locator import LocatorMap, Region, RingSpec, Spot, locator_map
 from .model import Attributed, Briefing, Figure, When
+from .paging import paginate
 from .reference import json_schemas, records
-from .relations import Relations, relate
+from .relations import EntityPage, Relations, TimelineEntry, relate
 from .routes import ENTITY_FOLDERS, PageLinks, anchor, home
 from .scalars import ID_PATTERN, INDEX_PAGE
 from .vocabulary import (
@@ -219,6 +220,7 @@ class Page:
     briefing: str | None = None  # slug of the briefing the page shows, if any
     meta: dict[str, Any] | None = None  # JSON-LD and OpenGraph values for the theme
     depends: frozenset[str] | None = None  # slugs whose data it shows; None: every briefing
+    inputs: tuple[Any, ...] = ()  # what else it shows that an edit can change: its page number and count
 
 
 @dataclass(frozen=True)
@@ -595,6 +597,12 @@ def make_environment(templates_dir: Path) -> Environment:
 
 HOME_LISTING = 20  # earlier briefings listed on the home page; the archive has the rest
 INDEX_LATEST = 10  # briefings (archive) and events (timeline) per year on an index page; the year page has all
+# Page sizes of the paginated listings (see paging.py), so that no page grows with the archive.
+BRIEFINGS_PER_PAGE = 20  # an entity's (with what they say of it), a tag's, an archive year's
+EVENTS_PER_PAGE = 50  # a timeline year's
+TAGS_PER_PAGE = 100  # the tags index
+RECORDS_PER_PAGE = 100  # the listing of one kind of record
+RECORDS_SHOWN = 50  # records of each kind on the entities index; the kind's listing has them all
 
 
 def safe_path(value: str) -> Markup:
@@ -639,6 +647,318 @@ def render_error(
     return RenderError([Problem(where, line, None, f"rendering {src_uri}", message)])
 
 
+@dataclass(frozen=True)
+class PageSpec:
+    """One page of the plan: where it goes, how it is made, and what it depends on.
+
+    A page is made by a template with `context` (and the data file named in errors), or, for
+    files that are not Markdown (JSON, feeds), by `text()`; `meta()` gives the theme its metadata.
+    Both are called only when the page is not reused.
+    """
+
+    src_uri: str
+    title: str
+    depends: frozenset[str] | None  # slugs whose data it shows; None: every briefing
+    template: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    text: Callable[[], str] | None = None
+    briefing: str | None = None
+    meta: Callable[[], dict[str, Any]] | None = None
+    data_file: str | None = None
+    inputs: tuple[Any, ...] = ()
+
+
+_EVERY = None  # the page depends on every briefing
+
+
+def _slugs(briefings: Iterable[Briefing]) -> frozenset[str]:
+    return frozenset(b.slug for b in briefings)
+
+
+def _paged(
+    first: str,
+    template: str,
+    title: str,
+    items: list[Any],
+    size: int,
+    slugs: Callable[[list[Any]], frozenset[str] | None],
+    context: Callable[[list[Any]], dict[str, Any]],
+    newest_last: bool = True,
+    **fixed: Any,
+) -> list[PageSpec]:
+    """The pages of one paginated listing, its entry page first: `context` of each page's items, and `fixed`."""
+    specs = [
+        PageSpec(
+            paging.src_uri,
+            paging.title(title),
+            slugs(chunk),
+            template,
+            {"title": paging.title(title), "paging": paging, **fixed, **context(chunk)},
+            inputs=(paging.number, paging.count),
+        )
+        for paging, chunk in paginate(first, items, size, newest_last)
+    ]
+    return sorted(specs, key=lambda s: s.src_uri != first)  # stable: the others keep their order
+
+
+def _fixed_specs(dataset: Dataset, rel: Relations, site: SiteInfo) -> list[PageSpec]:
+    """The home page, the statuses and the data format reference."""
+    briefings = list(dataset.briefings)
+    latest = BriefingView(briefings[0], dataset.entities, rel, PageLinks(routes.home())) if briefings else None
+    home_context = {"latest": latest, "earlier": briefings[1 : HOME_LISTING + 1], "total": len(briefings)}
+    return [
+        PageSpec(routes.home(), site.name, _EVERY, "home.md.j2", {"title": site.name, **home_context}),
+        PageSpec(
+            routes.page("statuses"),
+            "Verification statuses",
+            frozenset(),
+            "statuses.md.j2",
+            {"title": "Verification statuses"},
+        ),
+        PageSpec(
+            routes.page("reference"),
+            "Data format reference",
+            frozenset(),
+            "reference.md.j2",
+            {"title": "Data format reference", "records": records()},
+        ),
+    ]
+
+
+def _archive_specs(rel: Relations) -> list[PageSpec]:
+    """The archive index and each year's pages, by month."""
+    years = rel.years()
+    by_year = {year: [b for items in months.values() for b in items] for year, months in years.items()}
+    specs = [
+        PageSpec(
+            routes.listing("archive"),
+            "Archive",
+            _EVERY,
+            "archive.md.j2",
+            {"title": "Archive", "years": by_year, "latest": INDEX_LATEST},
+        )
+    ]
+
+    def months_of(chunk: list[Briefing]) -> dict[str, Any]:
+        months: dict[int, list[Briefing]] = {}
+        for b in chunk:
+            months.setdefault(b.published.month, []).append(b)
+        return {"months": months}
+
+    for year, items in by_year.items():
+        specs += _paged(
+            routes.listing("archive", year),
+            "archive-year.md.j2",
+            f"Archive {year}",
+            items,
+            BRIEFINGS_PER_PAGE,
+            _slugs,
+            months_of,
+            year=year,
+        )
+    return specs
+
+
+def _timeline_specs(rel: Relations) -> list[PageSpec]:
+    """The timeline index and each year's pages."""
+    timeline_years = rel.timeline_years()
+    specs = [
+        PageSpec(
+            routes.listing("timeline"),
+            "Timeline",
+            _EVERY,
+            "timeline.md.j2",
+            {"title": "Timeline", "years": timeline_years, "latest": INDEX_LATEST},
+        )
+    ]
+
+    def slugs(chunk: list[TimelineEntry]) -> frozenset[str]:
+        return frozenset(e.briefing.slug for e in chunk)
+
+    for year, entries in timeline_years.items():
+        specs += _paged(
+            routes.listing("timeline", year),
+            "timeline-year.md.j2",
+            f"Timeline {year}",
+            entries,
+            EVENTS_PER_PAGE,
+            slugs,
+            lambda chunk: {"entries": chunk},
+            year=year,
+        )
+    return specs
+
+
+def _tag_specs(rel: Relations) -> list[PageSpec]:
+    """The tags index, alphabetical, and each tag's pages."""
+    tags = list(rel.tags.items())
+    specs = _paged(
+        routes.listing("tags"),
+        "tags.md.j2",
+        "Tags",
+        tags,
+        TAGS_PER_PAGE,
+        lambda chunk: _EVERY,
+        lambda chunk: {"tags": chunk},
+        newest_last=False,
+    )
+    for tag, tagged in tags:
+        specs += _paged(
+            routes.listing("tags", tag),
+            "tag.md.j2",
+            f"Tag: {tag}",
+            tagged,
+            BRIEFINGS_PER_PAGE,
+            _slugs,
+            lambda chunk: {"briefings": chunk},
+            tag=tag,
+        )
+    return specs
+
+
+ENTITY_LABELS = (
+    ("person", "People"),
+    ("place", "Places"),
+    ("facility", "Facilities"),
+    ("organisation", "Organisations"),
+)
+
+
+def _entity_specs(rel: Relations) -> list[PageSpec]:
+    """The entities index, the listing of each kind of record that the index cannot hold, and each record's pages.
+
+    A record's pages are cut by briefing: each lists some of the briefings that mention it and what
+    those say about it, or that it says.
+    """
+    by_kind: dict[str, list[EntityPage]] = {kind: [] for kind, _ in ENTITY_LABELS}
+    for (kind, _), entity in rel.entities.items():
+        by_kind[kind].append(entity)
+    title = "People, places and facilities"
+    specs = [
+        PageSpec(
+            routes.listing("entities"),
+            title,
+            _EVERY,
+            "entities.md.j2",
+            {"title": title, "by_kind": by_kind, "shown": RECORDS_SHOWN},
+        )
+    ]
+    for kind, label in ENTITY_LABELS:
+        if len(by_kind[kind]) > RECORDS_SHOWN:
+            specs += _paged(
+                routes.records(kind),
+                "records.md.j2",
+                label,
+                by_kind[kind],
+                RECORDS_PER_PAGE,
+                lambda chunk: _EVERY,
+                lambda chunk: {"records": chunk},
+                newest_last=False,
+                kind=kind,
+                label=label,
+            )
+
+    def context(entity: EntityPage, chunk: list[Briefing]) -> dict[str, Any]:
+        shown = _slugs(chunk)
+        mentions = [m for m in entity.mentions if m.briefing.slug in shown]
+        return {
+            "entity": entity,
+            "briefings": chunk,
+            "about": [m for m in mentions if not m.said],
+            "said": [m for m in mentions if m.said],
+        }
+
+    for (kind, ident), entity in rel.entities.items():
+        specs += _paged(
+            routes.entity(kind, ident),
+            "entity.md.j2",
+            entity.record.name,
+            entity.briefings,
+            BRIEFINGS_PER_PAGE,
+            _slugs,
+            partial(context, entity),
+        )
+    return specs
+
+
+def _briefing_specs(
+    briefing: Briefing, dataset: Dataset, rel: Relations, site: SiteInfo, region: Region | None
+) -> list[PageSpec]:
+    """A briefing's pages (overview, sections, sources) and its JSON export."""
+    view = BriefingView(briefing, dataset.entities, rel, PageLinks(routes.briefing(briefing.slug)), region=region)
+    depends = frozenset(
+        {
+            briefing.slug,
+            *(s.briefing.slug for d in rel.disputes_of.get(briefing.slug, []) for s in rel.sides[d.id]),
+            *(b.slug for b in view.neighbours if b),
+            *rel.lineage.linked_slugs(briefing.slug),
+            *_change_slugs(rel.changes[briefing.slug]),
+            *(d.settled_by.briefing for d in rel.disputes_of.get(briefing.slug, []) if d.settled_by),
+        }
+    )
+    links = pages_of(briefing)
+    specs = []
+    for i, link in enumerate(links):
+        src_uri = routes.briefing(briefing.slug, link.file)
+        section = None if link.key == "overview" else link.title
+        specs.append(
+            PageSpec(
+                src_uri,
+                briefing.title if section is None else f"{section} · {briefing.title}",
+                depends,
+                _TEMPLATE_FOR[link.key],
+                {
+                    "b": briefing,
+                    "view": view,
+                    "current": link,
+                    "previous": links[i - 1] if i else None,
+                    "next": links[i + 1] if i + 1 < len(links) else None,
+                },
+                briefing=briefing.slug,
+                meta=partial(briefing_meta, briefing, site, src_uri, section),
+                data_file=dataset.files.get(briefing.slug),
+            )
+        )
+
+    def export() -> str:
+        return briefing_json(briefing, changes_json(rel.changes[briefing.slug], dataset.entities))
+
+    specs.append(PageSpec(routes.briefing_api(briefing.slug), briefing.slug, depends, text=export))
+    return specs
+
+
+def _output_specs(dataset: Dataset, rel: Relations, site: SiteInfo) -> list[PageSpec]:
+    """The JSON index, the feeds, robots.txt and the JSON Schemas."""
+    briefings = list(dataset.briefings)
+
+    def summaries() -> dict[str, list[str]]:
+        return {b.slug: summary_lines(rel.changes[b.slug], dataset.entities) for b in briefings[:FEED_SIZE]}
+
+    return [
+        PageSpec(routes.API_INDEX, "index", _EVERY, text=lambda: index_json(briefings, site)),
+        PageSpec(routes.ATOM_FEED, "Atom feed", _EVERY, text=lambda: atom_feed(briefings, site, summaries())),
+        PageSpec(routes.JSON_FEED, "JSON Feed", _EVERY, text=lambda: json_feed(briefings, site, summaries())),
+        PageSpec("robots.txt", "robots.txt", frozenset(), text=lambda: robots_txt(site)),
+        *(
+            PageSpec(routes.schema(name), name, frozenset(), text=partial(str, text))
+            for name, text in json_schemas().items()
+        ),
+    ]
+
+
+def page_plan(dataset: Dataset, rel: Relations, site: SiteInfo, region: Region | None = None) -> list[PageSpec]:
+    """Every page of the site, in the order they are written."""
+    return [
+        *_fixed_specs(dataset, rel, site),
+        *_archive_specs(rel),
+        *_timeline_specs(rel),
+        *_tag_specs(rel),
+        *_entity_specs(rel),
+        *(spec for b in dataset.briefings for spec in _briefing_specs(b, dataset, rel, site, region)),
+        *_output_specs(dataset, rel, site),
+    ]
+
+
 def render_pages(
     dataset: Dataset,
     templates_dir: Path,
@@ -649,15 +969,17 @@ def render_pages(
 ) -> list[Page]:
     """Every generated page and file of the site, in memory.
 
-    With `previous` pages and the set of `changed` briefing slugs, a page that depended
-    on none of them before and depends on none of them now is reused, not rendered.
+    With `previous` pages and the set of `changed` briefing slugs, a page that depended on the same
+    briefings before and now, none of them changed, and whose page number and count are the same,
+    is reused, not rendered.
     """
 
-    def reusable(src_uri: str, depends: frozenset[str] | None) -> Page | None:
-        if previous is None or changed is None or depends is None or src_uri not in previous:
+    def reusable(spec: PageSpec) -> Page | None:
+        if previous is None or changed is None or spec.depends is None or spec.src_uri not in previous:
             return None
-        old = previous[src_uri]
-        if old.depends is None or depends & changed or old.depends & changed:
+        old = previous[spec.src_uri]
+        # Other briefings than before (a listing's page whose items shifted) show other data too.
+        if old.depends != spec.depends or old.inputs != spec.inputs or spec.depends & changed:
             return None
         return old
 
@@ -665,123 +987,20 @@ def render_pages(
     # One lookup per template per build: auto_reload would stat the file on every get_template.
     template_named = lru_cache(maxsize=None)(env.get_template)
     rel = relate(dataset)
-    briefings = list(dataset.briefings)
-    every = None  # depends on every briefing
     pages: list[Page] = []
-
-    def render(template: str, src_uri: str, data_file: str | None, **context: Any) -> str:
-        try:
-            return template_named(template).render(to=PageLinks(src_uri), rel=rel, **context)
-        except Exception as exc:  # a template bug or data it cannot show: say where, never a traceback
-            raise render_error(exc, templates_dir, template, src_uri, data_file) from exc
-
-    def add(src_uri: str, template: str, title: str, depends: frozenset[str] | None = every, **context: Any) -> None:
-        old = reusable(src_uri, depends)
+    for spec in page_plan(dataset, rel, site, region):
+        old = reusable(spec)
         if old is not None:
             pages.append(old)
-            return
-        pages.append(Page(src_uri, render(template, src_uri, None, title=title, **context), title, depends=depends))
-
-    latest = (
-        BriefingView(briefings[0], dataset.entities, rel, PageLinks(routes.home()))
-        if briefings
-        else None
-    )
-    add(
-        routes.home(),
-        "home.md.j2",
-        site.name,
-        latest=latest,
-        earlier=briefings[1 : HOME_LISTING + 1],
-        total=len(briefings),
-    )
-    add(routes.page("statuses"), "statuses.md.j2", "Verification statuses", frozenset())
-    add(routes.page("reference"), "reference.md.j2", "Data format reference", frozenset(), records=records())
-    years = rel.years()
-    by_year = {year: [b for items in months.values() for b in items] for year, months in years.items()}
-    add(routes.listing("archive"), "archive.md.j2", "Archive", years=by_year, latest=INDEX_LATEST)
-    for year, months in years.items():
-        add(
-            routes.listing("archive", year),
-            "archive-year.md.j2",
-            f"Archive {year}",
-            frozenset(b.slug for bs in months.values() for b in bs),
-            year=year,
-            months=months,
-        )
-    timeline_years = rel.timeline_years()
-    add(routes.listing("timeline"), "timeline.md.j2", "Timeline", years=timeline_years, latest=INDEX_LATEST)
-    for year, entries in timeline_years.items():
-        add(
-            routes.listing("timeline", year),
-            "timeline-year.md.j2",
-            f"Timeline {year}",
-            frozenset(e.briefing.slug for e in entries),
-            year=year,
-            entries=entries,
-        )
-    add(routes.listing("tags"), "tags.md.j2", "Tags", tags=rel.tags)
-    for tag, tagged in rel.tags.items():
-        add(
-            routes.listing("tags", tag),
-            "tag.md.j2",
-            f"Tag: {tag}",
-            frozenset(b.slug for b in tagged),
-            tag=tag,
-            briefings=tagged,
-        )
-    add(routes.listing("entities"), "entities.md.j2", "People, places and facilities", entities=rel.entities)
-    for (kind, ident), entity in rel.entities.items():
-        add(
-            routes.entity(kind, ident),
-            "entity.md.j2",
-            entity.record.name,
-            frozenset(b.slug for b in entity.briefings),
-            entity=entity,
-        )
-
-    for briefing in briefings:
-        view = BriefingView(briefing, dataset.entities, rel, PageLinks(routes.briefing(briefing.slug)), region=region)
-        depends = frozenset(
-            {
-                briefing.slug,
-                *(s.briefing.slug for d in rel.disputes_of.get(briefing.slug, []) for s in rel.sides[d.id]),
-                *(b.slug for b in view.neighbours if b),
-                *rel.lineage.linked_slugs(briefing.slug),
-                *_change_slugs(rel.changes[briefing.slug]),
-                *(d.settled_by.briefing for d in rel.disputes_of.get(briefing.slug, []) if d.settled_by),
-            }
-        )
-        links = pages_of(briefing)
-        for i, link in enumerate(links):
-            src_uri = routes.briefing(briefing.slug, link.file)
-            old = reusable(src_uri, depends)
-            if old is not None:
-                pages.append(old)
-                continue
-            content = render(
-                _TEMPLATE_FOR[link.key],
-                src_uri,
-                dataset.files.get(briefing.slug),
-                b=briefing,
-                view=view,
-                current=link,
-                previous=links[i - 1] if i else None,
-                next=links[i + 1] if i + 1 < len(links) else None,
-            )
-            section = None if link.key == "overview" else link.title
-            title = briefing.title if section is None else f"{section} · {briefing.title}"
-            pages.append(
-                Page(src_uri, content, title, briefing.slug, briefing_meta(briefing, site, src_uri, section), depends)
-            )
-        api = routes.briefing_api(briefing.slug)
-        old = reusable(api, depends)
-        what_changed = changes_json(rel.changes[briefing.slug], dataset.entities)
-        pages.append(old or Page(api, briefing_json(briefing, what_changed), briefing.slug, depends=depends))
-    summaries = {b.slug: summary_lines(rel.changes[b.slug], dataset.entities) for b in briefings}
-    pages.append(Page(routes.API_INDEX, index_json(briefings, site), "index"))
-    pages.append(Page(routes.ATOM_FEED, atom_feed(briefings, site, summaries), "Atom feed"))
-    pages.append(Page(routes.JSON_FEED, json_feed(briefings, site, summaries), "JSON Feed"))
-    pages.append(Page("robots.txt", robots_txt(site), "robots.txt", depends=frozenset()))
-    pages += [Page(routes.schema(name), text, name, depends=frozenset()) for name, text in json_schemas().items()]
+            continue
+        if spec.text is not None:
+            content = spec.text()
+        else:
+            assert spec.template is not None
+            try:
+                content = template_named(spec.template).render(to=PageLinks(spec.src_uri), rel=rel, **spec.context)
+            except Exception as exc:  # a template bug or data it cannot show: say where, never a traceback
+                raise render_error(exc, templates_dir, spec.template, spec.src_uri, spec.data_file) from exc
+        meta = spec.meta() if spec.meta is not None else None
+        pages.append(Page(spec.src_uri, content, spec.title, spec.briefing, meta, spec.depends, spec.inputs))
     return pages

@@ -48,6 +48,24 @@ def entity(kind: str, ident: str) -> str:
     return f"entities/{ENTITY_FOLDERS[kind]}/{anchor(ident)}.md"
 
 
+def records(kind: str) -> str:
+    """The listing of every record of one kind (entities/places/index.md; `index` is a reserved id)."""
+    return f"entities/{ENTITY_FOLDERS[kind]}/{INDEX_PAGE}.md"
+
+
+def paged(first: str, number: int | None) -> str:
+    """Page `number` of a paginated listing whose entry page is `first`: x.md -> x/page-N.md; None: the entry.
+
+    The pages sit in a folder named after the entry page (x/), where no record, tag or year can
+    clash with them: ids hold no slash, and `index` (x = .../index) is reserved.
+    """
+    if number is None:
+        return first
+    if number < 1 or not first.endswith(".md"):
+        raise ValueError(f"no page {number!r} of {first!r}")
+    return f"{first.removesuffix('.md')}/page-{int(number)}.md"
+
+
 def briefing_dir(slug: str) -> str:
     """The folder of a briefing's pages."""
     return f"briefings/{anchor(slug)}"
@@ -99,6 +117,10 @@ class PageLinks:
     def entity(self, kind: str, ident: str) -> Markup:
         """A record's page."""
         return self.to(entity(kind, ident))
+
+    def records(self, kind: str) -> Markup:
+        """The listing of every record of one kind."""
+        return self.to(records(kind))
 
     def briefing(self, slug: str, file: str = f"{INDEX_PAGE}.md", fragment: str | None = None) -> Markup:
         """A briefing's overview, or one of its pages, optionally at an anchor."""

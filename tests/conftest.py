@@ -198,12 +198,16 @@ class _Layer:
             pytest.fail(f"this test {what}: mark it @pytest.mark.slow (the default `pytest` run is the fast layer)")
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Note the running test's layer before any of its fixtures (a module-scoped build included) is set up."""
+    _Layer.slow = item.get_closest_marker("slow") is not None
+
+
 @pytest.fixture(autouse=True)
 def _fast_layer_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail an unmarked test that builds a site in-process, through the CLI or with a preview server."""
     import briefings.pipeline
 
-    _Layer.slow = request.node.get_closest_marker("slow") is not None
     if _Layer.slow:
         return
     if "built_site" in request.fixturenames:

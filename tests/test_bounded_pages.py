@@ -20,8 +20,8 @@ from test_growing_archive import seed_copy
 
 from briefings import render
 from briefings.cli import main
+from briefings.dataset import load_dataset
 from briefings.feeds import SiteInfo
-from briefings.load import load_dataset
 from briefings.paging import paginate
 from briefings.relations import Relations, relate
 from briefings.render import render_pages

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
@@ -66,7 +67,22 @@ def site_url_problem(url: str) -> str | None:
         return f"{url!r} has a . or .. in its path; {expected}"
     if parts.username or parts.password:
         return f"{url!r} carries a user name or password; {expected}"
+    # The theme prints the address unescaped (canonical link, 404 page): only characters that
+    # cannot end an attribute or start markup, in a plain host and plain folder names.
+    if not _NETLOC.fullmatch(parts.netloc):
+        return f"{url!r} has a host other than letters, digits, dots and hyphens (and a port); {expected}"
+    if not _PATH.fullmatch(parts.path):
+        return (
+            f"{url!r} has a path other than folder names of letters, digits, '.', '_', '~' and '-' "
+            f"separated by single slashes; {expected}"
+        )
     return None
+
+
+# A host name (an internationalised one in its xn-- form), an IPv4 or bracketed IPv6 address, a port.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_NETLOC = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?")
+_PATH = re.compile(r"(?:/[A-Za-z0-9._~-]+)*/?")
 
 
 def _timestamp(day: dt.date) -> str:

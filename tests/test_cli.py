@@ -106,7 +106,23 @@ def test_version_prints_the_package_version():
 
 
 @pytest.mark.parametrize(
-    "url", ["ftp://example.org/", "/briefings/", "example.org/briefings", "https://", "https://x/?a=1"]
+    "url",
+    [
+        "ftp://example.org/",
+        "/briefings/",
+        "example.org/briefings",
+        "https://",
+        "https://x/?a=1",
+        # The theme prints the address unescaped (canonical link): markup in the host or path
+        # would deface every page; empty, encoded or backslashed segments break the site's own URLs.
+        'https://x"><h1>SITE-MOVED<!--.org/',
+        "https://x.org/a'b/",
+        "https://x.org/<style>/",
+        "https://example.org//",
+        "https://example.org/a%2F..%2F/",
+        "https://example.org/a\\b/",
+        "https://a_b.example.org/",
+    ],
 )
 def test_a_bad_site_url_is_a_usage_error_naming_what_is_expected(project, capsys, url):
     assert main(["--project", str(project), "build", "--site-url", url]) == 3

@@ -15,7 +15,7 @@ from typing import Any
 from .integrity import walk_models
 from .lineage import LineageIndex, Node
 from .model import Attributed, Briefing, Dispute, Entities, Event, Figure
-from .vocabulary import QUALIFIER_WORDS, RELATION_INFO, STATUS_INFO, Relation
+from .vocabulary import QUALIFIER_WORDS, STATUS_INFO, Relation
 
 
 @dataclass(frozen=True)
@@ -122,14 +122,31 @@ def _words(node: Node) -> str:
     return str(item.label) if isinstance(item, Figure) else str(item.text)
 
 
+def _stated(node: Node, entities: Entities) -> str:
+    """An item as plain text with who says it: a figure's label and value, a claim's words in quotation marks."""
+    item = node.item
+    words = f"{item.label}: {_value(item, entities)}" if isinstance(item, Figure) else f"“{item.text}”"
+    said = []
+    speaker = getattr(item, "speaker", None)
+    if speaker is not None:
+        records = {**{p.id: p.name for p in entities.people}, **{o.id: o.name for o in entities.organisations}}
+        who = records.get(speaker.person or speaker.organisation or "", speaker.name or "")
+        said.append(", ".join(p for p in (who, speaker.role) if p))
+    if getattr(item, "attribution", None):
+        said.append(str(item.attribution))
+    return (
+        f"{words} (according to {'; '.join(said)})"
+        if speaker is not None
+        else (f"{words} ({'; '.join(said)})" if said else words)
+    )
+
+
 def summary_lines(changes: Changes, entities: Entities) -> list[str]:
     """The changes as plain text lines, for feed entries (serialised by the feed writer, never as markup)."""
     prev = changes.previous
-    lines = [
-        f"What changed since {prev.title} ({prev.published.isoformat()}):"
-        if prev
-        else "What changed: this briefing updates no earlier briefing."
-    ]
+    if prev is None:
+        return ["The first briefing on this story: it updates no earlier briefing."]
+    lines = [f"What changed since {prev.title} ({prev.published.isoformat()}):"]
     for u in changes.revised_figures:
         old, new = u.earlier.item, u.node.item
         assert isinstance(old, Figure) and isinstance(new, Figure)
@@ -138,14 +155,16 @@ def summary_lines(changes: Changes, entities: Entities) -> list[str]:
             f"-> {_value(new, entities)}"
         )
     for u in changes.other_updates:
-        verb = RELATION_INFO[u.relation].past.capitalize()
-        lines.append(f"- {verb}: {_words(u.earlier)} ({u.earlier.briefing.published.isoformat()})")
+        lines.append(
+            f"- {_stated(u.node, entities)} {u.relation.value} the report of "
+            f"{u.earlier.briefing.published.isoformat()}: {_stated(u.earlier, entities)}"
+        )
     for u in changes.status_changes:
         old_label, new_label = STATUS_INFO[u.earlier.item.status].label, STATUS_INFO[u.node.item.status].label
         lines.append(f"- Status changed from {old_label} to {new_label}: {_words(u.node)}")
     lines += [f"- Dispute opened: {d.topic}" for d in changes.disputes_opened]
     lines += [f"- Dispute settled: {d.topic} ({_words(node)})" for d, node in changes.disputes_settled]
-    lines.append(f"- New: {changes.new_items} claims, figures, quotes and statements that name no earlier claim.")
+    lines.append(f"- New in this briefing: {changes.new_items} claims, figures, quotes and statements.")
     return lines
 
 

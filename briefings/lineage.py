@@ -162,10 +162,10 @@ class LineageIndex:
     later: dict[Key, list[tuple[Relation, Node]]] = field(default_factory=dict)  # direct links forward
 
     def history(self, slug: str, ident: str) -> list[Step]:
-        """The item's earlier items and itself, oldest first, each with how it relates to one before it;
-        empty when the item has no lineage."""
+        """The claim's earlier reports and itself, oldest first, each with how it relates to one before it;
+        empty when it restates, confirms or revises nothing (a contradiction is not its history: see contradicts)."""
         key = (slug, ident)
-        if not self.earlier.get(key):
+        if not self._same_claim(self.earlier.get(key, [])):
             return []
         seen: dict[Key, Node] = {}
         todo = [key]
@@ -174,26 +174,40 @@ class LineageIndex:
             if current in seen:
                 continue
             seen[current] = self.nodes[current]
-            todo += [n.key for _, n in self.earlier.get(current, [])]
+            todo += [n.key for _, n in self._same_claim(self.earlier.get(current, []))]
         ordered = sorted(seen.values(), key=_date_order)
         steps = []
         for node in ordered:
-            back = [(r, n) for r, n in self.earlier.get(node.key, []) if n.key in seen]
+            back = [(r, n) for r, n in self._same_claim(self.earlier.get(node.key, [])) if n.key in seen]
             steps.append(Step(node, back[0][0] if back else None))
         return steps
 
     def updates(self, slug: str, ident: str) -> list[Step]:
-        """The later items that restate, confirm, revise or contradict this one, directly or through others,
-        oldest first, each with its relation to the item it names."""
+        """The later items that restate, confirm or revise this one, directly or through others, oldest first,
+        each with its relation to the item it names."""
         seen: dict[Key, Step] = {}
         todo = [(slug, ident)]
         while todo:
             current = todo.pop()
-            for relation, node in self.later.get(current, []):
+            for relation, node in self._same_claim(self.later.get(current, [])):
                 if node.key not in seen:
                     seen[node.key] = Step(node, relation)
                     todo.append(node.key)
         return sorted(seen.values(), key=lambda s: _date_order(s.node))
+
+    def contradicts(self, slug: str, ident: str) -> list[Node]:
+        """The earlier items this one contradicts (named in its lineage), oldest first."""
+        found = [n for r, n in self.earlier.get((slug, ident), []) if r is Relation.contradicts]
+        return sorted(found, key=_date_order)
+
+    def contradicted_by(self, slug: str, ident: str) -> list[Node]:
+        """The later items that contradict this one, oldest first."""
+        found = [n for r, n in self.later.get((slug, ident), []) if r is Relation.contradicts]
+        return sorted(found, key=_date_order)
+
+    @staticmethod
+    def _same_claim(links: list[tuple[Relation, Node]]) -> list[tuple[Relation, Node]]:
+        return [(r, n) for r, n in links if r is not Relation.contradicts]
 
     def linked_slugs(self, slug: str) -> set[str]:
         """Briefings whose items this briefing's items name, or that name them (their pages show each other)."""

@@ -29,7 +29,7 @@ from .dataset import Dataset
 from .errors import Problem, RenderError
 from .feeds import FEED_SIZE, SiteInfo, atom_feed, briefing_json, index_json, json_feed, page_metadata, robots_txt
 from .integrity import anchored, figures, walk_models
-from .lineage import Node, Step
+from .lineage import Node
 from .locator import LocatorMap, Region, RingSpec, Spot, locator_map
 from .model import Attributed, Briefing, Figure, When
 from .paging import paginate
@@ -249,6 +249,22 @@ def pages_of(briefing: Briefing) -> tuple[SectionLink, ...]:
     return tuple(link for link in BRIEFING_PAGES if link.key in ("overview", "sources") or link.key in present)
 
 
+HISTORY_SHOWN = 6  # steps of a claim's history on its page: the first report and the latest ones
+UPDATES_SHOWN = 5  # later restatements, revisions or contradictions listed under a claim: the latest ones
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Part of a list a page shows, and how many it leaves out."""
+
+    items: list[Any]
+    omitted: int
+    after_first: bool = False  # the omitted ones lie between the first item and the rest
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
 @dataclass
 class BriefingView:
     """What templates need about one briefing, prepared in Python."""
@@ -381,21 +397,42 @@ class BriefingView:
         """Link to a lineage item from this briefing's pages."""
         return self.to.briefing(node.briefing.slug, node.page, str(node.item.id))
 
-    def history(self, item: Any) -> list[tuple[Step, str]]:
-        """The item's history, oldest first (ending with the item itself), each step with a link; [] if none."""
+    def history(self, item: Any) -> Shown:
+        """The claim's earlier reports, oldest first, ending with the item itself, each with a link.
+
+        A long history shows its first report and its latest steps (HISTORY_SHOWN in all),
+        with how many lie between: a page's size must not grow with the archive.
+        """
         if self.relations is None or getattr(item, "id", None) is None or not getattr(item, "lineage", None):
-            return []
-        return [
+            return Shown([], 0)
+        steps = [
             (step, self.node_link(step.node)) for step in self.relations.lineage.history(self.briefing.slug, item.id)
         ]
+        if len(steps) <= HISTORY_SHOWN:
+            return Shown(steps, 0)
+        return Shown([steps[0], *steps[-(HISTORY_SHOWN - 1) :]], len(steps) - HISTORY_SHOWN, after_first=True)
 
-    def updates(self, item: Any) -> list[tuple[Step, str]]:
-        """Later items that restate, confirm, revise or contradict this one, oldest first, with links."""
+    def updates(self, item: Any) -> Shown:
+        """Later items that restate, confirm or revise this one, oldest first, with links; the latest few if many."""
         if self.relations is None or getattr(item, "id", None) is None:
-            return []
-        return [
+            return Shown([], 0)
+        steps = [
             (step, self.node_link(step.node)) for step in self.relations.lineage.updates(self.briefing.slug, item.id)
         ]
+        return Shown(steps[-UPDATES_SHOWN:], max(0, len(steps) - UPDATES_SHOWN))
+
+    def contradicts(self, item: Any) -> list[tuple[Node, str]]:
+        """The earlier items this one contradicts, with links."""
+        if self.relations is None or getattr(item, "id", None) is None:
+            return []
+        return [(n, self.node_link(n)) for n in self.relations.lineage.contradicts(self.briefing.slug, item.id)]
+
+    def contradicted_by(self, item: Any) -> Shown:
+        """The later items that contradict this one, with links; the latest few if many."""
+        if self.relations is None or getattr(item, "id", None) is None:
+            return Shown([], 0)
+        found = [(n, self.node_link(n)) for n in self.relations.lineage.contradicted_by(self.briefing.slug, item.id)]
+        return Shown(found[-UPDATES_SHOWN:], max(0, len(found) - UPDATES_SHOWN))
 
     def revision(self, fig: Figure) -> tuple[Figure, Any, str] | None:
         """For a figure that revises a figure: the earlier figure, its briefing and a link to it."""

@@ -235,13 +235,15 @@ def changes_list(site: Path, slug: str) -> list[str]:
 
 @pytest.mark.slow
 def test_what_changed_on_each_overview(archive_site):
-    assert changes_list(archive_site, A) == ["New: 2 claims, figures, quotes and statements that name no earlier claim"]
+    first = content(page(archive_site, f"briefings/{A}")).find(id="sec-changes")
+    assert text_of(first.find_next("p")).startswith("The first briefing on this story")
+    assert first.find_next("ul", class_="bf-changes") is None
     b = changes_list(archive_site, B)
     assert b[0] == "Revised: Killed : 3 people ( 1 January 2030 ) → 4 people"
     assert "Dispute opened: What caused the fire?" in b
     c = changes_list(archive_site, C)
     assert c[0] == "Revised: Killed : 4 people ( 2 January 2030 ) → 5 people"
-    assert c[1].startswith("Confirmed: “A drone caused the fire.”")
+    assert c[1].startswith("“A drone caused the fire.”") and " confirms the report of " in c[1]
     assert "Status changed from Claimed to Confirmed: “A drone caused the fire.”" in c
     assert "Dispute settled: What caused the fire? , by “A drone caused the fire.”" in c
     since = content(page(archive_site, f"briefings/{C}")).find(id="sec-changes").find_next("p")
@@ -345,21 +347,78 @@ def test_the_2025_briefing_shows_its_link_to_the_2024_claim(built_site):
     history = strike.find(id="second-strike").select_one(".bf-lineage")
     assert text_of(history).startswith("History: first reported on 17 November 2024 as “A drone struck the Kupol")
     assert history.a["href"] == f"../../{earlier}/strike/#kupol-hit"
-    contradicted = strike.find(id="previous-no-casualties").select_one(".bf-lineage")
-    assert "contradicted on 1 July 2025" in text_of(contradicted)
-    # The earlier figure, shown without its badge, still says who gave it: never the desk's own word.
-    assert "as Injured: 1 person (according to Alexander Brechalov, head of the Udmurt Republic)" in " ".join(
-        contradicted.get_text().split()
+    contradicted = strike.find(id="previous-no-casualties").select_one(".bf-lineage--contradicts")
+    # A contradiction is not the claim's history: it names what it contradicts, and who said that
+    # (the earlier figure is shown without its badge, so its speaker must be there).
+    assert " ".join(contradicted.get_text().split()) == (
+        "Contradicts the report of 17 November 2024: Injured: 1 person "
+        "(according to Alexander Brechalov, head of the Udmurt Republic)"
     )
+    assert contradicted.a["href"] == f"../../{earlier}/strike/#injured"
+    assert strike.find(id="previous-no-casualties").select_one(".bf-lineage:not(.bf-lineage--contradicts)") is None
+    injured = content(page(built_site, f"briefings/{earlier}/strike")).find(id="injured")
+    assert text_of(injured.select_one(".bf-lineage--contradicted")).startswith("Contradicted since: on 1 July 2025 by")
     back = (
         content(page(built_site, f"briefings/{earlier}/strike")).find(id="kupol-hit").select_one(".bf-lineage--later")
     )
     assert back.a["href"] == f"../../{later}/strike/#second-strike"
     changes = changes_list(built_site, later)
-    assert changes[0].startswith("Restated: “This is the second drone strike")
+    assert changes[0].startswith("“This is the second drone strike") and " restates the report of " in changes[0]
+    # The earlier figure it contradicts, shown without its badge, still says who gave it.
     assert any(
-        line.startswith("Contradicted:")
-        and line.replace(" ,", ",").endswith("(according to Alexander Brechalov, head of the Udmurt Republic)")
+        " contradicts the report of " in line
+        and line.replace(" ,", ",").endswith(
+            "Injured: 1 person (according to Alexander Brechalov, head of the Udmurt Republic)"
+        )
         for line in changes
     ), changes
     assert "Dispute opened: Was anyone hurt in the November 2024 strike on the Kupol plant?" in changes
+
+
+# --------------------------------------------------------------------------- lineage shapes, rendered (no MkDocs)
+
+
+def _rendered(project: Path, archive: dict[str, dict], uri: str) -> str:
+    """One page's Markdown as the generator renders it from a scratch archive."""
+    from briefings.feeds import SiteInfo
+    from briefings.render import render_pages
+
+    write_archive(project, archive, {"disputes": []})
+    dataset = load_dataset(project / "data", project)
+    pages = render_pages(dataset, project / "templates", SiteInfo("https://example.org/", "Desk", "Desk"))
+    return next(p.content for p in pages if p.src_uri == uri)
+
+
+def test_a_claim_naming_two_unrelated_earlier_claims_renders_both_as_first_reports(project):
+    """Two roots in a history (allowed by the data format) once crashed the page: no relation for the second."""
+    two_roots = [
+        {"relation": "restates", "briefing": A, "claim": "cause-gas"},
+        {"relation": "confirms", "briefing": B, "claim": "cause-drone"},
+    ]
+    archive = {
+        A: ARCHIVE[A],
+        B: _briefing(B, 2, _killed(4, None), [_claim("cause-drone", "A drone caused the fire.", "claimed")]),
+        C: _briefing(C, 3, _killed(5, None), [_claim("both", "A gas leak and a drone.", lineage=two_roots)]),
+    }
+    text = _rendered(project, archive, f"briefings/{C}/strike.md")
+    assert "History: first reported on" in text and "also reported on" in text and "(this report)." in text
+
+
+def test_a_long_history_shows_its_first_report_and_latest_steps_with_a_count_between(project):
+    """A page's size must not grow with the archive: a claim restated daily lists a bounded history."""
+    days = 9
+    slugs = [f"2030-01-0{d}-fire" for d in range(1, days + 1)]
+    archive = {}
+    for d, slug in enumerate(slugs, 1):
+        lineage = [{"relation": "restates", "briefing": slugs[d - 2], "claim": "cause"}] if d > 1 else []
+        claims = [
+            _claim("cause", f"A gas leak caused the fire (day {d}).", **({"lineage": lineage} if lineage else {}))
+        ]
+        archive[slug] = _briefing(slug, d, _killed(3, None), claims)
+    latest = _rendered(project, archive, f"briefings/{slugs[-1]}/strike.md")
+    history = next(line for line in latest.splitlines() if "History:" in line)
+    assert history.count(" on ") == 6 and "(day 1)" in history and "(day 2)" not in history
+    assert "3 more steps" in history
+    first = _rendered(project, archive, f"briefings/{slugs[0]}/strike.md")
+    since = next(line for line in first.splitlines() if "Since then:" in line)
+    assert "3 earlier updates" in since and since.count("restated on") == 5

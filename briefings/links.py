@@ -36,6 +36,7 @@ from .markup import (
     RawSyntaxScan,
     ThemeScripts,
     Unsafe,
+    as_browsers_read,
     base_path_of,
     theme_scripts,
 )
@@ -167,7 +168,7 @@ class _Page:
 def parse_page(html: str, page: str, theme: ThemeScripts | None = None) -> _Page:
     """Ids, links, unsafe markup and raw syntax of one whole HTML document, in one parse."""
     parser = _PageParser(MarkupScan(page, theme))
-    parser.feed(html)
+    parser.feed(as_browsers_read(html))
     parser.close()
     return _Page(parser.ids, parser.duplicate_ids, parser.links, parser.scan.unsafe, parser.raw.found)
 

@@ -76,7 +76,7 @@ class ThemeScripts:
     def from_page(cls, html: str, page: str = "404.html", base_path: str = "/") -> ThemeScripts:
         """Read the theme's scripts from a data-free page such as 404.html."""
         scan = _Collector(page, base_path)
-        scan.feed(html)
+        scan.feed(as_browsers_read(html))
         scan.close()
         return cls(frozenset(scan.inline), frozenset(scan.sources), base_path)
 
@@ -234,11 +234,22 @@ class _Parser(HTMLParser):
 VOID_TAGS = _Parser._VOID
 
 
+# Comment endings browsers accept and Python's HTMLParser does not: `<!-->` and `<!--->` are
+# whole (empty) comments, `--!>` closes one. Left alone, the parser would read the markup after
+# them as comment text while a browser renders it: the scan would be blind to it.
+_ABRUPT_COMMENT = re.compile(r"<!--->|<!-->|--!>")
+
+
+def as_browsers_read(html: str) -> str:
+    """The document with every comment ending written as Python's parser reads it, where a browser would end it."""
+    return _ABRUPT_COMMENT.sub(lambda m: "<!---->" if m.group(0).startswith("<!") else "-->", html)
+
+
 def scan_html(html: str, page: str, theme: ThemeScripts | None) -> list[Unsafe]:
     """Every unsafe construct in one whole HTML document."""
     scan = MarkupScan(page, theme)
     parser = _Parser(scan)
-    parser.feed(html)
+    parser.feed(as_browsers_read(html))
     parser.close()
     return scan.unsafe
 

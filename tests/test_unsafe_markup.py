@@ -82,6 +82,11 @@ THEME = ThemeScripts.from_page(
         ('<body><svg><a xlink:href="javascript:alert(1)">x</a></svg></body>', ["javascript: URL in xlink:href"]),
         ("<body><portal src=x></portal></body>", ["embedding element not allowed"]),
         ('<head><script type="application/json">alert(1)</script></head>', ["JSON script that is not JSON"]),
+        # Comment endings a browser accepts and Python's parser did not: the markup after them is live.
+        ("<body><!--><img src=x onerror=alert(1)><!-- c --></body>", ["event-handler attribute"]),
+        ("<body><!---><img src=x onerror=alert(1)><!-- c --></body>", ["event-handler attribute"]),
+        ("<body><!-- x --!><img src=x onerror=alert(1)><!-- y --></body>", ["event-handler attribute"]),
+        ("<body><!-- <img src=x onerror=alert(1)> --></body>", []),
     ],
 )
 def test_scan_covers_the_whole_document(html, expected):

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
 from .scalars import (
     EARTH_CIRCUMFERENCE_KM,
@@ -68,7 +68,7 @@ class When(Record):
     phrase: ShortText | None = Field(
         None, description='the words the source used for it, e.g. "On Monday"; omit if it gave the date itself'
     )
-    reported: bool = Field(
+    reported: StrictBool = Field(
         False,
         description="true when the source gives no date for the event itself and this is the date it was reported "
         '(the source\'s publication date); the page shows "Reported 1 July 2025", never a date the source did not give',
@@ -501,7 +501,7 @@ class Quote(Attributed):
     text: Text = Field(
         description="the exact words, verbatim, without surrounding quotation marks (the page adds them)"
     )
-    fragment: bool = Field(False, description="true if only part of a sentence was quoted")
+    fragment: StrictBool = Field(False, description="true if only part of a sentence was quoted")
     when: When | None = Field(None, description="when it was said, if the source says")
     channel: Channel | None = Field(None, description="how it was said (post on X, interview ...), if the source says")
     context: Text = Field(description="what it was said about")
@@ -723,7 +723,7 @@ class Dispute(Record):
 class Desk(Record):
     """The desk's settings for its data (data/desk.yaml, optional)."""
 
-    require_grades: bool = Field(
+    require_grades: StrictBool = Field(
         False,
         description="true once the desk grades its sources: check then warns about every source without a "
         "reliability grade and every claim, figure, quote, statement and event without a credibility grade",

@@ -422,3 +422,14 @@ def test_a_long_history_shows_its_first_report_and_latest_steps_with_a_count_bet
     first = _rendered(project, archive, f"briefings/{slugs[0]}/strike.md")
     since = next(line for line in first.splitlines() if "Since then:" in line)
     assert "3 earlier updates" in since and since.count("restated on") == 5
+
+
+@pytest.mark.parametrize("value", ["yes", '"true"', "1", "on"])
+def test_a_desk_setting_is_true_or_false_never_a_word_or_number(project, capsys, value):
+    """YAML 1.2 keeps `yes` a string; the model must not turn it (or 1, or "true") back into true."""
+    from briefings.cli import main
+
+    (project / "data" / "desk.yaml").write_text(f"require_grades: {value}\n", encoding="utf-8")
+    assert main(["--project", str(project), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "data/desk.yaml:1:17: require_grades: " in err and "Traceback" not in err

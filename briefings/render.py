@@ -382,9 +382,10 @@ class BriefingView:
     # Grades and lineage. Links are built from validated slugs and ids only.
 
     def grade(self, item: Any) -> CombinedGrade:
-        """The compact grade of an item: its sources' best reliability and its credibility ("B2")."""
-        reliabilities = [self.sources[i].reliability for i in item.sources]
-        return combined([r.grade if r else None for r in reliabilities], item.credibility)
+        """The compact grade of an item: its weakest cited source's reliability and its credibility ("C2")."""
+        cited = [self.sources[i] for i in item.sources]
+        grades = [s.reliability.grade if s.reliability else None for s in cited]
+        return combined(grades, item.credibility, [s.name for s in cited])
 
     @cached_property
     def graded(self) -> bool:

@@ -345,10 +345,11 @@ RELIABILITY_ORDER: tuple[Reliability, ...] = tuple(Reliability)
 
 
 class CombinedGrade(NamedTuple):
-    """The compact code a page shows ("B2"): the cited sources' best reliability and the item's credibility."""
+    """The compact code a page shows ("B2"): the weakest cited source's reliability and the item's credibility."""
 
     reliability: Reliability | None
     credibility: Credibility | None
+    source: str | None = None  # the name of the source the letter belongs to
 
     @property
     def code(self) -> str:
@@ -362,19 +363,28 @@ class CombinedGrade(NamedTuple):
         """ "source usually reliable; information probably true", in words."""
         parts = []
         if self.reliability is not None:
-            parts.append(f"source {RELIABILITY_INFO[self.reliability].label.lower()}")
+            label = RELIABILITY_INFO[self.reliability].label.lower()
+            parts.append(f"source ({self.source}) {label}" if self.source else f"source {label}")
         if self.credibility is not None:
             label = CREDIBILITY_INFO[self.credibility].label
             parts.append(("information " + label.lower()) if self.credibility < 6 else label.lower())
         return "; ".join(parts)
 
 
-def combined(reliabilities: list[Reliability | None], credibility: Credibility | None) -> CombinedGrade:
-    """The combined grade of an item citing sources of these reliabilities: the best graded one (the item rests
-    on its most reliable source; the credibility digit already says how far it is corroborated)."""
-    graded = [r for r in reliabilities if r is not None]
-    best = min(graded, key=RELIABILITY_ORDER.index) if graded else None
-    return CombinedGrade(best, credibility)
+def combined(
+    reliabilities: list[Reliability | None], credibility: Credibility | None, names: list[str] | None = None
+) -> CombinedGrade:
+    """The combined grade of an item citing sources of these reliabilities (names: the sources' names, in order).
+
+    The letter is the weakest graded source's (F, cannot be judged, counts as weakest): a claim is
+    never shown as better sourced than every source it rests on. The digit says how far it is
+    corroborated.
+    """
+    graded = [(r, (names or [])[i] if names and i < len(names) else None) for i, r in enumerate(reliabilities) if r]
+    if not graded:
+        return CombinedGrade(None, credibility)
+    weakest, name = max(graded, key=lambda pair: RELIABILITY_ORDER.index(pair[0]))
+    return CombinedGrade(weakest, credibility, name)
 
 
 class Relation(StrEnum):

@@ -109,10 +109,12 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --------------------------------------------------------------------------- pure functions
 
 
-def test_combined_grade_takes_the_best_graded_source_and_the_items_credibility():
-    grade = combined([Reliability.C, None, Reliability.B], Credibility.probably_true)
-    assert grade.code == "B2"
-    assert grade.meaning == "source usually reliable; information probably true"
+def test_combined_grade_takes_the_weakest_graded_source_and_the_items_credibility():
+    """A claim is never shown as better sourced than every source it rests on; the letter names its source."""
+    grade = combined([Reliability.C, None, Reliability.B], Credibility.probably_true, ["Blog", "Agency", "Wire"])
+    assert grade.code == "C2"
+    assert grade.meaning == "source (Blog) fairly reliable; information probably true"
+    assert combined([Reliability.B, Reliability.F], Credibility.possibly_true).code == "F3"
     assert combined([None], Credibility.cannot_be_judged).code == "6"
     assert combined([], None).code == ""
 

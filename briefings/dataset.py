@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from .errors import DataError, Problem
 from .files import check_folders_or_raise, display_path
-from .grade_rules import grade_warnings
+from .grade_rules import grade_warnings, summary_grade_warnings
 from .integrity import (
     RefProblem,
     check_briefing_refs,
@@ -129,6 +129,7 @@ def load_dataset(data_dir: Path, root: Path | None = None, parsed: ParsedFiles =
             if not refs:
                 warnings += _warnings(doc, editor_warnings(briefing, entities))
         lint = likelihood_warnings(briefing) + headline_warnings(briefing) + url_host_warnings(briefing)
+        lint += summary_grade_warnings(briefing)
         if desk is not None and desk.require_grades:
             lint += grade_warnings(briefing)
         warnings += _warnings(doc, lint)

@@ -435,3 +435,15 @@ def test_a_desk_setting_is_true_or_false_never_a_word_or_number(project, capsys,
     assert main(["--project", str(project), "check"]) == 2
     err = capsys.readouterr().err
     assert "data/desk.yaml:1:17: require_grades: " in err and "Traceback" not in err
+
+
+def test_a_summary_graded_truer_than_what_it_restates_is_a_warning(project, capsys):
+    """A takeaway stating a figure, or a timeline event telling an item, is never more credible than it."""
+    from briefings.cli import main
+
+    archive = {A: ARCHIVE[A]}
+    archive[A] = {**ARCHIVE[A], "takeaways": [{**ARCHIVE[A]["takeaways"][0], "figures": ["killed"], "credibility": 1}]}
+    write_archive(project, archive, {"disputes": []})
+    assert main(["--project", str(project), "check"]) == 0
+    err = capsys.readouterr().err
+    assert "takeaways[0].credibility: warning: credibility 1 is better than the 2 of 'killed', which it restates" in err

@@ -191,3 +191,17 @@ def test_site_settings_come_from_mkdocs_yml():
     site = site_info(config)
     assert site.url.endswith("/") and site.url.startswith("https://")
     assert site.name == config.site_name
+
+
+def test_the_readme_lists_exactly_the_characters_the_escaping_turns_into_references():
+    """Documentation matches the code: the README's escaping list is render._SPECIAL."""
+    import re
+
+    from briefings.render import _SPECIAL
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"an entity \(``(.+?)``", readme, re.S)
+    assert listed is not None, "README: the escaping list moved"
+    assert set(listed.group(1).split()) == _SPECIAL
+    for ch in _SPECIAL:
+        assert md_escape(ch) == f"&#{ord(ch)};"

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("BRIEFINGS_CHROMIUM", "/usr/bin/chromium")
 SEED = ROOT / "data" / "briefings" / "2025-07-01-izhevsk-kupol-strike.yaml"
 SEED_SLUG = "2025-07-01-izhevsk-kupol-strike"
+SEED_FILE = f"data/briefings/{SEED.name}"  # the seed's data file, relative to a project
 # The seed's headline as written in its data file, for tests that edit or look for it.
 SEED_TITLE = next(
     line[len("title: ") :] for line in SEED.read_text(encoding="utf-8").splitlines() if line.startswith("title: ")
@@ -328,3 +329,52 @@ def browser() -> Iterator[object]:
         )
         yield launched
         launched.close()
+
+
+# --------------------------------------------------------------------------- shared test data
+
+# Text an attacker writes into data fields: markup, Markdown, template syntax, URLs with bad schemes.
+HOSTILE_TEXT = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click me](javascript:alert(1))",
+    "![x](data:text/html;base64,PHNjcmlwdD4=)",
+    "# Not a heading",
+    "| a | b |",
+    'Plain text {: onclick="alert(1)" }',
+    "{{ 7*7 }} and {% for x in range(3) %}x{% endfor %}",
+    '--8<-- "/etc/passwd"',
+    '<div markdown="1">**bold**</div>',
+    "*emph* __strong__ ~~del~~ ==mark== ^^ins^^ `code`",
+    "&lt;script&gt; &amp; &#60;",
+    "back\\slash \\* not emphasis",
+    ":smile: @user $x$ 100%",
+    "<https://example.com> http://example.com",
+    "1. not a list",
+    "- not a list either",
+    "> not a quote",
+    "---",
+    "    indented like code",
+    "trailing spaces  ",
+    "<!-- comment --> <![CDATA[x]]>",
+    "&#x3C;script&#x3E;",
+]
+
+
+def served_text(url: str) -> str:
+    """The text a reader sees on the page (parsed, so entities are decoded)."""
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return BeautifulSoup(response.read().decode("utf-8"), "lxml").get_text(" ")
+
+
+def seed_copy(slug: str, published: dt.date, title: str) -> str:
+    """The seed's YAML text under another slug, date and headline."""
+    text = SEED.read_text(encoding="utf-8")
+    for old, new in (
+        (f"\nslug: {SEED_SLUG}\n", f"\nslug: {slug}\n"),
+        ("\npublished: 2025-07-01\n", f"\npublished: {published.isoformat()}\n"),
+        (f"\ntitle: {SEED_TITLE}\n", f"\ntitle: {title}\n"),
+    ):  # top-level keys only (sources have a published date too)
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text

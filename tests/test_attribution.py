@@ -17,10 +17,9 @@ from briefings.integrity import figures
 from briefings.model import Briefing
 from briefings.vocabulary import STATEMENT_STATUS_RULE, STATUS_DECISION_ORDER, STATUS_INFO, Status
 from briefings.wording import headline_warnings, numbers_in
-from conftest import SEED, SEED_SLUG, SEED_TITLE, briefings_latest_first, content, page, run_cli
+from conftest import SEED, SEED_FILE, SEED_SLUG, SEED_TITLE, briefings_latest_first, content, page, run_cli
 
 FIRST = "2024-11-17-kupol-first-strike"
-NAME = f"data/briefings/{SEED.name}"
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 
 
@@ -35,7 +34,7 @@ def line_of(text: str, needle: str) -> int:
 def write_seed(project: Path, old: str, new: str) -> str:
     assert old in SEED_TEXT, old
     text = SEED_TEXT.replace(old, new, 1)
-    (project / NAME).write_text(text, encoding="utf-8")
+    (project / SEED_FILE).write_text(text, encoding="utf-8")
     return text
 
 
@@ -82,7 +81,7 @@ def test_confirmed_and_verified_need_an_independent_source(project, status):
     line = line_of(text, "text: Ten of the wounded were")  # the claim's first line
     verb = "confirmed" if status == "confirmed" else "verified"
     assert (
-        f"{NAME}:{line}:5: takeaways[1]: status {status} needs confirmed_by: the sources, independent of the "
+        f"{SEED_FILE}:{line}:5: takeaways[1]: status {status} needs confirmed_by: the sources, independent of the "
         f"claimant, that {verb} it. A claimant's own word is reported or claimed, whatever verb the source uses"
     ) in result.stderr
 
@@ -99,7 +98,7 @@ def test_confirmed_by_shows_a_confirmed_badge(project, tmp_path):
         "    sources: [article, checker]\n    status: confirmed\n    confirmed_by: [checker]\n"
         "    attribution: according to Russian officials\n",
     )
-    seed = project / NAME
+    seed = project / SEED_FILE
     seed.write_text(
         seed.read_text().replace(
             "\nstrike:\n", "\n  - id: checker\n    name: An independent checker\n    kind: analysis\n\nstrike:\n", 1
@@ -122,7 +121,8 @@ def test_confirmed_by_only_with_confirmed(project):
     assert result.returncode == 2
     line = line_of(text, "text: Three people were killed")
     assert (
-        f"{NAME}:{line}:5: takeaways[0]: confirmed_by is only for status confirmed or verified (status is reported)"
+        f"{SEED_FILE}:{line}:5: takeaways[0]: "
+        "confirmed_by is only for status confirmed or verified (status is reported)"
     ) in result.stderr
 
 
@@ -158,7 +158,7 @@ def test_check_warns_when_the_headline_states_an_attributed_figure(project):
     assert result.returncode == 0, result.stderr
     line = line_of(text, "title: Drone strike on the Kupol")
     assert (
-        f"{NAME}:{line}:8: title: warning: the headline states 3 as fact, but the briefing only attributes it "
+        f"{SEED_FILE}:{line}:8: title: warning: the headline states 3 as fact, but the briefing only attributes it "
         "(takeaways[0]: reported, according to Russian officials) (expected a headline that keeps the "
         "attribution: says, say, said, claims, according to ...)"
     ) in result.stderr
@@ -267,7 +267,7 @@ def test_a_speaker_is_not_a_source_id(project):
     assert result.returncode == 2
     line = line_of(text, "speaker: article")
     assert (
-        f"{NAME}:{line}:14: quotes[4].speaker: Input should be a valid dictionary or instance of Speaker"
+        f"{SEED_FILE}:{line}:14: quotes[4].speaker: Input should be a valid dictionary or instance of Speaker"
         " (got 'article')" in result.stderr
     )
 
@@ -288,7 +288,8 @@ def test_check_warns_about_a_quote_repeated_without_quotation_marks(project):
     assert result.returncode == 0
     line = line_of(text, "he wrote that Russia cannot continue")
     assert (
-        f"{NAME}:{line}:13: diplomacy.statements[2].text: warning: repeats the words of quote quote-stall-for-time "
+        f"{SEED_FILE}:{line}:13: diplomacy.statements[2].text: warning: "
+        "repeats the words of quote quote-stall-for-time "
         "without quotation marks: 'continue to stall for time while it bombs civilian targets in Ukraine' "
         "(expected verbatim words in quotation marks, or a paraphrase)"
     ) in result.stderr
@@ -373,7 +374,7 @@ def test_name_as_published_should_be_known_to_the_record(project):
     assert result.returncode == 0
     line = line_of(text, "as_published: Alex Bechalof")
     assert re.search(
-        rf"{re.escape(NAME)}:{line}:\d+: takeaways\[1\]\.speaker\.as_published: warning: 'Alex Bechalof' is not a "
+        rf"{re.escape(SEED_FILE)}:{line}:\d+: takeaways\[1\]\.speaker\.as_published: warning: 'Alex Bechalof' is not a "
         r"spelling the record of Alexander Brechalov lists, so the page cannot say whether it is a misspelling "
         r"\(expected a spelling in the variants or misspellings of person alexander-brechalov \(entities file\), "
         r"or no as_published\)",
@@ -438,7 +439,7 @@ def test_a_takeaway_can_only_state_figures_of_its_briefing(project):
     result = run_cli(project, "check")
     assert result.returncode == 2
     line = line_of(text, "figures: [killed, wounded]")
-    assert f"{NAME}:{line}:23: takeaways[0].figures[1]: no figure 'wounded' in this briefing" in result.stderr
+    assert f"{SEED_FILE}:{line}:23: takeaways[0].figures[1]: no figure 'wounded' in this briefing" in result.stderr
 
 
 @pytest.mark.slow

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_growing_archive import seed_copy
 
 from briefings import render
 from briefings.cli import main
@@ -26,7 +25,7 @@ from briefings.paging import paginate
 from briefings.relations import Relations, relate
 from briefings.render import render_pages
 from briefings.routes import ENTITY_FOLDERS, paged
-from conftest import copy_project, page
+from conftest import copy_project, page, seed_copy
 
 SIZES = {  # small page sizes, so that 60 briefings fill several pages of every kind of listing
     "BRIEFINGS_PER_PAGE": 7,

@@ -12,9 +12,7 @@ import pytest
 
 from briefings import __version__
 from briefings.cli import main
-from conftest import ROOT, SEED, briefings_latest_first, run_cli
-
-NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
+from conftest import ROOT, SEED, SEED_FILE, briefings_latest_first, run_cli
 
 
 def test_check_ok(capsys):
@@ -26,12 +24,12 @@ def test_check_ok(capsys):
 
 def test_check_broken_file_prints_error_line_and_exits_2(project, capsys):
     text = SEED.read_text(encoding="utf-8").replace("status: unconfirmed", "status: maybe")
-    (project / NAME).write_text(text, encoding="utf-8")
+    (project / SEED_FILE).write_text(text, encoding="utf-8")
     line = next(i for i, s in enumerate(text.splitlines(), 1) if "status: maybe" in s)
     assert main(["--project", str(project), "check"]) == 2
     err = capsys.readouterr().err
     assert err.splitlines()[0].startswith(
-        f"{NAME}:{line}:19: front_lines.developments[3].claims[1].status: Input should be"
+        f"{SEED_FILE}:{line}:19: front_lines.developments[3].claims[1].status: Input should be"
     )
     assert "(got 'maybe')" in err
     assert "Traceback" not in err
@@ -39,10 +37,10 @@ def test_check_broken_file_prints_error_line_and_exits_2(project, capsys):
 
 
 def test_build_with_broken_data_exits_2_and_builds_nothing(project, capsys):
-    (project / NAME).write_text("slug: [unclosed\n", encoding="utf-8")
+    (project / SEED_FILE).write_text("slug: [unclosed\n", encoding="utf-8")
     assert main(["--project", str(project)]) == 2
     err = capsys.readouterr().err
-    assert f"\n{NAME}:2:1: (file): YAML syntax error" in err
+    assert f"\n{SEED_FILE}:2:1: (file): YAML syntax error" in err
     assert not (project / "site").exists()
 
 
@@ -59,7 +57,7 @@ def test_check_links_without_site_is_a_usage_error(tmp_path, capsys):
 def test_build_py_entry_point_runs_as_a_script(project):
     (project / "build.py").write_text((ROOT / "build.py").read_text())
     text = SEED.read_text(encoding="utf-8").replace("kind: media", "kind: anonymous", 1)
-    (project / NAME).write_text(text, encoding="utf-8")
+    (project / SEED_FILE).write_text(text, encoding="utf-8")
     proc = subprocess.run([sys.executable, "build.py", "check"], cwd=project, capture_output=True, text=True)
     assert proc.returncode == 2
     assert "sources[0].kind: Input should be 'official', 'media'" in proc.stderr

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT, SEED_SLUG, fetch_html, preview_server, wait_for
+from conftest import ROOT, SEED_FILE, SEED_SLUG, fetch_html, preview_server, wait_for
 
-NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
 GENERATOR = re.compile(rb'<meta name="generator" content="([^"]*)">')
 
 
@@ -152,7 +151,7 @@ def test_previews_under_properdocs_show_an_edit(project, kind, env):
         url = f"{base}/briefings/{SEED_SLUG}/strike/"
         assert "ProperDocs" in generator(url)  # served by ProperDocs, through the hook
         assert "In critical condition" in fetch(url)
-        data = project / NAME
+        data = project / SEED_FILE
         data.write_text(data.read_text().replace("label: In critical condition", "label: Critically injured"))
         wait_for(lambda: "Critically injured" in fetch(url), 60, "the data edit to be served")
         if kind == "build.py serve":  # the fast preview rebuilt only changed pages

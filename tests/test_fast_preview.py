@@ -9,14 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_preview import fetch
 
 from briefings.pipeline import Project, mkdocs_build
 from briefings.preview import IncrementalSite
 from briefings.render import pages_of
-from conftest import SEED, SEED_SLUG, briefings_latest_first, free_port, tree_digest, wait_for
-
-NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
+from conftest import SEED, SEED_FILE, SEED_SLUG, briefings_latest_first, free_port, served_text, tree_digest, wait_for
 
 
 def assert_same_as_full_build(project: Path, incremental: Path, scratch: Path) -> None:
@@ -42,7 +39,7 @@ def test_incremental_rebuilds_match_full_builds(project, tmp_path):
     site = IncrementalSite(Project.at(project), site_dir)
     site.full_build()
     assert_same_as_full_build(project, site_dir, tmp_path / "ref")
-    data = project / NAME
+    data = project / SEED_FILE
     oldest_first = briefings_latest_first(project)[::-1]
     i = [b.slug for b in oldest_first].index(SEED_SLUG)
     neighbours = [b for b in oldest_first[max(i - 1, 0) : i + 2] if b.slug != SEED_SLUG]
@@ -89,10 +86,10 @@ def test_serve_command_shows_an_edit(project):
     )
     url = f"http://127.0.0.1:{port}/briefings/{SEED_SLUG}/strike/"
     try:
-        wait_for(lambda: "In critical condition" in fetch(url), 60, "the first build")
-        data = project / NAME
+        wait_for(lambda: "In critical condition" in served_text(url), 60, "the first build")
+        data = project / SEED_FILE
         data.write_text(SEED.read_text().replace("label: In critical condition", "label: Critically injured"))
-        wait_for(lambda: "Critically injured" in fetch(url), 30, "the edit")
+        wait_for(lambda: "Critically injured" in served_text(url), 30, "the edit")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=20)
@@ -106,7 +103,7 @@ def test_generate_reuses_pages_an_edit_cannot_affect(project):
 
     site = SiteInfo("https://briefings.example.org/", "Situation reports", "desk")
     first = generate(Project.at(project), site)
-    data = project / NAME
+    data = project / SEED_FILE
     data.write_text(data.read_text().replace("label: In critical condition", "label: Critically injured"))
     second = generate(Project.at(project), site, previous=first)
     before = {p.src_uri: p for p in first.pages}

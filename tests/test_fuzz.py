@@ -15,7 +15,6 @@ import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_hostile import HOSTILE_TEXT
 
 from briefings.load import dump_yaml, parse_yaml
 from briefings.mkdocs_adapter import site_info
@@ -23,9 +22,8 @@ from briefings.model import Briefing
 from briefings.pipeline import Project, engine_config, load_data, mkdocs_build, render
 from briefings.reference import text_field_paths
 from briefings.scalars import _check_short_text
-from conftest import SEED, SEED_SLUG, copy_project
+from conftest import HOSTILE_TEXT, SEED, SEED_FILE, SEED_SLUG, copy_project
 
-NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 MARKUP = list("<>&\"'`*_{}[]()#+-.!|~^=:\\/$@%;\n\t 01aZ\u00a0\u2028é—")
 
@@ -88,7 +86,7 @@ class Converter:
 @pytest.fixture(scope="module")
 def fuzz_project(tmp_path_factory) -> tuple[Converter, dict, list[tuple], dict]:
     root = copy_project(tmp_path_factory.mktemp("fuzz") / "project")
-    doc, problems = parse_yaml(SEED, NAME)
+    doc, problems = parse_yaml(SEED, SEED_FILE)
     assert doc is not None and not problems
     paths = text_field_paths(Briefing, doc.data)
     converter = Converter(Project.at(root))
@@ -128,7 +126,7 @@ def fuzzed(seed: dict, paths: list[tuple], draw) -> tuple[dict, list[str]]:
 def test_random_text_never_becomes_markup(fuzz_project, data):
     converter, seed, paths, baseline = fuzz_project
     doc, drawn = fuzzed(seed, paths, data.draw)
-    (converter.project.root / NAME).write_text(dump_yaml(doc))
+    (converter.project.root / SEED_FILE).write_text(dump_yaml(doc))
     pages = converter.pages()
     assert {uri: signature_of(html) for uri, html in pages.items()} == baseline
     text = " ".join(text_of(html) for html in pages.values())
@@ -148,11 +146,11 @@ def test_a_fuzzed_briefing_builds_like_the_seed_through_mkdocs(fuzz_project, tmp
             uri: (out / uri.removesuffix(".md").removesuffix("index") / "index.html").read_text() for uri in baseline
         }
 
-    (root / NAME).write_text(dump_yaml(seed))
+    (root / SEED_FILE).write_text(dump_yaml(seed))
     before = built(tmp_path / "seed")
     examples = iter(HOSTILE_TEXT * (len(paths) // len(HOSTILE_TEXT) + 1))
     doc, drawn = fuzzed(seed, paths, lambda strategy: next(examples))
-    (root / NAME).write_text(dump_yaml(doc))
+    (root / SEED_FILE).write_text(dump_yaml(doc))
     after = built(tmp_path / "fuzzed")
     assert {uri: signature_of(html) for uri, html in after.items()} == {
         uri: signature_of(html) for uri, html in before.items()

@@ -20,23 +20,10 @@ import pytest
 import yaml
 
 from briefings.feeds import FEED_SIZE
-from conftest import ROOT, SEED, SEED_SLUG, SEED_TITLE, briefings_latest_first, content, copy_project, page
+from conftest import ROOT, SEED, briefings_latest_first, content, copy_project, page, seed_copy
 
 SITE_URL = "https://briefings.example.org/"
 SECTIONS = ("strike", "front-lines", "diplomacy", "quotes", "sources")
-
-
-def seed_copy(slug: str, published: dt.date, title: str) -> str:
-    """The seed's YAML text under another slug, date and headline."""
-    text = SEED.read_text(encoding="utf-8")
-    for old, new in (
-        (f"\nslug: {SEED_SLUG}\n", f"\nslug: {slug}\n"),
-        ("\npublished: 2025-07-01\n", f"\npublished: {published.isoformat()}\n"),
-        (f"\ntitle: {SEED_TITLE}\n", f"\ntitle: {title}\n"),
-    ):  # top-level keys only (sources have a published date too)
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    return text
 
 
 def _seed() -> dict:

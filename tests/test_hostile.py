@@ -14,10 +14,9 @@ from briefings.dataset import load_dataset
 from briefings.errors import DataError
 from briefings.load import MAX_BYTES
 from briefings.publish import publish
-from conftest import SEED, SEED_SLUG, SEED_TITLE, content, page
+from conftest import HOSTILE_TEXT, SEED, SEED_FILE, SEED_SLUG, SEED_TITLE, content, page
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
-NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
 
 BILLION_LAUGHS = """a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
 b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
@@ -111,7 +110,7 @@ BAD_FILES: list[tuple[str, str | bytes, str]] = [
 
 @pytest.mark.parametrize(("case", "text", "expected"), BAD_FILES, ids=[row[0] for row in BAD_FILES])
 def test_bad_file_reports_file_line_field_and_expectation(project, case, text, expected, capsys):
-    path = project / NAME
+    path = project / SEED_FILE
     if isinstance(text, bytes):
         path.write_bytes(text)
     else:
@@ -120,10 +119,10 @@ def test_bad_file_reports_file_line_field_and_expectation(project, case, text, e
         assert main(["--project", str(project), *command]) == 2
         err = capsys.readouterr().err
         assert "Traceback" not in err
-        lines = [line for line in err.splitlines() if line.startswith(NAME)]
+        lines = [line for line in err.splitlines() if line.startswith(SEED_FILE)]
         assert lines, err
         assert any(expected in line for line in lines), err
-        assert re.match(rf"{re.escape(NAME)}:\d+", lines[0]), lines[0]
+        assert re.match(rf"{re.escape(SEED_FILE)}:\d+", lines[0]), lines[0]
     assert not (project / "site").exists()
 
 
@@ -136,20 +135,20 @@ def test_yaml_1_1_booleans_stay_text(project):
 
 
 def test_problems_of_all_files_reported_in_one_run(project, capsys):
-    (project / NAME).write_text(seed_with("value: 3\n", "value: -3\n"))
+    (project / SEED_FILE).write_text(seed_with("value: 3\n", "value: -3\n"))
     (project / "data" / "briefings" / "other.yaml").write_text("title: [\n")
     entities = project / "data" / "entities.yaml"
     entities.write_text(entities.read_text().replace("within: udmurtia", "within: udmurtiya", 1))
     assert main(["--project", str(project), "check"]) == 2
     err = capsys.readouterr().err
     assert "data/briefings/other.yaml:2:1: (file): YAML syntax error" in err
-    assert f"{NAME}:" in err and "greater than or equal to 0" in err
+    assert f"{SEED_FILE}:" in err and "greater than or equal to 0" in err
     assert "data/entities.yaml:" in err and "unknown place id 'udmurtiya'" in err
     assert err.splitlines()[-1] == "3 problems in 3 data files"
 
 
 def test_very_large_file_fails_fast_without_reading_it(project):
-    path = project / NAME
+    path = project / SEED_FILE
     with path.open("w") as f:
         f.write("title: x\n")
         f.truncate(50 * MAX_BYTES)  # sparse: 100 MiB on paper
@@ -165,7 +164,7 @@ def test_very_large_file_fails_fast_without_reading_it(project):
 def test_many_small_values_are_bounded(project):
     # Lists are bounded to MAX_ITEMS each, so many lists of many values.
     row = "[" + ",".join(["0"] * 1_000) + "]"
-    (project / NAME).write_text("tags: [" + ",".join([row] * 250) + "]\n")
+    (project / SEED_FILE).write_text("tags: [" + ",".join([row] * 250) + "]\n")
     tracemalloc.start()
     with pytest.raises(DataError) as info:
         load_dataset(project / "data", project)
@@ -176,7 +175,7 @@ def test_many_small_values_are_bounded(project):
 
 
 def test_alias_bomb_uses_bounded_memory(project):
-    (project / NAME).write_text(BILLION_LAUGHS)
+    (project / SEED_FILE).write_text(BILLION_LAUGHS)
     tracemalloc.start()
     with pytest.raises(DataError):
         load_dataset(project / "data", project)
@@ -187,31 +186,6 @@ def test_alias_bomb_uses_bounded_memory(project):
 
 # --------------------------------------------------------------------------- untrusted text stays text
 
-HOSTILE_TEXT = [
-    "<script>alert(1)</script>",
-    '<img src=x onerror="alert(1)">',
-    "[click me](javascript:alert(1))",
-    "![x](data:text/html;base64,PHNjcmlwdD4=)",
-    "# Not a heading",
-    "| a | b |",
-    'Plain text {: onclick="alert(1)" }',
-    "{{ 7*7 }} and {% for x in range(3) %}x{% endfor %}",
-    '--8<-- "/etc/passwd"',
-    '<div markdown="1">**bold**</div>',
-    "*emph* __strong__ ~~del~~ ==mark== ^^ins^^ `code`",
-    "&lt;script&gt; &amp; &#60;",
-    "back\\slash \\* not emphasis",
-    ":smile: @user $x$ 100%",
-    "<https://example.com> http://example.com",
-    "1. not a list",
-    "- not a list either",
-    "> not a quote",
-    "---",
-    "    indented like code",
-    "trailing spaces  ",
-    "<!-- comment --> <![CDATA[x]]>",
-    "&#x3C;script&#x3E;",
-]
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +204,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "context: On the drone strike on the Kupol plant in Izhevsk.",
         "context: " + yaml_quote('<a href="javascript:alert(1)">x</a> | cell | {: .cls }'),
     )
-    (project / NAME).write_text(text, encoding="utf-8")
+    (project / SEED_FILE).write_text(text, encoding="utf-8")
     site = project / "site"
     assert main(["--project", str(project)]) == 0
     return site
@@ -286,7 +260,7 @@ def test_url_fields_link_only_http(project):
         "    kind: media\n",
         '    kind: media\n    url: "https://example.org/a(b)c\\"onmouseover=alert(1)"\n',
     )
-    (project / NAME).write_text(text)
+    (project / SEED_FILE).write_text(text)
     assert main(["--project", str(project)]) == 0
     art = content(page(project / "site", f"briefings/{SEED_SLUG}/sources"))
     link = art.find(id="source-article").select_one("a.bf-source__url")

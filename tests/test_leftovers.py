@@ -19,9 +19,7 @@ from pathlib import Path
 import pytest
 
 from briefings.publish import MARKER
-from conftest import ROOT, SEED, tree_digest
-
-NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
+from conftest import ROOT, SEED, SEED_FILE, tree_digest
 
 
 def cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -85,7 +83,7 @@ def test_build_puts_back_a_site_left_renamed_by_an_interrupted_swap(project, dea
     before = tree_digest(site)
     site.rename(project / f".site.previous-{dead_pid}")  # killed between the two renames
     # Even a build that then fails on invalid data leaves the previous site in place.
-    (project / NAME).write_text(SEED.read_text().replace("value: 3\n", "value: -3\n", 1))
+    (project / SEED_FILE).write_text(SEED.read_text().replace("value: 3\n", "value: -3\n", 1))
     proc = cli(project)
     assert proc.returncode == 2
     assert f"publish: put back site/ from .site.previous-{dead_pid}, left by an interrupted build" in proc.stderr

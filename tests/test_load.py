@@ -8,10 +8,9 @@ import pytest
 
 from briefings.dataset import load_dataset
 from briefings.errors import DataError
-from conftest import ROOT, SEED, SEED_SLUG
+from conftest import ROOT, SEED, SEED_FILE, SEED_SLUG
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
-NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
 
 
 def line_of(text: str, needle: str, nth: int = 1) -> int:
@@ -38,7 +37,7 @@ def test_bundled_data_validates():
 def replace_in_seed(project: Path, old: str, new: str) -> str:
     assert old in SEED_TEXT, old
     text = SEED_TEXT.replace(old, new, 1)
-    (project / NAME).write_text(text, encoding="utf-8")
+    (project / SEED_FILE).write_text(text, encoding="utf-8")
     return text
 
 
@@ -46,7 +45,7 @@ def test_wrong_type_names_file_line_and_field(project):
     text = replace_in_seed(project, "      value: 35\n", "      value: thirty-five\n")
     line = line_of(text, "value: thirty-five")
     [err] = errors_for(project)
-    assert err.startswith(f"{NAME}:{line}:")
+    assert err.startswith(f"{SEED_FILE}:{line}:")
     assert "strike.casualties[1].value: Input should be a valid number" in err
     assert "(expected the number, 0 or more and below 1,000,000,000; distances in kilometres, at most 40,075)" in err
 
@@ -56,7 +55,7 @@ def test_unknown_source_id(project):
     line = line_of(text, "sources: [articel]")
     errs = errors_for(project)
     assert len(errs) == 1
-    assert errs[0].startswith(f"{NAME}:{line}:")
+    assert errs[0].startswith(f"{SEED_FILE}:{line}:")
     assert "takeaways[0].sources[0]: unknown source id 'articel'" in errs[0]
     assert "expected an id from this briefing's sources" in errs[0]
 
@@ -65,12 +64,12 @@ def test_a_briefing_needs_one_section(project):
     # Each section may be left out; leaving out all four is a mistake.
     start = SEED_TEXT.index("\nstrike:\n")
     end = SEED_TEXT.index("\ntimeline:\n")
-    (project / NAME).write_text(SEED_TEXT[:start] + SEED_TEXT[end:], encoding="utf-8")
+    (project / SEED_FILE).write_text(SEED_TEXT[:start] + SEED_TEXT[end:], encoding="utf-8")
     errs = errors_for(project)
     assert errs[0] == (
-        f"{NAME}:1:1: (file): a briefing needs at least one section: strike, front_lines, diplomacy or quotes"
+        f"{SEED_FILE}:1:1: (file): a briefing needs at least one section: strike, front_lines, diplomacy or quotes"
         " (expected one situation report: metadata, sources, the four sections and a timeline)"
-    ) or errs[0].startswith(f"{NAME}:"), errs
+    ) or errs[0].startswith(f"{SEED_FILE}:"), errs
     assert any("a briefing needs at least one section: strike, front_lines, diplomacy or quotes" in e for e in errs)
 
 
@@ -78,7 +77,7 @@ def test_timeline_cannot_point_to_a_missing_section(project):
     start = SEED_TEXT.index("\ndiplomacy:\n")
     end = SEED_TEXT.index("\nquotes:\n")
     text = SEED_TEXT[:start] + SEED_TEXT[end:]
-    (project / NAME).write_text(text, encoding="utf-8")
+    (project / SEED_FILE).write_text(text, encoding="utf-8")
     # A takeaway stating a figure of the removed section is reported too; here the timeline's errors count.
     errs = [e for e in errors_for(project) if "timeline[" in e]
     pointing = [i for i, line in enumerate(text.splitlines(), 1) if line.strip() == "section: diplomacy"]
@@ -91,7 +90,7 @@ def test_bad_date(project):
     text = replace_in_seed(project, "published: 2025-07-01\n", "published: 2025-02-30\n")
     line = line_of(text, "published: 2025-02-30")
     [err] = errors_for(project)
-    assert err.startswith(f"{NAME}:{line}:12: published: ")
+    assert err.startswith(f"{SEED_FILE}:{line}:12: published: ")
     assert "day value is outside expected range" in err
     assert "(expected publication date, YYYY-MM-DD, 1970-01-01 to 2099-12-31)" in err
 
@@ -100,7 +99,7 @@ def test_bad_when_date_and_phrase(project):
     text = replace_in_seed(project, "date: 2025-06-30\n", "date: 2025-06-31\n")
     line = line_of(text, "date: 2025-06-31")
     [err] = errors_for(project)
-    assert err.startswith(f"{NAME}:{line}:")
+    assert err.startswith(f"{SEED_FILE}:{line}:")
     assert "'2025-06-31' is not a real date: day is out of range for month" in err
 
 
@@ -110,7 +109,7 @@ def test_duplicate_slug_across_files(project):
     line = line_of(SEED_TEXT, "slug:")
     assert errs == [
         f"data/briefings/copy.yaml:{line}:7: slug: duplicate slug '{SEED_SLUG}' "
-        f"(also in {NAME}:{line}) (expected a slug no other briefing uses)"
+        f"(also in {SEED_FILE}:{line}) (expected a slug no other briefing uses)"
     ]
 
 
@@ -120,7 +119,7 @@ def test_all_errors_of_a_file_reported_at_once(project):
         .replace("    sources: [article]\n", "    sources: [nobody]\n", 1)
         .replace("status: unconfirmed", "status: rumoured")
     )
-    (project / NAME).write_text(text, encoding="utf-8")
+    (project / SEED_FILE).write_text(text, encoding="utf-8")
     errs = errors_for(project)
     joined = "\n".join(errs)
     assert "greater than or equal to 0" in joined
@@ -135,8 +134,8 @@ def test_unknown_field_typo_fails(project):
     )
     errs = errors_for(project)
     line = line_of(text, "qoutes:")
-    assert f"{NAME}:{line}:1: qoutes: unknown field 'qoutes'" in errs[0] or any(
-        e.startswith(f"{NAME}:{line}:1: qoutes: unknown field 'qoutes'") for e in errs
+    assert f"{SEED_FILE}:{line}:1: qoutes: unknown field 'qoutes'" in errs[0] or any(
+        e.startswith(f"{SEED_FILE}:{line}:1: qoutes: unknown field 'qoutes'") for e in errs
     )
     assert len(errs) == 1
 
@@ -145,7 +144,7 @@ def test_timeline_anchor_must_exist(project):
     text = replace_in_seed(project, "anchor: talks-since-may", "anchor: talks-since-june")
     line = line_of(text, "anchor: talks-since-june")
     [err] = errors_for(project)
-    assert err.startswith(f"{NAME}:{line}:")
+    assert err.startswith(f"{SEED_FILE}:{line}:")
     assert "no claim, figure or quote with id 'talks-since-june' in section diplomacy" in err
 
 

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEED, SEED_SLUG, SEED_TITLE
+from conftest import ROOT, SEED, SEED_FILE, SEED_SLUG, SEED_TITLE
 from conftest import run_cli as run
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
-NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
 ENTITIES = "data/entities.yaml"
 ENTITIES_TEXT = (ROOT / ENTITIES).read_text(encoding="utf-8")
-TEXTS = {NAME: SEED_TEXT, ENTITIES: ENTITIES_TEXT}
+TEXTS = {SEED_FILE: SEED_TEXT, ENTITIES: ENTITIES_TEXT}
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "BRIEFINGS_SKIP_BROWSER": "1"}
 
 CASUALTY = "strike.casualties[0].value"
@@ -61,7 +60,7 @@ def check_fails_with(project: Path, file: str, old: str, new: str, needle: str, 
 NUMBERS = [
     (
         "1e309",
-        NAME,
+        SEED_FILE,
         "value: 3\n",
         "value: 1e309\n",
         "value: 1e309",
@@ -69,7 +68,7 @@ NUMBERS = [
     ),
     (
         "-1e309",
-        NAME,
+        SEED_FILE,
         "value: 3\n",
         "value: -1e309\n",
         "value: -1e309",
@@ -77,7 +76,7 @@ NUMBERS = [
     ),
     (
         "1e20",
-        NAME,
+        SEED_FILE,
         "value: 3\n",
         "value: 1e20\n",
         "value: 1e20",
@@ -85,7 +84,7 @@ NUMBERS = [
     ),
     (
         "billion",
-        NAME,
+        SEED_FILE,
         "value: 3\n",
         "value: 1000000000\n",
         "value: 1000000000",
@@ -93,7 +92,7 @@ NUMBERS = [
     ),
     (
         "distance-1e309",
-        NAME,
+        SEED_FILE,
         "value: 1000\n",
         "value: 1e309\n",
         "value: 1e309",
@@ -101,7 +100,7 @@ NUMBERS = [
     ),
     (
         "distance-past-earth",
-        NAME,
+        SEED_FILE,
         "value: 1000\n",
         "value: 40076\n",
         "- id: distance-border",
@@ -110,7 +109,7 @@ NUMBERS = [
     ),
     (
         "miles-1e309",
-        NAME,
+        SEED_FILE,
         "mi_as_reported: 620",
         "mi_as_reported: 1e309",
         "mi_as_reported: 1e309",
@@ -140,7 +139,7 @@ NUMBERS = [
 DATES = [
     (
         "published-2106",
-        NAME,
+        SEED_FILE,
         "published: 2025-07-01\n",
         "published: 2106-01-01\n",
         "published:",
@@ -148,7 +147,7 @@ DATES = [
     ),
     (
         "published-2100",
-        NAME,
+        SEED_FILE,
         "published: 2025-07-01\n",
         "published: 2100-01-01\n",
         "published:",
@@ -156,7 +155,7 @@ DATES = [
     ),
     (
         "published-1969",
-        NAME,
+        SEED_FILE,
         "published: 2025-07-01\n",
         "published: 1969-12-31\n",
         "published:",
@@ -164,7 +163,7 @@ DATES = [
     ),
     (
         "published-number",
-        NAME,
+        SEED_FILE,
         "published: 2025-07-01\n",
         "published: 0\n",
         "published:",
@@ -172,7 +171,7 @@ DATES = [
     ),
     (
         "correction-2107",
-        NAME,
+        SEED_FILE,
         "published: 2025-07-01\n",
         "published: 2025-07-01\ncorrections:\n  - date: 2107-01-01\n    text: Fixed a figure.\n",
         "date: 2107-01-01",
@@ -182,7 +181,7 @@ DATES = [
     ),
     (
         "event-year-2106-unquoted",
-        NAME,
+        SEED_FILE,
         "{date: 2024-11, phrase: since November}",
         "{date: 2106, phrase: since}",
         "date: 2106",
@@ -190,7 +189,7 @@ DATES = [
     ),
     (
         "event-month-2100",
-        NAME,
+        SEED_FILE,
         "{date: 2024-11, phrase: since November}",
         "{date: 2100-01, phrase: since}",
         "date: 2100-01",
@@ -198,7 +197,7 @@ DATES = [
     ),
     (
         "event-range-end-2100",
-        NAME,
+        SEED_FILE,
         "{date: 2024-11, phrase: since November}",
         "{date: 2024-11/2100-01-01, phrase: since}",
         "date: 2024-11/2100",
@@ -206,7 +205,7 @@ DATES = [
     ),
     (
         "event-year-999",
-        NAME,
+        SEED_FILE,
         "{date: 2024-11, phrase: since November}",
         "{date: 0999-12-31, phrase: since}",
         "date: 0999",
@@ -217,7 +216,7 @@ DATES = [
 RESERVED_IDS = [
     (
         "tag-index",
-        NAME,
+        SEED_FILE,
         "tags: [drone-strike,",
         "tags: [index,",
         "tags: [index",
@@ -225,7 +224,7 @@ RESERVED_IDS = [
     ),
     (
         "slug-index",
-        NAME,
+        SEED_FILE,
         f"slug: {SEED_SLUG}",
         "slug: index",
         "slug: index",
@@ -254,7 +253,7 @@ TAGS = "tags: [drone-strike, defence-industry, air-war, negotiations]"
 LISTS = [
     (
         "repeated-tag",
-        NAME,
+        SEED_FILE,
         TAGS,
         "tags: [drone-strike, defence-industry, air-war, drone-strike]",
         TAGS[:5],
@@ -262,7 +261,7 @@ LISTS = [
     ),
     (
         "repeated-place",
-        NAME,
+        SEED_FILE,
         "places: [izhevsk, udmurtia,",
         "places: [izhevsk, udmurtia, izhevsk,",
         "places: [izhevsk, udmurtia, izhevsk,",
@@ -270,7 +269,7 @@ LISTS = [
     ),
     (
         "repeated-source-ref",
-        NAME,
+        SEED_FILE,
         "    sources: [article]\n",
         "    sources: [article, article]\n",
         "sources: [article, article]",
@@ -278,7 +277,7 @@ LISTS = [
     ),
     (
         "13-tags",
-        NAME,
+        SEED_FILE,
         TAGS,
         "tags: [" + ", ".join(f"t{i}" for i in range(13)) + "]",
         TAGS[:5],
@@ -286,7 +285,7 @@ LISTS = [
     ),
     (
         "1500-distinct-tags",
-        NAME,
+        SEED_FILE,
         TAGS,
         "tags: [" + ", ".join(f"t{i}" for i in range(1500)) + "]",
         TAGS[:5],
@@ -294,7 +293,7 @@ LISTS = [
     ),
     (
         "30000-repeated-tags",
-        NAME,
+        SEED_FILE,
         TAGS,
         "tags: [" + ", ".join(["air-war"] * 30000) + "]",
         TAGS[:5],
@@ -302,7 +301,7 @@ LISTS = [
     ),
     (
         "21-source-refs",
-        NAME,
+        SEED_FILE,
         "    sources: [article]\n",
         "    sources: [" + ", ".join(["article"] * 21) + "]\n",
         "sources: [article, article",
@@ -315,7 +314,7 @@ LISTS = [
 INVISIBLE = [
     (
         "zwsp-title",
-        NAME,
+        SEED_FILE,
         "title: Drone strike",
         "title: Drone\u200b strike",
         "title: Drone",
@@ -325,7 +324,7 @@ INVISIBLE = [
     ),
     (
         "word-joiner-label",
-        NAME,
+        SEED_FILE,
         "label: Killed",
         "label: Kil\u2060led",
         "label: Kil",
@@ -336,7 +335,7 @@ INVISIBLE = [
     ),
     (
         "soft-hyphen-source-name",
-        NAME,
+        SEED_FILE,
         "    name: News article of 2025-07-01\n",
         "    name: News\u00adarticle of 2025-07-01\n",
         "name: News",
@@ -365,7 +364,7 @@ INVISIBLE = [
     ),
     (
         "zwsp-tag",
-        NAME,
+        SEED_FILE,
         "tags: [drone-strike,",
         "tags: [drone\u200bstrike,",
         "tags: [drone",
@@ -374,7 +373,7 @@ INVISIBLE = [
     ),
     (
         "lrm-prose",
-        NAME,
+        SEED_FILE,
         "text: Ten of the wounded",
         "text: Ten\u200e of the wounded",
         "text: Ten",
@@ -384,7 +383,7 @@ INVISIBLE = [
     ),
     (
         "arabic-letter-mark-prose",
-        NAME,
+        SEED_FILE,
         "text: Ten of the wounded",
         "text: Ten\u061c of the wounded",
         "text: Ten",
@@ -394,7 +393,7 @@ INVISIBLE = [
     ),
     (
         "zwj-between-latin-prose",
-        NAME,
+        SEED_FILE,
         "text: Ten of the wounded",
         "text: Te\u200dn of the wounded",
         "text: Te",
@@ -409,7 +408,7 @@ INVISIBLE = [
 REVIEW = [
     (
         "integer-of-5000-digits",
-        NAME,
+        SEED_FILE,
         "value: 3\n",
         "value: " + "9" * 5000 + "\n",
         "value: 999",
@@ -417,7 +416,7 @@ REVIEW = [
     ),
     (
         "boolean-as-number",
-        NAME,
+        SEED_FILE,
         "value: 3\n",
         "value: true\n",
         "value: true",
@@ -425,7 +424,7 @@ REVIEW = [
     ),
     (
         "claim-id-of-a-page-anchor",
-        NAME,
+        SEED_FILE,
         "    - id: target-kupol\n",
         "    - id: sec-takeaways\n",
         "id: sec-takeaways",
@@ -435,7 +434,7 @@ REVIEW = [
     ),
     (
         "figure-id-of-the-map",
-        NAME,
+        SEED_FILE,
         "    - id: killed\n",
         "    - id: map-title\n",
         "id: map-title",
@@ -444,7 +443,7 @@ REVIEW = [
     ),
     (
         "date-in-arabic-indic-digits",
-        NAME,
+        SEED_FILE,
         "{date: 2024-11, phrase: since November}",
         "{date: \u0662\u0660\u0662\u0664, phrase: since}",
         "phrase: since}",
@@ -453,7 +452,7 @@ REVIEW = [
     ),
     (
         "title-with-a-line-separator",
-        NAME,
+        SEED_FILE,
         f"title: {SEED_TITLE}",
         f'title: "{LSEP_TITLE_YAML}"',  # a YAML escape
         'title: "Drone',
@@ -477,7 +476,7 @@ def test_year_only_and_month_only_dates_build(project, tmp_path):
     text = text.replace("{date: 2025-05, phrase: since May}", '{date: "2023", phrase: in 2023}', 1)
     assert "date: 2025-06-30\n" in text
     text = text.replace("date: 2025-06-30\n", "date: 2025-06\n", 1)
-    (project / NAME).write_text(text, encoding="utf-8")
+    (project / SEED_FILE).write_text(text, encoding="utf-8")
     site = tmp_path / "out"
     result = run(project, "build", "--site-dir", str(site))
     assert result.returncode == 0, result.stdout + result.stderr

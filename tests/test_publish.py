@@ -7,9 +7,7 @@ import pytest
 from briefings.cli import main
 from briefings.errors import BuildError
 from briefings.publish import MARKER, check_output_dir
-from conftest import SEED, tree_digest
-
-NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
+from conftest import SEED, SEED_FILE, tree_digest
 
 
 @pytest.mark.slow
@@ -64,6 +62,6 @@ def test_output_inside_docs_is_refused(tmp_path):
 def test_data_error_leaves_site_intact(project):
     assert main(["--project", str(project)]) == 0
     before = tree_digest(project / "site")
-    (project / NAME).write_text(SEED.read_text().replace("value: 3\n", "value: -3\n"))
+    (project / SEED_FILE).write_text(SEED.read_text().replace("value: 3\n", "value: -3\n"))
     assert main(["--project", str(project)]) == 2
     assert tree_digest(project / "site") == before

@@ -18,16 +18,15 @@ import pytest
 from bs4 import BeautifulSoup
 
 from briefings.markup import ThemeScripts, scan_html
-from conftest import PREVIEWS, ROOT, SEED_SLUG, fetch_html, preview_server, wait_for
+from conftest import PREVIEWS, ROOT, SEED_FILE, SEED_SLUG, fetch_html, preview_server, wait_for
 from conftest import run_cli as run
 
-NAME = "data/briefings/2025-07-01-izhevsk-kupol-strike.yaml"
 OVERVIEW = f"/briefings/{SEED_SLUG}/"
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 
 def set_title(project: Path, title: str) -> None:
-    path = project / NAME
+    path = project / SEED_FILE
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     index = next(i for i, line in enumerate(lines) if line.startswith("title:"))
     lines[index] = f"title: {title}\n"
@@ -35,7 +34,7 @@ def set_title(project: Path, title: str) -> None:
 
 
 def title_line(project: Path) -> int:
-    lines = (project / NAME).read_text(encoding="utf-8").splitlines()
+    lines = (project / SEED_FILE).read_text(encoding="utf-8").splitlines()
     return next(i for i, line in enumerate(lines, 1) if line.startswith("title:"))
 
 
@@ -107,7 +106,7 @@ def test_build_refuses_unsafe_markup_and_names_the_data_field(project, tmp_path)
     result = run(project, "build", "--site-dir", str(out))
     assert result.returncode == 1, result.stderr
     line = title_line(project)
-    assert f"from {NAME}:{line}:8: title: this text reaches the page as unsafe markup" in result.stderr
+    assert f"from {SEED_FILE}:{line}:8: title: this text reaches the page as unsafe markup" in result.stderr
     assert "inline script the theme does not write" in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
@@ -119,7 +118,7 @@ def test_build_refuses_unsafe_markup_in_the_head(project, tmp_path):
     leak_head(project)
     result = run(project, "build", "--site-dir", str(tmp_path / "out"))
     assert result.returncode == 1
-    assert f"from {NAME}:{title_line(project)}:8: title:" in result.stderr
+    assert f"from {SEED_FILE}:{title_line(project)}:8: title:" in result.stderr
 
 
 @pytest.mark.slow
@@ -136,7 +135,7 @@ def test_plain_mkdocs_build_runs_the_scan_too(project, tmp_path):
         timeout=300,
     )
     assert result.returncode == 1
-    assert f"{NAME}:{title_line(project)}:8: title:" in result.stderr
+    assert f"{SEED_FILE}:{title_line(project)}:8: title:" in result.stderr
     page = out / "briefings" / SEED_SLUG / "index.html"
     assert not page.exists() or "window.pwned" not in page.read_text()
 
@@ -151,7 +150,7 @@ def test_render_error_names_template_line_page_and_data_file(project, tmp_path):
     result = run(project, "build", "--site-dir", str(tmp_path / "out"))
     assert result.returncode == 1
     assert f"templates/strike.md.j2:{line}: rendering briefings/{SEED_SLUG}/strike.md: ValueError:" in result.stderr
-    assert f"(data: {NAME})" in result.stderr
+    assert f"(data: {SEED_FILE})" in result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
 
 
@@ -172,7 +171,7 @@ def test_preview_withholds_an_unsafe_page_and_recovers(project, kind):
         wait_for(lambda: "Page withheld" in fetch_html(base + OVERVIEW), 60, "the unsafe page to be withheld")
         html = fetch_html(base + OVERVIEW)
         assert "window.pwned" not in "".join(s.get_text() for s in BeautifulSoup(html, "lxml").find_all("script"))
-        assert f"{NAME}:{title_line(project)}:8: title:" in visible_text(html)
+        assert f"{SEED_FILE}:{title_line(project)}:8: title:" in visible_text(html)
         assert "Page withheld" not in fetch_html(base + f"/briefings/{SEED_SLUG}/quotes/")  # only unsafe pages
         set_title(project, "Kupol hit again")
         wait_for(lambda: "Kupol hit again" in visible_text(fetch_html(base + OVERVIEW)), 60, "the fixed page")
@@ -192,7 +191,7 @@ def test_preview_survives_a_render_error_and_recovers(project, kind):
         set_title(project, "BOOM at Kupol")
         wait_for(lambda: "could not be rendered" in fetch_html(base + "/"), 60, "the error page")
         text = visible_text(fetch_html(base + f"/briefings/{SEED_SLUG}/strike/"))
-        assert "templates/strike.md.j2" in text and "ValueError" in text and NAME in text
+        assert "templates/strike.md.j2" in text and "ValueError" in text and SEED_FILE in text
         set_title(project, "Quiet at Kupol")
         wait_for(lambda: "Quiet at Kupol" in visible_text(fetch_html(base + OVERVIEW)), 60, "recovery")
     output = log.read_text(errors="replace")

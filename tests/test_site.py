@@ -121,7 +121,7 @@ def test_unconfirmed_claim_shows_its_status(built_site):
     claim = content(page(built_site, f"{B}/front-lines")).find(id="village-taken")
     badge = claim.select_one(".bf-badge")
     assert text_of(badge.select_one(".bf-badge__label")) == "Not independently confirmed"
-    assert text_of(badge.select_one(".bf-badge__explain")) == ": A source, or the desk, says it could not be confirmed."
+    assert text_of(badge.select_one(".bf-badge__explain")) == "A source, or the desk, says it could not be confirmed."
     assert badge["tabindex"] == "0"  # focusable, so keyboard users can read the explanation
     assert "reports emerging from Russian sources" in text_of(claim)
 

@@ -78,9 +78,6 @@ class ParsedFiles:
             self._entries.popitem(last=False)
         return result, doc, problems
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
 
 PARSED = ParsedFiles()  # one per process: the CLI, the hook and both previews share what they parsed
 
@@ -137,13 +134,10 @@ def load_dataset(data_dir: Path, root: Path | None = None, parsed: ParsedFiles =
 
     # Rules across briefing files. Cross-references are checked only when every briefing
     # loaded: a briefing that failed would otherwise show up as "unknown" wherever it is cited.
-    duplicates = duplicate_slugs([b for b, _ in loaded])
+    slug_sites = [f"{doc.path}:{doc.locate(('slug',))[0]}" for _, doc in loaded]
+    duplicates = duplicate_slugs([b for b, _ in loaded], slug_sites)
     for i, duplicate in duplicates.items():
-        briefing, doc = loaded[i]
-        problems += [
-            replace(p, message=p.message.replace("{other}", _slug_site(loaded, briefing.slug)))
-            for p in located(doc, duplicate)
-        ]
+        problems += located(loaded[i][1], duplicate)
     loaded = [pair for i, pair in enumerate(loaded) if i not in duplicates]
     briefings = [b for b, _ in loaded]
     docs = {b.slug: doc for b, doc in loaded}
@@ -177,11 +171,3 @@ def load_dataset(data_dir: Path, root: Path | None = None, parsed: ParsedFiles =
         raise DataError(problems)
     briefings.sort(key=lambda b: (b.published, b.slug), reverse=True)
     return Dataset(entities, tuple(briefings), files, tuple(disputes.disputes), tuple(sorted(warnings)), desk)
-
-
-def _slug_site(loaded: list[tuple[Briefing, Document]], slug: str) -> str:
-    """file:line of the first briefing with that slug (where a duplicate's message points)."""
-    for briefing, doc in loaded:
-        if briefing.slug == slug:
-            return f"{doc.path}:{doc.locate(('slug',))[0]}"
-    return "?"

@@ -14,11 +14,10 @@ from typing import Any, get_args
 from pydantic import BaseModel
 
 from .model import Briefing, Claim, Disputes, Entities, Event, Figure, Source, Speaker
-from .scalars import Loc, Ref, _check_id
+from .scalars import Loc, Ref, _check_id, dotted
 from .vocabulary import QUALIFIER_WORDS, Qualifier, Section
 
 # --------------------------------------------------------------------------- cross-references
-
 
 
 @dataclass(frozen=True)
@@ -79,13 +78,6 @@ def _duplicates(items: list[tuple[Loc, str]], what: str) -> Iterator[RefProblem]
             seen[ident] = loc
 
 
-def _dotted(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _is_id(annotation: Any) -> bool:
     return any(getattr(m, "func", None) is _check_id for m in getattr(annotation, "__metadata__", ()))
 
@@ -112,7 +104,7 @@ def check_repeated_ids(obj: Any, loc: Loc = ()) -> list[RefProblem]:
                 first: dict[str, int] = {}
                 for i, ident in enumerate(value):
                     if ident in first:
-                        where = _dotted((*loc, name, first[ident]))
+                        where = dotted((*loc, name, first[ident]))
                         problems.append(
                             RefProblem((*loc, name, i), f"repeated id {ident!r} (first at {where})", "each id once")
                         )
@@ -373,15 +365,19 @@ def dispute_warnings(disputes: Disputes, briefings: list[Briefing]) -> list[RefP
     return warnings
 
 
-def duplicate_slugs(briefings: list[Briefing]) -> dict[int, list[RefProblem]]:
-    """For each briefing (by position) whose slug an earlier one already has: the problem at its slug."""
-    first: set[str] = set()
+def duplicate_slugs(briefings: list[Briefing], sites: list[str]) -> dict[int, list[RefProblem]]:
+    """For each briefing (by position) whose slug an earlier one already has: the problem at its slug.
+
+    sites: where each briefing's slug is written (file:line), to name the first one in the message.
+    """
+    first: dict[str, int] = {}
     out: dict[int, list[RefProblem]] = {}
     for i, briefing in enumerate(briefings):
         if briefing.slug in first:
-            message = f"duplicate slug {briefing.slug!r} (also in {{other}})"
+            message = f"duplicate slug {briefing.slug!r} (also in {sites[first[briefing.slug]]})"
             out[i] = [RefProblem(("slug",), message, "a slug no other briefing uses")]
-        first.add(briefing.slug)
+        else:
+            first[briefing.slug] = i
     return out
 
 

@@ -33,7 +33,6 @@ from .links import parse_page
 from .markup import ThemeScripts, data_documents, trace, url_path
 from .pipeline import LATEST_BRIEFING, THIS_BRIEFING, Generated, Project, error_pages, generate
 from .publish import MARKER
-from .relations import latest_date
 from .render import for_theme
 
 
@@ -61,13 +60,6 @@ def site_info(config: MkDocsConfig) -> SiteInfo:
         raise PluginError("mkdocs.yml must keep use_directory_urls: true (generated links assume it)")
     url = config.site_url if config.site_url.endswith("/") else config.site_url + "/"
     return SiteInfo(url, config.site_name, config.site_author or config.site_name, config.site_description or "")
-
-
-def build_date(generated: Generated) -> str | None:
-    """The site's date as MkDocs writes it (sitemap lastmod): the data's latest date, never the clock."""
-    if not generated.dataset.briefings:
-        return None
-    return latest_date(generated.dataset).isoformat()
 
 
 class BriefingsPlugin:
@@ -173,9 +165,8 @@ class BriefingsPlugin:
         and theme templates (which MkDocs renders without autoescape).
         """
         generated = self.current
-        date = build_date(generated)
-        if date is not None:
-            page.update_date = date  # the sitemap's lastmod: from the data, never the clock
+        if generated.date is not None:
+            page.update_date = generated.date  # the sitemap's lastmod: from the data, never the clock
         title = generated.titles.get(page.file.src_uri)
         if title:
             page.meta["title"] = for_theme(title)

@@ -734,5 +734,3 @@ class Disputes(Record):
     """Disputed points across briefings."""
 
     disputes: list[Dispute] = Field(max_length=1000, default_factory=list, description="disputed points")
-
-

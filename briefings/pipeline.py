@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ from .files import (
 from .locator import Region, load_region
 from .model import Entities
 from .reference import json_schemas, records
+from .relations import latest_date
 from .render import Page, pages_of, render_pages
 
 if TYPE_CHECKING:
@@ -94,6 +96,11 @@ class Generated:
     meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     # slug -> the briefing's pages in reading order, each (section title, src_uri): its sidebar
     sections: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+
+    @cached_property
+    def date(self) -> str | None:
+        """The site's date as MkDocs writes it (sitemap lastmod): the data's latest date, never the clock."""
+        return latest_date(self.dataset).isoformat() if self.dataset.briefings else None
 
 
 LATEST_BRIEFING = "Latest briefing"  # the nav group of the newest briefing's pages
@@ -416,7 +423,6 @@ def build_site(
     Everything happens in a folder beside site/ that replaces it only if every stage
     succeeded: a failed build leaves the previous site as it was.
     """
-    from .mkdocs_adapter import site_info
     from .publish import check_output_dir, recover_interrupted, staged
 
     say = progress or (lambda message: None)
@@ -436,7 +442,7 @@ def build_site(
     with staged(project.site_dir, protected, inputs) as temp:
         config = engine_config(project, temp, site_url)
         clock.start("render")
-        generated = render(project, dataset, region, _site_info(config, site_info))
+        generated = render(project, dataset, region, site_settings(config))
         clock.start("build")
         say(f"build: {len(generated.pages)} pages and files rendered; running MkDocs (strict)")
         mkdocs_build(project, temp, generated, config)
@@ -450,12 +456,14 @@ def build_site(
     return BuildResult(dataset, project.site_dir, pages, links, clock.timings)
 
 
-def _site_info(config: MkDocsConfig, read: Callable[[MkDocsConfig], SiteInfo]) -> SiteInfo:
-    """The site settings generated pages need, as a build error if mkdocs.yml lacks them."""
+def site_settings(config: MkDocsConfig) -> SiteInfo:
+    """The site settings generated pages need (mkdocs_adapter.site_info), as a build error if mkdocs.yml lacks them."""
     from mkdocs.exceptions import PluginError
 
+    from .mkdocs_adapter import site_info
+
     try:
-        return read(config)
+        return site_info(config)
     except PluginError as exc:
         raise BuildError(f"MkDocs build failed:\n{exc}") from None
 

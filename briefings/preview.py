@@ -101,7 +101,7 @@ class IncrementalSite:
         rebuilt = [uri for uri in changed if kept.rebuild(uri, new_pages[uri][0])]
         if rebuilt:
             # The sitemap's lastmod comes from the data's latest date, which an edit may move.
-            kept.finish(mkdocs_adapter.build_date(new))
+            kept.finish(new.date)
         self.state["generated"] = new
         return UpdateResult(False, rebuilt)
 

@@ -97,5 +97,3 @@ def validate(doc: Document, model: type[M]) -> tuple[M | None, list[Problem]]:
         return model.model_validate(doc.data), []
     except ValidationError as exc:
         return None, _pydantic_problems(doc, model, exc)
-
-

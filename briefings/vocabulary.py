@@ -204,7 +204,6 @@ SECTION_TITLES: dict[Section, str] = {
 KM_PER_MILE = 1.609344
 
 
-
 # The one unit the code knows: distances are kept in kilometres and can be shown in miles.
 # Every other unit (people, drones, aircraft ...) is a record in the entities file.
 DISTANCE_UNIT = "km"
@@ -235,8 +234,6 @@ MEASURE_LABELS: dict[Measure, str] = {
 }
 
 
-
-
 class Likelihood(StrEnum):
     """The UK intelligence probability yardstick (Professional Head of Intelligence Assessment)."""
 
@@ -259,8 +256,6 @@ LIKELIHOOD_INFO: dict[Likelihood, tuple[str, str, tuple[str, ...]]] = {
     Likelihood.highly_likely: ("Highly likely", "80–90%", ("highly likely", "very likely")),
     Likelihood.almost_certain: ("Almost certain", "95–100%", ("almost certain", "almost certainly")),
 }
-
-
 
 
 class Reliability(StrEnum):

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
-from .integrity import RefProblem, _dotted, as_published_warnings, walk_models, walk_refs
+from .integrity import RefProblem, as_published_warnings, walk_models, walk_refs
 from .model import CHECKED_STATUSES, Attributed, Briefing, Claim, Entities, Event, Figure, Quote, Statement
-from .scalars import Loc
+from .scalars import Loc, dotted
 from .vocabulary import LIKELIHOOD_INFO, Likelihood
 
 
@@ -131,7 +131,7 @@ def headline_warnings(briefing: Briefing) -> list[RefProblem]:
             RefProblem(
                 ("title",),
                 f"the headline states {number:g} as fact, but the briefing only attributes it "
-                f"({_dotted(loc)}: {item.status.value}{hedge})",
+                f"({dotted(loc)}: {item.status.value}{hedge})",
                 "a headline that keeps the attribution: " + ", ".join(ATTRIBUTION_WORDS[:4]) + ", according to ...",
             )
         )
@@ -143,23 +143,12 @@ def url_host_warnings(briefing: Briefing) -> list[RefProblem]:
     from .addresses import host_problem  # stdlib only; judges the host as written, never resolves it
 
     warnings = []
-
-    def walk(obj: Any, loc: Loc) -> None:
-        if isinstance(obj, BaseModel):
-            for name in type(obj).model_fields:
-                value = getattr(obj, name)
-                if name == "url" and isinstance(value, str):
-                    problem = host_problem(urlsplit(value).hostname or "")
-                    if problem:
-                        message = f"URL host {problem}, not a public site; the external link check will not fetch it"
-                        warnings.append(RefProblem((*loc, name), message, "a public web address"))
-                else:
-                    walk(value, (*loc, name))
-        elif isinstance(obj, list):
-            for i, item in enumerate(obj):
-                walk(item, (*loc, i))
-
-    walk(briefing, ())
+    for loc, record in walk_models(briefing, (), BaseModel):
+        value = record.__dict__.get("url")
+        problem = host_problem(urlsplit(value).hostname or "") if isinstance(value, str) else None
+        if problem:
+            message = f"URL host {problem}, not a public site; the external link check will not fetch it"
+            warnings.append(RefProblem((*loc, "url"), message, "a public web address"))
     return warnings
 
 

@@ -187,7 +187,6 @@ def test_alias_bomb_uses_bounded_memory(project):
 # --------------------------------------------------------------------------- untrusted text stays text
 
 
-
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One build with every hostile string placed in a takeaway, a figure note and a quote."""

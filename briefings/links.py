@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import json
+import multiprocessing
 import os
 import shutil
 import socket
@@ -20,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -177,6 +180,41 @@ def _parse(path: Path, site: Path, theme: ThemeScripts | None = None) -> _Page:
     return parse_page(path.read_text(encoding="utf-8", errors="replace"), path.relative_to(site).as_posix(), theme)
 
 
+def _parse_chunk(paths: list[Path], site: Path, theme: ThemeScripts | None) -> list[_Page]:
+    """`_parse` of each path, in order: one task of a worker process."""
+    return [_parse(path, site, theme) for path in paths]
+
+
+PARALLEL_FROM = 200  # pages: below this, starting worker processes costs more than it saves
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def parse_pages(paths: list[Path], site: Path, theme: ThemeScripts | None, workers: int | None = None) -> list[_Page]:
+    """`_parse` of every path, in order, spread over `workers` processes (default: every core, for large sites).
+
+    The parse is pure Python and CPU-bound, so threads would not help. Workers are spawned, not
+    forked: the caller may be a preview server with threads of its own. Results come back in the
+    order of `paths`, so the report reads the same however many workers made it.
+    """
+    if workers is None:
+        workers = available_cores() if len(paths) >= PARALLEL_FROM else 1
+    if workers <= 1 or len(paths) < 2:
+        return _parse_chunk(paths, site, theme)
+    size = max(1, -(-len(paths) // (workers * 4)))  # a few chunks a worker, so one slow chunk does not idle the rest
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parsed = pool.map(_parse_chunk, chunks, [site] * len(chunks), [theme] * len(chunks))
+            return [page for chunk in parsed for page in chunk]
+    except BrokenProcessPool:  # a worker could not start (a main module spawn cannot import again): parse here
+        return _parse_chunk(paths, site, theme)
+
+
 def html_pages(site: Path) -> Iterator[Path]:
     """Every HTML file of a built site, in a stable order."""
     yield from sorted(site.rglob("*.html"))
@@ -208,16 +246,18 @@ def _resolve(site: Path, page_rel: PurePosixPath, url: str, base_path: str) -> t
     return resolved, unquote(parts.fragment)
 
 
-def check_site(site: Path, base_path: str | None = None) -> LinkReport:
+def check_site(site: Path, base_path: str | None = None, workers: int | None = None) -> LinkReport:
     """Our own offline check of every internal href/src/srcset and #fragment, plus the markup and raw-syntax scans.
 
     Root-absolute links resolve under base_path, by default the path the site is served under (its feed.json).
+    Pages are parsed by `workers` processes (see `parse_pages`); the report is the same for any number.
     """
     site = site.resolve()
     base_path = base_path_of(site) if base_path is None else base_path
     base_path = base_path if base_path.endswith("/") else base_path + "/"
     theme = theme_scripts(site)
-    pages = {p: _parse(p, site, theme) for p in html_pages(site)}
+    paths = list(html_pages(site))
+    pages = dict(zip(paths, parse_pages(paths, site, theme, workers), strict=True))
     report = LinkReport()
     for path, page in pages.items():
         rel = PurePosixPath(path.relative_to(site).as_posix())
@@ -269,12 +309,52 @@ def lychee_binary() -> str | None:
 
 def run_lychee(site: Path, config: Path | None = None) -> LinkReport:
     """lychee over a built site, offline, with fragments and verbatim links."""
-    binary = lychee_binary()
-    if binary is None:
-        raise LinkCheckError("lychee is not installed (pip install -r requirements.lock)")
-    site = site.resolve()
-    with tempfile.TemporaryDirectory(prefix="lychee-root-") as scratch:
-        return _run_lychee(binary, site, _root_dir(site, Path(scratch)), config)
+    with LycheeRun(site, config) as lychee:
+        return lychee.report()
+
+
+class LycheeRun:
+    """lychee started over a built site and left running (on another core) until `report()` is asked for.
+
+    A context manager: leaving it stops lychee if it still runs and removes its scratch folder.
+    """
+
+    def __init__(self, site: Path, config: Path | None = None) -> None:
+        binary = lychee_binary()
+        if binary is None:
+            raise LinkCheckError("lychee is not installed (pip install -r requirements.lock)")
+        self.site = site.resolve()
+        self._scratch = tempfile.TemporaryDirectory(prefix="lychee-root-")
+        self.root = _root_dir(self.site, Path(self._scratch.name))
+        cmd = _lychee_command(binary, self.site, self.root, config)
+        env = {**os.environ, "RUST_BACKTRACE": "0"}
+        # Output to files, not pipes: a pipe nobody reads yet would stall lychee once full.
+        self._out = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        self._err = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        self._proc = subprocess.Popen(
+            cmd, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL, cwd=self.site, env=env
+        )
+
+    def __enter__(self) -> LycheeRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        self._out.close()
+        self._err.close()
+        self._scratch.cleanup()
+
+    def report(self) -> LinkReport:
+        """Wait for lychee (at most ten minutes) and read what it found."""
+        try:
+            self._proc.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            raise LinkCheckError("lychee did not finish in 600 s") from None
+        self._out.seek(0)
+        self._err.seek(0)
+        return _lychee_report(self.site, self.root, self._proc.returncode, self._out.read(), self._err.read())
 
 
 def _root_dir(site: Path, scratch: Path) -> Path:
@@ -289,7 +369,7 @@ def _root_dir(site: Path, scratch: Path) -> Path:
     return scratch
 
 
-def _run_lychee(binary: str, site: Path, root: Path, config: Path | None) -> LinkReport:
+def _lychee_command(binary: str, site: Path, root: Path, config: Path | None) -> list[str]:
     cmd = [binary, "--no-progress", "--format", "json", "--root-dir", str(root)]
     if config is not None and config.exists():
         cmd += ["--config", str(config.resolve())]
@@ -297,14 +377,16 @@ def _run_lychee(binary: str, site: Path, root: Path, config: Path | None) -> Lin
     # missing or edited lychee.toml cannot turn the check into one that skips them.
     cmd += ["--offline", "--include-fragments", "--include-verbatim", "--index-files", "index.html"]
     # The site folder is passed explicitly: lychee skips git-ignored folders found by walking.
-    cmd += [str(site)]
-    env = {**os.environ, "RUST_BACKTRACE": "0"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=site, timeout=600, env=env)
+    return [*cmd, str(site)]
+
+
+def _lychee_report(site: Path, root: Path, returncode: int, stdout: str, stderr: str) -> LinkReport:
+    """lychee's JSON output as a LinkReport, pages relative to the site."""
     try:
-        data = json.loads(proc.stdout)
+        data = json.loads(stdout)
     except json.JSONDecodeError:
-        message = (proc.stderr.strip() or proc.stdout[:500]).split("\n\nStack backtrace")[0]
-        raise LinkCheckError(f"lychee could not run (exit {proc.returncode}): {message}") from None
+        message = (stderr.strip() or stdout[:500]).split("\n\nStack backtrace")[0]
+        raise LinkCheckError(f"lychee could not run (exit {returncode}): {message}") from None
     report = LinkReport(checked=int(data.get("successful", 0)) + int(data.get("errors", 0)))
     for page, errors in sorted(data.get("error_map", {}).items()):
         rel = Path(page).resolve().relative_to(site).as_posix() if Path(page).is_absolute() else page

@@ -332,16 +332,17 @@ def check_links(site: Path, project: Project | None = None, external: bool = Fal
     External links are checked for syntax offline; with external=True they are also fetched.
     """
     from .errors import LinkCheckError
-    from .links import check_external_online, check_external_syntax, check_feeds, check_site, run_lychee
+    from .links import LycheeRun, check_external_online, check_external_syntax, check_feeds, check_site
 
     if project is not None:  # lychee reads lychee.toml: never a pipe (it would wait forever) nor a link
         check_files_or_raise(project.root, [project.root / "lychee.toml"])
-    report = check_site(site)
-    feed_links, feed_broken = check_feeds(site)
+    config = project.root / "lychee.toml" if project else None
+    with LycheeRun(site, config) as lychee:  # lychee runs beside our own check, on another core
+        report = check_site(site)
+        feed_links, feed_broken = check_feeds(site)
+        second = lychee.report()
     report.checked += feed_links
     report.broken += feed_broken
-    config = project.root / "lychee.toml" if project else None
-    second = run_lychee(site, config)
     # The two checkers word links differently; the same resolved target is one fault.
     seen = {(b.page, b.target or b.link) for b in report.broken}
     report.broken += [b for b in second.broken if (b.page, b.target or b.link) not in seen]

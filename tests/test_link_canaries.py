@@ -132,6 +132,29 @@ def test_markup_scan_reports_each_unsafe_construct(tmp_path):
     assert triples(check_site(site)) == sorted(UNSAFE_FOUND)
 
 
+def test_parsing_on_several_cores_reports_the_same(tmp_path):
+    """Pages parsed by worker processes give the report a single process gives, in the same order."""
+    site = make_site(tmp_path, with_unsafe=True)
+    for i in range(12):  # more pages than workers, so every worker gets some and order can go wrong
+        (site / f"copy-{i}").mkdir()
+        (site / f"copy-{i}" / "index.html").write_text(FAULTS)
+    alone = check_site(site, workers=1)
+    together = check_site(site, workers=2)
+    assert len(alone.broken) > 12 * len(PLANTED)
+    assert together == alone
+    assert [b.page for b in together.broken] == [b.page for b in alone.broken]
+
+
+def test_lychee_runs_beside_our_check_and_reports_a_long_list(tmp_path):
+    """A report of thousands of broken links reaches us whole (lychee writes it to a file while our check runs)."""
+    site = make_site(tmp_path, with_faults=False)
+    links = "".join(f'<a href="../gone-{i:04}/">{i}</a>' for i in range(2000))
+    (site / "many").mkdir()
+    (site / "many" / "index.html").write_text(FAULTS.replace("<p>", f"<p>{links}"))
+    report = run_lychee(site, ROOT / "lychee.toml")
+    assert len({b.link for b in report.broken if "gone-" in b.link}) == 2000
+
+
 def test_check_links_command_prints_page_link_reason(tmp_path, capsys):
     site = make_site(tmp_path)
     assert main(["--project", str(ROOT), "check-links", str(site)]) == 1

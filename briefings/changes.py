@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .display import figure_text
 from .integrity import walk_models
 from .lineage import LineageIndex, Node
 from .model import Attributed, Briefing, Dispute, Entities, Event, Figure
-from .vocabulary import QUALIFIER_WORDS, STATUS_INFO, Relation
+from .vocabulary import STATUS_INFO, Relation
 
 
 @dataclass(frozen=True)
@@ -110,11 +111,7 @@ def what_changed(
 
 
 def _value(figure: Figure, entities: Entities) -> str:
-    value = figure.value
-    shown = f"{int(value):,}" if float(value).is_integer() else f"{value:,g}"
-    one, many = entities.unit_words(figure.unit)
-    unit = one if figure.value == 1 and figure.qualifier.value == "exact" else many
-    return " ".join(p for p in (QUALIFIER_WORDS[figure.qualifier], shown, unit) if p)
+    return figure_text(figure, entities.unit_words(figure.unit))
 
 
 def _words(node: Node) -> str:
@@ -129,8 +126,8 @@ def _stated(node: Node, entities: Entities) -> str:
     said = []
     speaker = getattr(item, "speaker", None)
     if speaker is not None:
-        records = {**{p.id: p.name for p in entities.people}, **{o.id: o.name for o in entities.organisations}}
-        who = records.get(speaker.person or speaker.organisation or "", speaker.name or "")
+        kind, ident = ("person", speaker.person) if speaker.person else ("organisation", speaker.organisation)
+        who = entities.record(kind, ident).name if ident else speaker.name or ""
         said.append(", ".join(p for p in (who, speaker.role) if p))
     if getattr(item, "attribution", None):
         said.append(str(item.attribution))

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from .model import Briefing, Claim, Disputes, Entities, Event, Figure, Source, Speaker
 from .scalars import Loc, Ref, _check_id, dotted
-from .vocabulary import QUALIFIER_WORDS, Qualifier, Section
+from .vocabulary import ENTITY_KINDS, QUALIFIER_WORDS, Qualifier, Section
 
 # --------------------------------------------------------------------------- cross-references
 
@@ -288,7 +288,7 @@ def check_entity_refs(entities: Entities) -> list[RefProblem]:
     for loc, kind, ident in walk_refs(entities, ()):
         if ident not in known[kind]:
             problems.append(RefProblem(loc, f"unknown {kind} id {ident!r}", f"an id of a {kind} record"))
-    for kind in ("people", "places", "facilities", "organisations", "units"):
+    for kind in (*(k.plural for k in ENTITY_KINDS), "units"):
         records = getattr(entities, kind)
         problems += _duplicates([((kind, i, "id"), r.id) for i, r in enumerate(records)], f"{kind} id")
     return problems

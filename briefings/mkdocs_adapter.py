@@ -26,6 +26,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 
 from . import engine
+from .environment import for_theme
 from .errors import DataError, Problem, RenderError, escape_log_output, indented, printable
 from .feeds import SiteInfo, site_url_problem
 from .files import UnsafeFilesError, display_path
@@ -33,7 +34,6 @@ from .links import parse_page
 from .markup import ThemeScripts, data_documents, trace, url_path
 from .pipeline import LATEST_BRIEFING, THIS_BRIEFING, Generated, Project, error_pages, generate
 from .publish import MARKER
-from .render import for_theme
 
 
 def _project(config: MkDocsConfig) -> Project:
@@ -318,7 +318,7 @@ def briefing_navigation(nav: Navigation, sections: tuple[tuple[str, str], ...], 
 
 def withheld_page(project: Project, page: str, lines: list[str]) -> str:
     """The HTML a preview serves instead of an unsafe page (every line escaped)."""
-    from .render import make_environment
+    from .environment import make_environment
 
     env = make_environment(project.templates_dir)
     return env.get_template("withheld.html.j2").render(page=page, lines=lines)

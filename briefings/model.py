@@ -9,8 +9,9 @@ records in integrity.py and the wording lint in wording.py. It knows nothing of 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from collections.abc import Iterator, Mapping
+from functools import cached_property
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
@@ -38,6 +39,7 @@ from .scalars import (
 )
 from .vocabulary import (
     DISTANCE_UNIT,
+    ENTITY_KINDS,
     KM_PER_MILE,
     RELATION_INFO,
     Channel,
@@ -649,6 +651,10 @@ class Unit(Record):
         return self
 
 
+EntityRecord = Person | Place | Facility | Organisation
+_PLURAL = {k.kind: k.plural for k in ENTITY_KINDS}
+
+
 class Entities(Record):
     """Shared records that briefings reference by id."""
 
@@ -658,13 +664,29 @@ class Entities(Record):
     organisations: list[Organisation] = Field(max_length=5000, default_factory=list, description="organisations")
     units: list[Unit] = Field(max_length=500, default_factory=list, description="units figures count in")
 
+    def records(self, kind: str) -> list[EntityRecord]:
+        """The records of one kind (see vocabulary.ENTITY_KINDS), in file order."""
+        return list(getattr(self, _PLURAL[kind]))
+
+    @cached_property
+    def by_key(self) -> dict[tuple[str, str], EntityRecord]:
+        """(kind, id) -> record, for every kind: built once, on the first lookup."""
+        return {(k.kind, r.id): r for k in ENTITY_KINDS for r in self.records(k.kind)}
+
+    def record(self, kind: str, ident: str) -> EntityRecord:
+        """The record of a kind with an id (validated data references only ids that exist)."""
+        return self.by_key[(kind, ident)]
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy whose lookups follow its own records, not the original's."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("by_key", None)
+        return copied
+
     def ids(self) -> dict[str, set[str]]:
         """Known ids per reference kind."""
         return {
-            "person": {p.id for p in self.people},
-            "place": {p.id for p in self.places},
-            "facility": {f.id for f in self.facilities},
-            "organisation": {o.id for o in self.organisations},
+            **{k.kind: {r.id for r in self.records(k.kind)} for k in ENTITY_KINDS},
             "unit": {u.id for u in self.units} | {DISTANCE_UNIT},
         }
 

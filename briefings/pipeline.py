@@ -32,7 +32,8 @@ from .locator import Region, load_region
 from .model import Entities
 from .reference import json_schemas, records
 from .relations import latest_date
-from .render import Page, pages_of, render_pages
+from .render import Page, render_pages
+from .views import pages_of
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -208,7 +209,7 @@ def error_pages(
 
     heading and summary, if given, replace the ones chosen by the kind of error.
     """
-    from .render import make_environment
+    from .environment import make_environment
 
     env = make_environment(project.templates_dir)
     if not heading and isinstance(error, DataError):

@@ -18,9 +18,9 @@ from .dataset import Dataset
 from .integrity import anchored, walk_refs
 from .lineage import LineageIndex, lineage_index
 from .model import Attributed, Briefing, Claim, Dispute, Event, Figure
-from .vocabulary import Section
+from .vocabulary import ENTITY_KINDS, Section
 
-ENTITY_KINDS = ("person", "place", "facility", "organisation")
+_KINDS = {k.kind for k in ENTITY_KINDS}
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class DisputeSideView:
 
 def _refs(briefing: Briefing) -> set[tuple[str, str]]:
     """(kind, id) of every entity the briefing references by id."""
-    return {(kind, ident) for _, kind, ident in walk_refs(briefing, ()) if kind in ENTITY_KINDS}
+    return {(kind, ident) for _, kind, ident in walk_refs(briefing, ()) if kind in _KINDS}
 
 
 def _items(briefing: Briefing) -> list[tuple[Section, Any]]:
@@ -96,20 +96,12 @@ def _attributed(briefing: Briefing) -> Iterator[tuple[str, Any]]:
         yield from walk(getattr(briefing, section.name), f"{section.value}.md")
 
 
-_MENTION_KINDS = (
-    ("people", "person"),
-    ("places", "place"),
-    ("facilities", "facility"),
-    ("organisations", "organisation"),
-)
-
-
 def _about(item: Any) -> set[tuple[str, str]]:
     """The entities an item names in its `about` field."""
     about = item.__dict__.get("about")  # plain dict: not every anchored item is attributed
     if about is None:
         return set()
-    return {(kind, ident) for field_name, kind in _MENTION_KINDS for ident in getattr(about, field_name)}
+    return {(k.kind, ident) for k in ENTITY_KINDS for ident in getattr(about, k.plural)}
 
 
 def _label(item: Any) -> str:
@@ -172,15 +164,7 @@ class Relations:
 
 def relate(dataset: Dataset) -> Relations:
     """Compute every relation the cross-briefing pages need."""
-    records: dict[tuple[str, str], EntityPage] = {}
-    for kind, items in (
-        ("person", dataset.entities.people),
-        ("place", dataset.entities.places),
-        ("facility", dataset.entities.facilities),
-        ("organisation", dataset.entities.organisations),
-    ):
-        for record in items:
-            records[(kind, record.id)] = EntityPage(kind, record)
+    records = {key: EntityPage(key[0], record) for key, record in dataset.entities.by_key.items()}
     by_date = sorted(dataset.briefings, key=lambda b: (b.published, b.slug))
     tags: dict[str, list[Briefing]] = defaultdict(list)
     timeline: list[TimelineEntry] = []

@@ -13,10 +13,11 @@ import re
 from markupsafe import Markup
 
 from .scalars import ID_PATTERN, INDEX_PAGE
+from .vocabulary import ENTITY_KINDS
 
 _ID_RE = re.compile(ID_PATTERN)
 # A record kind and the folder its pages are in.
-ENTITY_FOLDERS = {"person": "people", "place": "places", "facility": "facilities", "organisation": "organisations"}
+ENTITY_FOLDERS = {k.kind: k.plural for k in ENTITY_KINDS}
 
 
 def anchor(value: str) -> Markup:

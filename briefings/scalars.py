@@ -152,7 +152,7 @@ Url = Annotated[
 # --------------------------------------------------------------------------- page names
 
 # Ids that become file names of generated pages (briefing slugs, tags, entity ids) must not
-# take a name the page plan (briefings.render.render_pages) gives a page of its own in the
+# take a name the page plan (briefings.plan.page_plan) gives a page of its own in the
 # same folder: `tags/index.md` is the tag list, `entities/<folder>/index.md` and
 # `briefings/index/` are kept free for the same reason. The page plan builds those paths from
 # INDEX_PAGE, so this set and the pages cannot drift apart.

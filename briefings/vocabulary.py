@@ -201,6 +201,24 @@ SECTION_TITLES: dict[Section, str] = {
     Section.quotes: "Quotes",
 }
 
+
+class EntityKind(NamedTuple):
+    """A kind of shared record: the name references give it, the name of its list (in the entities
+    file, in an item's `about`, and the folder of its pages), and its heading."""
+
+    kind: str
+    plural: str
+    label: str
+
+
+# Every kind of shared record, once, in the order the site lists them.
+ENTITY_KINDS: tuple[EntityKind, ...] = (
+    EntityKind("person", "people", "People"),
+    EntityKind("place", "places", "Places"),
+    EntityKind("facility", "facilities", "Facilities"),
+    EntityKind("organisation", "organisations", "Organisations"),
+)
+
 KM_PER_MILE = 1.609344
 
 

@@ -11,8 +11,8 @@ from jinja2 import meta
 from pydantic import TypeAdapter, ValidationError
 
 from briefings.links import check_site
-from briefings.render import _TEMPLATE_FOR
 from briefings.scalars import PAGE_ANCHOR_PREFIXES, AnchorId
+from briefings.views import TEMPLATE_FOR
 from conftest import ROOT
 
 TEMPLATES = ROOT / "templates"
@@ -24,7 +24,7 @@ HEADING = re.compile(r"^#{1,6} .*$", re.MULTILINE)
 def briefing_templates() -> set[str]:
     """The templates of briefing pages and every template they import or include."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES))
-    todo, seen = list(_TEMPLATE_FOR.values()), set()
+    todo, seen = list(TEMPLATE_FOR.values()), set()
     while todo:
         name = todo.pop()
         if name in seen:

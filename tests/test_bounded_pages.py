@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings import render
+from briefings import plan
 from briefings.cli import main
 from briefings.dataset import load_dataset
 from briefings.feeds import SiteInfo
@@ -60,7 +60,7 @@ def small_pages() -> Iterator[None]:
     """The small page sizes, for the module's builds and renders."""
     with pytest.MonkeyPatch.context() as mp:
         for name, value in SIZES.items():
-            mp.setattr(render, name, value)
+            mp.setattr(plan, name, value)
         yield
 
 

@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from briefings.dataset import load_dataset
+from briefings.display import format_date
 from briefings.relations import relate
-from briefings.render import format_date, pages_of
 from briefings.routes import ENTITY_FOLDERS
+from briefings.views import pages_of
 from briefings.vocabulary import STATUS_INFO
 from conftest import CHROMIUM, ROOT, SEED_SLUG, briefings_latest_first, loopback_server, page
 

@@ -12,7 +12,7 @@ import pytest
 
 from briefings.pipeline import Project, mkdocs_build
 from briefings.preview import IncrementalSite
-from briefings.render import pages_of
+from briefings.views import pages_of
 from conftest import SEED, SEED_FILE, SEED_SLUG, briefings_latest_first, free_port, served_text, tree_digest, wait_for
 
 

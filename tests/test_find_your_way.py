@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from briefings import render
+from briefings import plan
 from briefings.cli import main
+from briefings.display import format_date, format_when
 from briefings.relations import relate
-from briefings.render import format_date, format_when, pages_of
+from briefings.views import pages_of
 from briefings.vocabulary import STATUS_INFO
 from conftest import SEED, SEED_SLUG, briefings_latest_first, content, page
 
@@ -180,12 +181,12 @@ def check_timeline_index(site: Path, latest: int, root: Path | None = None) -> N
 
 @pytest.mark.slow
 def test_archive_index_lists_each_years_latest_briefings(built_site):
-    check_archive_index(built_site, getattr(render, "INDEX_LATEST", 10))
+    check_archive_index(built_site, getattr(plan, "INDEX_LATEST", 10))
 
 
 @pytest.mark.slow
 def test_timeline_index_lists_each_years_latest_events(built_site):
-    check_timeline_index(built_site, getattr(render, "INDEX_LATEST", 10))
+    check_timeline_index(built_site, getattr(plan, "INDEX_LATEST", 10))
 
 
 @pytest.mark.slow
@@ -200,7 +201,7 @@ def test_indexes_stay_bounded_as_a_year_fills(project, tmp_path, monkeypatch):
         copy = text.replace(f"\nslug: {SEED_SLUG}\n", f"\nslug: {day.isoformat()}-copy-{n}\n", 1)
         copy = copy.replace("\npublished: 2025-07-01\n", f"\npublished: {day.isoformat()}\n", 1)
         (project / "data" / "briefings" / f"copy-{n}.yaml").write_text(copy, encoding="utf-8")
-    monkeypatch.setattr(render, "INDEX_LATEST", 2, raising=False)
+    monkeypatch.setattr(plan, "INDEX_LATEST", 2, raising=False)
     site = tmp_path / "site"
     assert main(["--project", str(project), "build", "--site-dir", str(site)]) == 0
     in_year = [b for b in briefings_latest_first(project) if b.published.year == newest.year]
@@ -214,7 +215,7 @@ def test_indexes_stay_bounded_as_a_year_fills(project, tmp_path, monkeypatch):
 
 
 def test_counted_agrees_in_number():
-    from briefings.render import counted
+    from briefings.display import counted
 
     assert [counted(n, "event") for n in (0, 1, 2, 1000)] == ["0 events", "1 event", "2 events", "1,000 events"]
     assert counted(1, "person", "people") == "1 person" and counted(3, "person", "people") == "3 people"

@@ -16,6 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from briefings.dataset import load_dataset
+from briefings.environment import make_environment
 from briefings.locator import (
     EARTH_RADIUS_KM,
     LABEL_SIZE,
@@ -32,7 +33,6 @@ from briefings.locator import (
     scale_lengths,
     text_box,
 )
-from briefings.render import make_environment
 from conftest import ROOT, briefings_latest_first, page
 
 REGION = load_region(ROOT / "data" / "geo" / "region.json")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from briefings.cli import main
-from briefings.render import HOME_LISTING
+from briefings.plan import HOME_LISTING
 from conftest import SEED, SEED_SLUG, SEED_TITLE, briefings_latest_first, content, page
 
 B = f"briefings/{SEED_SLUG}"

@@ -17,11 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefings.dataset import Dataset, load_dataset
+from briefings.display import format_date, format_when, miles, number
+from briefings.environment import for_theme, md_escape
 from briefings.mkdocs_adapter import site_info
 from briefings.model import When
 from briefings.pipeline import Project, changed_briefings, engine_config
 from briefings.relations import relate
-from briefings.render import for_theme, format_date, format_when, md_escape, miles, number
 from conftest import ROOT
 
 # Text as editors and attackers write it: every Markdown, HTML and template character, breaks, any script.
@@ -194,10 +195,10 @@ def test_site_settings_come_from_mkdocs_yml():
 
 
 def test_the_readme_lists_exactly_the_characters_the_escaping_turns_into_references():
-    """Documentation matches the code: the README's escaping list is render._SPECIAL."""
+    """Documentation matches the code: the README's escaping list is environment._SPECIAL."""
     import re
 
-    from briefings.render import _SPECIAL
+    from briefings.environment import _SPECIAL
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     listed = re.search(r"an entity \(``(.+?)``", readme, re.S)

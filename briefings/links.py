@@ -12,17 +12,16 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import json
-import multiprocessing
 import os
+import pickle
 import shutil
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -181,7 +180,7 @@ def _parse(path: Path, site: Path, theme: ThemeScripts | None = None) -> _Page:
 
 
 def _parse_chunk(paths: list[Path], site: Path, theme: ThemeScripts | None) -> list[_Page]:
-    """`_parse` of each path, in order: one task of a worker process."""
+    """`_parse` of each path, in order."""
     return [_parse(path, site, theme) for path in paths]
 
 
@@ -196,23 +195,58 @@ def available_cores() -> int:
 def parse_pages(paths: list[Path], site: Path, theme: ThemeScripts | None, workers: int | None = None) -> list[_Page]:
     """`_parse` of every path, in order, spread over `workers` processes (default: every core, for large sites).
 
-    The parse is pure Python and CPU-bound, so threads would not help. Workers are spawned, not
-    forked: the caller may be a preview server with threads of its own. Results come back in the
-    order of `paths`, so the report reads the same however many workers made it.
+    The parse is pure Python and CPU-bound, so threads would not help. The helpers are plain
+    subprocesses running this module (`python -m briefings.links`), not a multiprocessing pool:
+    a pool's spawned workers import the caller's main module again (a script without a main
+    guard would build the site once more in each), and forked ones can deadlock on a lock held by
+    another thread of a preview server. This process parses the first share itself; results
+    come back in the order of `paths`, so the report reads the same however many workers made it.
     """
     if workers is None:
         workers = available_cores() if len(paths) >= PARALLEL_FROM else 1
-    if workers <= 1 or len(paths) < 2:
-        return _parse_chunk(paths, site, theme)
-    size = max(1, -(-len(paths) // (workers * 4)))  # a few chunks a worker, so one slow chunk does not idle the rest
-    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
-    context = multiprocessing.get_context("spawn")
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parsed = pool.map(_parse_chunk, chunks, [site] * len(chunks), [theme] * len(chunks))
-            return [page for chunk in parsed for page in chunk]
-    except BrokenProcessPool:  # a worker could not start (a main module spawn cannot import again): parse here
-        return _parse_chunk(paths, site, theme)
+    workers = max(1, min(workers, len(paths)))
+    shares = [paths[i::workers] for i in range(workers)]  # interleaved: big and small pages spread evenly
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")])}
+    helpers = []
+    for share in shares[1:]:
+        job = pickle.dumps((share, site, theme))
+        helper = subprocess.Popen(
+            # cwd: `-m` puts the working folder first on sys.path; this package must be the one imported
+            [sys.executable, "-m", "briefings.links"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=_PACKAGE_ROOT,
+        )
+        helpers.append((helper, threading.Thread(target=_feed, args=(helper, job), daemon=True)))
+        helpers[-1][1].start()
+    parsed = [_parse_chunk(shares[0], site, theme)]
+    for helper, feeder in helpers:
+        output = helper.stdout.read() if helper.stdout is not None else b""
+        feeder.join()
+        if helper.wait() != 0:
+            raise LinkCheckError(f"a link-check worker failed (exit {helper.returncode}); run with --debug for more")
+        parsed.append(pickle.loads(output))  # our own child's output: trusted like this process
+    found: dict[Path, _Page] = {}
+    for share, pages in zip(shares, parsed, strict=True):
+        found.update(zip(share, pages, strict=True))
+    return [found[path] for path in paths]
+
+
+_PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the folder that holds this package, for the helpers
+
+
+def _feed(helper: subprocess.Popen[bytes], job: bytes) -> None:
+    """Write a helper's job to its stdin and close it (a thread, so a full pipe cannot block the parent)."""
+    assert helper.stdin is not None
+    with helper.stdin:
+        helper.stdin.write(job)
+
+
+def _worker() -> None:
+    """A helper process of `parse_pages`: a pickled (paths, site, theme) in, the parsed pages out."""
+    paths, site, theme = pickle.load(sys.stdin.buffer)
+    pickle.dump(_parse_chunk(paths, site, theme), sys.stdout.buffer)
 
 
 def html_pages(site: Path) -> Iterator[Path]:
@@ -660,3 +694,10 @@ def check_feeds(site: Path) -> tuple[int, list[Broken]]:
         if not target.is_file():
             broken.append(Broken(where, url, "no such page in the built site", normal_target(site, target, "")))
     return len(urls), broken
+
+
+if __name__ == "__main__":
+    # Through the package, so that what the helper pickles names briefings.links, not __main__.
+    from briefings.links import _worker as worker
+
+    worker()

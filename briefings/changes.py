@@ -16,7 +16,7 @@ from .display import figure_text
 from .integrity import walk_models
 from .lineage import LineageIndex, Node
 from .model import Attributed, Briefing, Dispute, Entities, Event, Figure
-from .vocabulary import STATUS_INFO, Relation
+from .vocabulary import Relation
 
 
 @dataclass(frozen=True)
@@ -157,8 +157,8 @@ def summary_lines(changes: Changes, entities: Entities) -> list[str]:
             f"{u.earlier.briefing.published.isoformat()}: {_stated(u.earlier, entities)}"
         )
     for u in changes.status_changes:
-        old_label, new_label = STATUS_INFO[u.earlier.item.status].label, STATUS_INFO[u.node.item.status].label
-        lines.append(f"- Status changed from {old_label} to {new_label}: {_words(u.node)}")
+        was, now = u.earlier.item.status.label, u.node.item.status.label
+        lines.append(f"- Status changed from {was} to {now}: {_words(u.node)}")
     lines += [f"- Dispute opened: {d.topic}" for d in changes.disputes_opened]
     lines += [f"- Dispute settled: {d.topic} ({_words(node)})" for d, node in changes.disputes_settled]
     lines.append(f"- New in this briefing: {changes.new_items} claims, figures, quotes and statements.")

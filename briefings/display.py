@@ -9,7 +9,7 @@ import datetime as dt
 import math
 
 from .model import Figure, When
-from .vocabulary import KM_PER_MILE, QUALIFIER_WORDS
+from .vocabulary import KM_PER_MILE
 
 
 def number(value: float) -> str:
@@ -19,7 +19,7 @@ def number(value: float) -> str:
 
 def figure_value(fig: Figure) -> str:
     """`over 1,000` : qualifier and number."""
-    return " ".join(p for p in (QUALIFIER_WORDS[fig.qualifier], number(fig.value)) if p)
+    return " ".join(p for p in (fig.qualifier.word, number(fig.value)) if p)
 
 
 def unit_words(fig: Figure, words: tuple[str, str]) -> str:
@@ -57,7 +57,7 @@ def miles(fig: Figure) -> str:
     mi = round_significant(fig.value / KM_PER_MILE, significant_digits(fig.value))
     if float(fig.value).is_integer():
         mi = float(round(mi))  # whole kilometres: no fractions of a mile either
-    return " ".join(p for p in (QUALIFIER_WORDS[fig.qualifier], number(mi), "mi") if p)
+    return " ".join(p for p in (fig.qualifier.word, number(mi), "mi") if p)
 
 
 def counted(n: int, singular: str, plural: str | None = None) -> str:

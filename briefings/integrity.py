@@ -9,13 +9,13 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel
 
 from .model import Briefing, Claim, Disputes, Entities, Event, Figure, Source, Speaker
 from .scalars import Loc, Ref, _check_id, dotted
-from .vocabulary import ENTITY_KINDS, QUALIFIER_WORDS, Qualifier, Section
+from .vocabulary import ENTITY_KINDS, Qualifier, Section
 
 # --------------------------------------------------------------------------- cross-references
 
@@ -29,7 +29,7 @@ class RefProblem:
     expected: str
 
 
-def walk_refs(obj: Any, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+def walk_refs(obj: object, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
     """Yield (loc, kind, id) for every Ref-marked field under a model instance."""
     if isinstance(obj, BaseModel):
         for name, kind in ref_fields(type(obj)).items():
@@ -93,7 +93,7 @@ def _id_list_fields(model: type[BaseModel]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def check_repeated_ids(obj: Any, loc: Loc = ()) -> list[RefProblem]:
+def check_repeated_ids(obj: object, loc: Loc = ()) -> list[RefProblem]:
     """An id listed twice in one list (tags: [a, a]) is a mistake: report the repeat where it is."""
     problems: list[RefProblem] = []
     if isinstance(obj, BaseModel):
@@ -201,7 +201,10 @@ def figures(briefing: Briefing) -> Iterator[tuple[Loc, Figure]]:
     yield from walk(briefing, ())
 
 
-def walk_models(obj: Any, loc: Loc, kind: type[BaseModel]) -> Iterator[tuple[Loc, Any]]:
+M = TypeVar("M", bound=BaseModel)
+
+
+def walk_models(obj: object, loc: Loc, kind: type[M]) -> Iterator[tuple[Loc, M]]:
     """Every instance of a record type under obj, with its location."""
     if isinstance(obj, kind):
         yield loc, obj
@@ -352,9 +355,7 @@ def dispute_warnings(disputes: Disputes, briefings: list[Briefing]) -> list[RefP
         low = max(figure_range(f)[0] for f in sides)
         high = min(figure_range(f)[1] for f in sides)
         if low <= high:
-            values = "; ".join(
-                " ".join(p for p in (QUALIFIER_WORDS[f.qualifier], f"{f.value:,g}", f.unit) if p) for f in sides
-            )
+            values = "; ".join(" ".join(p for p in (f.qualifier.word, f"{f.value:,g}", f.unit) if p) for f in sides)
             warnings.append(
                 RefProblem(
                     ("disputes", i, "sides"),

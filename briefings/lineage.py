@@ -51,7 +51,8 @@ class Step:
 def items_of(briefing: Briefing) -> Iterator[tuple[Loc, Node]]:
     """Every claim and figure with an id, sections first, then the takeaways (an id may be in both)."""
     found: list[tuple[int, Loc, Node]] = []
-    for kind in (Claim, Figure):
+    kinds: tuple[type[Claim | Figure], ...] = (Claim, Figure)
+    for kind in kinds:
         for loc, item in walk_models(briefing, (), kind):
             if item.id is None or loc[0] not in _PAGE_OF:
                 continue

@@ -22,8 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .display import number
 from .errors import DataError, Problem, printable
 from .files import decode_utf8, read_regular_file
+from .vocabulary import KM_PER_MILE
 
 EARTH_RADIUS_KM = 6371.0
 WIDTH = 720.0
@@ -331,7 +333,6 @@ GRID = 10.0  # SVG units between the points a country's name may be centred on
 DOT_RADIUS = {True: 7, False: 5}  # places struck, other places
 SCALE_SHARE = 0.2  # a scale bar at most this share of the map's width
 SCALE_STEPS = (1.0, 2.0, 2.5, 5.0)  # bar lengths: these times a power of ten
-KM_PER_MILE = 1.609344
 OFF_MAP = 1e9  # the cost of a label cut by the map's edge: worse than any overlap
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
@@ -692,7 +693,7 @@ RING_BEARINGS = (180, 0, 90, 270, 135, 225, 45, 315, *range(10, 360, 10))
 def _scale_bar(project: _Projection, layout: _Layout) -> ScaleBar:
     """The scale bar in the first corner (bottom left, bottom right, top left, top right) it fits free."""
     km, km_len, mi, mi_len = scale_lengths((project.lon0, project.lat0, project.lon1, project.lat1))
-    km_word, mi_word = f"{_grouped(km)} km", f"{_grouped(mi)} mi"
+    km_word, mi_word = f"{number(km)} km", f"{number(mi)} mi"
     row = LABEL_SIZE * 1.15
     pad = 8.0
     text_w = max(len(km_word), len(mi_word)) * CHAR_EM * LABEL_SIZE
@@ -727,10 +728,6 @@ def _scale_bar(project: _Projection, layout: _Layout) -> ScaleBar:
         Label(km_word, round(x + pad + km_len + 8, 1), y_km, "start", "0.32em"),
         Label(mi_word, round(x + pad + mi_len + 8, 1), y_mi, "start", "0.32em"),
     )
-
-
-def _grouped(value: float) -> str:
-    return f"{value:,.0f}" if value == int(value) else f"{value:,g}"
 
 
 def _country_label(region: Region, outline: str, text: str, layout: _Layout) -> Label | None:

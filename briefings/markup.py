@@ -24,10 +24,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from .errors import Problem
+
+if TYPE_CHECKING:  # load (YAML, pydantic) is imported only where data files are traced
+    from .load import Document
 
 URL_ATTRS = frozenset({"href", "src", "cite", "action", "formaction", "poster", "data", "xlink:href", "srcset"})
 FORBIDDEN_TAGS = frozenset({"iframe", "object", "embed", "base", "frame", "frameset", "applet", "portal"})
@@ -302,7 +305,7 @@ def _strings(data: Any, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple
             yield from _strings(value, (*loc, i))
 
 
-def data_documents(data_dir: Path, root: Path) -> list[Any]:
+def data_documents(data_dir: Path, root: Path) -> list[Document]:
     """Every data file that parses, as load.Document (for tracing; regular files only)."""
     from .files import display_path
     from .load import parse_yaml
@@ -317,7 +320,7 @@ def data_documents(data_dir: Path, root: Path) -> list[Any]:
     return docs
 
 
-def trace(unsafe: Unsafe, documents: list[Any]) -> list[Problem]:
+def trace(unsafe: Unsafe, documents: list[Document]) -> list[Problem]:
     """The data fields whose text contains what the unsafe construct was made of."""
     from .scalars import dotted
 

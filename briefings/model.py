@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from functools import cached_property
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, overload
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
@@ -41,7 +41,6 @@ from .vocabulary import (
     DISTANCE_UNIT,
     ENTITY_KINDS,
     KM_PER_MILE,
-    RELATION_INFO,
     Channel,
     Credibility,
     Likelihood,
@@ -201,8 +200,7 @@ class Lineage(Record):
     """How a claim or figure relates to one of an earlier briefing: it restates, confirms, revises or contradicts it."""
 
     relation: Relation = Field(
-        description="what this item does to the earlier one: "
-        + "; ".join(f"{r.value}: {RELATION_INFO[r].meaning}" for r in Relation)
+        description="what this item does to the earlier one: " + "; ".join(f"{r.value}: {r.meaning}" for r in Relation)
     )
     briefing: Id = Field(description="slug of the earlier briefing, published before this one")
     claim: Id = Field(description="id of the claim or figure in that briefing")
@@ -673,6 +671,16 @@ class Entities(Record):
         """(kind, id) -> record, for every kind: built once, on the first lookup."""
         return {(k.kind, r.id): r for k in ENTITY_KINDS for r in self.records(k.kind)}
 
+    @overload
+    def record(self, kind: Literal["person"], ident: str) -> Person: ...
+    @overload
+    def record(self, kind: Literal["place"], ident: str) -> Place: ...
+    @overload
+    def record(self, kind: Literal["facility"], ident: str) -> Facility: ...
+    @overload
+    def record(self, kind: Literal["organisation"], ident: str) -> Organisation: ...
+    @overload
+    def record(self, kind: str, ident: str) -> EntityRecord: ...
     def record(self, kind: str, ident: str) -> EntityRecord:
         """The record of a kind with an id (validated data references only ids that exist)."""
         return self.by_key[(kind, ident)]

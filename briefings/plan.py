@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from . import routes
 from .changes import Changes, changes_json, summary_lines
@@ -68,7 +68,7 @@ class PageSpec:
     briefing: str | None = None
     meta: Callable[[], dict[str, Any]] | None = None
     data_file: str | None = None
-    inputs: tuple[Any, ...] = ()
+    inputs: tuple[int, ...] = ()  # what else it shows that an edit can change: its page number and count
 
 
 _EVERY = None  # the page depends on every briefing
@@ -78,16 +78,19 @@ def _slugs(briefings: Iterable[Briefing]) -> frozenset[str]:
     return frozenset(b.slug for b in briefings)
 
 
+T = TypeVar("T")
+
+
 def _paged(
     first: str,
     template: str,
     title: str,
-    items: list[Any],
+    items: list[T],
     size: int,
-    slugs: Callable[[list[Any]], frozenset[str] | None],
-    context: Callable[[list[Any]], dict[str, Any]],
+    slugs: Callable[[list[T]], frozenset[str] | None],
+    context: Callable[[list[T]], dict[str, Any]],
     newest_last: bool = True,
-    **fixed: Any,
+    **fixed: object,
 ) -> list[PageSpec]:
     """The pages of one paginated listing, its entry page first: `context` of each page's items, and `fixed`."""
     specs = [
@@ -238,19 +241,19 @@ def _entity_specs(rel: Relations) -> list[PageSpec]:
             {"title": title, "by_kind": by_kind, "shown": RECORDS_SHOWN},
         )
     ]
-    for kind, _, label in ENTITY_KINDS:
-        if len(by_kind[kind]) > RECORDS_SHOWN:
+    for k in ENTITY_KINDS:
+        if len(by_kind[k.kind]) > RECORDS_SHOWN:
             specs += _paged(
-                routes.records(kind),
+                routes.records(k.kind),
                 "records.md.j2",
-                label,
-                by_kind[kind],
+                k.label,
+                by_kind[k.kind],
                 RECORDS_PER_PAGE,
                 lambda chunk: _EVERY,
                 lambda chunk: {"records": chunk},
                 newest_last=False,
-                kind=kind,
-                label=label,
+                kind=k.kind,
+                label=k.label,
             )
 
     def context(entity: EntityPage, chunk: list[Briefing]) -> dict[str, Any]:

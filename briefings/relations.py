@@ -17,7 +17,7 @@ from .changes import Changes, what_changed
 from .dataset import Dataset
 from .integrity import anchored, walk_refs
 from .lineage import LineageIndex, lineage_index
-from .model import Attributed, Briefing, Claim, Dispute, Event, Figure
+from .model import Attributed, Briefing, Claim, Dispute, EntityRecord, Event, Figure, Source, Speaker
 from .vocabulary import ENTITY_KINDS, Section
 
 _KINDS = {k.kind for k in ENTITY_KINDS}
@@ -39,7 +39,7 @@ class EntityPage:
     """Everything an entity's page lists."""
 
     kind: str
-    record: Any
+    record: EntityRecord
     briefings: list[Briefing] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
 
@@ -78,10 +78,10 @@ def _items(briefing: Briefing) -> list[tuple[Section, Any]]:
     return items
 
 
-def _attributed(briefing: Briefing) -> Iterator[tuple[str, Any]]:
+def _attributed(briefing: Briefing) -> Iterator[tuple[str, Attributed]]:
     """Every claim, figure, quote and statement with the file of the page showing it (ids or not)."""
 
-    def walk(obj: Any, page_file: str) -> Iterator[tuple[str, Any]]:
+    def walk(obj: object, page_file: str) -> Iterator[tuple[str, Attributed]]:
         if isinstance(obj, Attributed) and not isinstance(obj, Event):
             yield page_file, obj
         if isinstance(obj, BaseModel):
@@ -96,7 +96,7 @@ def _attributed(briefing: Briefing) -> Iterator[tuple[str, Any]]:
         yield from walk(getattr(briefing, section.name), f"{section.value}.md")
 
 
-def _about(item: Any) -> set[tuple[str, str]]:
+def _about(item: Attributed) -> set[tuple[str, str]]:
     """The entities an item names in its `about` field."""
     about = item.__dict__.get("about")  # plain dict: not every anchored item is attributed
     if about is None:
@@ -104,7 +104,7 @@ def _about(item: Any) -> set[tuple[str, str]]:
     return {(k.kind, ident) for k in ENTITY_KINDS for ident in getattr(about, k.plural)}
 
 
-def _label(item: Any) -> str:
+def _label(item: Attributed) -> str:
     for name in ("text", "label", "title"):
         value = item.__dict__.get(name)
         if value:
@@ -112,12 +112,12 @@ def _label(item: Any) -> str:
     return str(item.__dict__.get("id", ""))
 
 
-def _cited_entities(briefing: Briefing, item: Any) -> set[tuple[str, str]]:
+def _cited_entities(briefing: Briefing, item: Attributed) -> set[tuple[str, str]]:
     """People and organisations who say an item: its speaker, and the authors of the sources it cites."""
     by_id = {s.id: s for s in briefing.sources}
     out = set()
-    speakers = [by_id[sid] for sid in getattr(item, "sources", [])]
-    if getattr(item, "speaker", None) is not None:
+    speakers: list[Source | Speaker] = [by_id[sid] for sid in item.sources]
+    if item.speaker is not None:
         speakers.append(item.speaker)
     for who in speakers:
         if who.person:

@@ -4,20 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Generic, Literal, NamedTuple, TypeVar
 
 from markupsafe import Markup
 
 from .changes import Changes
 from .display import figure_value, unit_words
 from .integrity import anchored, figures, walk_models
-from .lineage import Node
+from .lineage import Node, Step
 from .locator import LocatorMap, Region, RingSpec, Spot, locator_map
-from .model import Attributed, Briefing, Figure
+from .model import (
+    Attributed,
+    Briefing,
+    Claim,
+    Dispute,
+    Entities,
+    EntityRecord,
+    Event,
+    Facility,
+    Figure,
+    Source,
+    Speaker,
+    Target,
+)
 from .relations import Relations
 from .routes import PageLinks, anchor, home
 from .scalars import INDEX_PAGE
-from .vocabulary import DISTANCE_UNIT, SECTION_TITLES, CombinedGrade, Relation, Section, combined
+from .vocabulary import DISTANCE_UNIT, CombinedGrade, Relation, Section, combined
 
 
 @dataclass(frozen=True)
@@ -31,10 +44,7 @@ class SectionLink:
 
 BRIEFING_PAGES: tuple[SectionLink, ...] = (
     SectionLink("overview", "Overview", f"{INDEX_PAGE}.md"),
-    SectionLink(Section.strike.value, SECTION_TITLES[Section.strike], "strike.md"),
-    SectionLink(Section.front_lines.value, SECTION_TITLES[Section.front_lines], "front-lines.md"),
-    SectionLink(Section.diplomacy.value, SECTION_TITLES[Section.diplomacy], "diplomacy.md"),
-    SectionLink(Section.quotes.value, SECTION_TITLES[Section.quotes], "quotes.md"),
+    *(SectionLink(s.value, s.label, f"{s.value}.md") for s in Section),
     SectionLink("sources", "Sources", "sources.md"),
 )
 TEMPLATE_FOR = {link.key: f"{link.key}.md.j2" for link in BRIEFING_PAGES}
@@ -50,11 +60,14 @@ HISTORY_SHOWN = 6  # steps of a claim's history on its page: the first report an
 UPDATES_SHOWN = 5  # later restatements, revisions or contradictions listed under a claim: the latest ones
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class Shown:
+class Shown(Generic[T]):
     """Part of a list a page shows, and how many it leaves out."""
 
-    items: list[Any]
+    items: list[T]
     omitted: int
     after_first: bool = False  # the omitted ones lie between the first item and the rest
 
@@ -62,16 +75,24 @@ class Shown:
         return bool(self.items)
 
 
+class Linked(NamedTuple):
+    """An item of some briefing, with a link to it from the page being rendered."""
+
+    item: Claim | Figure
+    briefing: Briefing
+    link: str
+
+
 @dataclass
 class BriefingView:
     """What templates need about one briefing, prepared in Python."""
 
     briefing: Briefing
-    entities: Any
+    entities: Entities
     relations: Relations | None = None
     to: PageLinks = field(default_factory=lambda: PageLinks(home()))  # links from the page being rendered
     region: Region | None = None  # boundary data for the locator map
-    sources: dict[str, Any] = field(init=False)
+    sources: dict[str, Source] = field(init=False)
     source_numbers: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -117,27 +138,29 @@ class BriefingView:
         """The URL of the first cited source that has one (a quote's blockquote cite)."""
         return next((self.sources[i].url for i in ids if self.sources[i].url), None)
 
-    def misspelled(self, speaker: Any) -> bool:
+    def misspelled(self, speaker: Speaker) -> bool:
         """Whether a speaker's name as published is a misspelling the person record lists."""
         if speaker.person is None or speaker.as_published is None:
             return False
-        return speaker.as_published in self.entity("person", speaker.person).misspellings
+        return speaker.as_published in self.entities.record("person", speaker.person).misspellings
 
     @property
-    def timeline(self) -> list[Any]:
+    def timeline(self) -> list[Event]:
         """Events in date order."""
         return sorted(self.briefing.timeline, key=lambda e: e.when.bounds())
 
-    def entity(self, kind: str, ident: str) -> Any:
+    def entity(self, kind: str, ident: str) -> EntityRecord:
         """The shared record for an id."""
         return self.entities.record(kind, ident)
 
-    def target_name(self, target: Any) -> str:
+    def target_name(self, target: Target) -> str:
         """How a target is named: its description, else its facility's or place's name."""
         if target.description:
             return str(target.description)
-        kind, ident = ("facility", target.facility) if target.facility else ("place", target.place)
-        return str(self.entity(kind, ident).name)
+        if target.facility:
+            return str(self.entities.record("facility", target.facility).name)
+        assert target.place is not None  # a target names a facility, a place or a description
+        return str(self.entities.record("place", target.place).name)
 
     def unit(self, fig: Figure) -> str:
         """The unit word of a figure: "drone" or "drones"."""
@@ -172,7 +195,7 @@ class BriefingView:
 
     # Grades and lineage. Links are built from validated slugs and ids only.
 
-    def grade(self, item: Any) -> CombinedGrade:
+    def grade(self, item: Attributed) -> CombinedGrade:
         """The compact grade of an item: its weakest cited source's reliability and its credibility ("C2")."""
         cited = [self.sources[i] for i in item.sources]
         grades = [s.reliability.grade if s.reliability else None for s in cited]
@@ -189,50 +212,54 @@ class BriefingView:
         """Link to a lineage item from this briefing's pages."""
         return self.to.briefing(node.briefing.slug, node.page, str(node.item.id))
 
-    def history(self, item: Any) -> Shown:
+    def history(self, item: Attributed) -> Shown[tuple[Step, str]]:
         """The claim's earlier reports, oldest first, ending with the item itself, each with a link.
 
         A long history shows its first report and its latest steps (HISTORY_SHOWN in all),
         with how many lie between: a page's size must not grow with the archive.
         """
-        if self.relations is None or getattr(item, "id", None) is None or not getattr(item, "lineage", None):
+        ident = _id_of(item)
+        if self.relations is None or ident is None or not getattr(item, "lineage", None):
             return Shown([], 0)
         steps = [
-            (step, self.node_link(step.node)) for step in self.relations.lineage.history(self.briefing.slug, item.id)
+            (step, self.node_link(step.node)) for step in self.relations.lineage.history(self.briefing.slug, ident)
         ]
         if len(steps) <= HISTORY_SHOWN:
             return Shown(steps, 0)
         return Shown([steps[0], *steps[-(HISTORY_SHOWN - 1) :]], len(steps) - HISTORY_SHOWN, after_first=True)
 
-    def updates(self, item: Any) -> Shown:
+    def updates(self, item: Attributed) -> Shown[tuple[Step, str]]:
         """Later items that restate, confirm or revise this one, oldest first, with links; the latest few if many."""
-        if self.relations is None or getattr(item, "id", None) is None:
+        ident = _id_of(item)
+        if self.relations is None or ident is None:
             return Shown([], 0)
         steps = [
-            (step, self.node_link(step.node)) for step in self.relations.lineage.updates(self.briefing.slug, item.id)
+            (step, self.node_link(step.node)) for step in self.relations.lineage.updates(self.briefing.slug, ident)
         ]
         return Shown(steps[-UPDATES_SHOWN:], max(0, len(steps) - UPDATES_SHOWN))
 
-    def contradicts(self, item: Any) -> list[tuple[Node, str]]:
+    def contradicts(self, item: Attributed) -> list[tuple[Node, str]]:
         """The earlier items this one contradicts, with links."""
-        if self.relations is None or getattr(item, "id", None) is None:
+        ident = _id_of(item)
+        if self.relations is None or ident is None:
             return []
-        return [(n, self.node_link(n)) for n in self.relations.lineage.contradicts(self.briefing.slug, item.id)]
+        return [(n, self.node_link(n)) for n in self.relations.lineage.contradicts(self.briefing.slug, ident)]
 
-    def contradicted_by(self, item: Any) -> Shown:
+    def contradicted_by(self, item: Attributed) -> Shown[tuple[Node, str]]:
         """The later items that contradict this one, with links; the latest few if many."""
-        if self.relations is None or getattr(item, "id", None) is None:
+        ident = _id_of(item)
+        if self.relations is None or ident is None:
             return Shown([], 0)
-        found = [(n, self.node_link(n)) for n in self.relations.lineage.contradicted_by(self.briefing.slug, item.id)]
+        found = [(n, self.node_link(n)) for n in self.relations.lineage.contradicted_by(self.briefing.slug, ident)]
         return Shown(found[-UPDATES_SHOWN:], max(0, len(found) - UPDATES_SHOWN))
 
-    def revision(self, fig: Figure) -> tuple[Figure, Any, str] | None:
+    def revision(self, fig: Figure) -> Linked | None:
         """For a figure that revises a figure: the earlier figure, its briefing and a link to it."""
         if self.relations is None:
             return None
         for relation, node in self.relations.lineage.earlier.get((self.briefing.slug, fig.id), []):
             if relation is Relation.revises and isinstance(node.item, Figure):
-                return node.item, node.briefing, self.node_link(node)
+                return Linked(node.item, node.briefing, self.node_link(node))
         return None
 
     @property
@@ -240,7 +267,7 @@ class BriefingView:
         """What changed since the previous briefing."""
         return self.relations.changes.get(self.briefing.slug) if self.relations else None
 
-    def dispute_href(self, dispute: Any) -> str:
+    def dispute_href(self, dispute: Dispute) -> str:
         """Where a dispute is shown: in this briefing if it holds a side, else in its first side's briefing."""
         assert self.relations is not None
         sides = self.relations.sides[dispute.id]
@@ -249,19 +276,19 @@ class BriefingView:
         first = sides[0]
         return self.to.briefing(first.briefing.slug, f"{first.sections[0].value}.md", f"dispute-{dispute.id}")
 
-    def settlement(self, dispute: Any) -> tuple[Any, Any, str] | None:
+    def settlement(self, dispute: Dispute) -> Linked | None:
         """The item that settles a dispute, its briefing and a link to it; None while it is open."""
         if self.relations is None or dispute.settled_by is None:
             return None
         node = self.relations.lineage.nodes[(dispute.settled_by.briefing, dispute.settled_by.claim)]
-        return node.item, node.briefing, self.node_link(node)
+        return Linked(node.item, node.briefing, self.node_link(node))
 
-    def dispute_link(self, dispute: Any) -> str:
+    def dispute_link(self, dispute: Dispute) -> str:
         """Where this briefing shows a dispute: the page of its first side here."""
         side = next(s for s in self.relations.sides[dispute.id] if s.briefing.slug == self.briefing.slug)  # type: ignore[union-attr]
         return Markup(f"{side.sections[0].value}.md#dispute-{anchor(dispute.id)}")
 
-    def disputes_in(self, section: str) -> list[Any]:
+    def disputes_in(self, section: str) -> list[tuple[Dispute, list[BriefingSide]]]:
         """Disputes with a side in this section of this briefing."""
         if self.relations is None:
             return []
@@ -275,7 +302,7 @@ class BriefingView:
         ]
 
     @property
-    def disputes(self) -> list[Any]:
+    def disputes(self) -> list[tuple[Dispute, list[BriefingSide]]]:
         """Disputes this briefing holds a side of, each with its resolved sides."""
         if self.relations is None:
             return []
@@ -298,18 +325,18 @@ class BriefingView:
         seen: set[str] = set()
         while place is not None and place not in seen and ("place", place) in places:
             seen.add(place)
-            record = self.entity("place", place)
+            record = self.entities.record("place", place)
             if record.kind == "country":
                 return str(record.name)
             place = record.within
         return None
 
-    def _point(self, kind: str, ident: str) -> Spot | None:
-        record = self.entity(kind, ident)
+    def _point(self, kind: Literal["place", "facility"], ident: str) -> Spot | None:
+        record = self.entities.record(kind, ident)
         coords = record.coordinates
-        if coords is None and kind == "facility":
-            coords = self.entity("place", record.place).coordinates
-        where = self.country_of(record.place if kind == "facility" else ident)
+        if coords is None and isinstance(record, Facility):
+            coords = self.entities.record("place", record.place).coordinates
+        where = self.country_of(record.place if isinstance(record, Facility) else ident)
         return None if coords is None else Spot(record.name, coords.lat, coords.lon, where)
 
     @property
@@ -319,7 +346,9 @@ class BriefingView:
         found: list[str] = []
         for claim in strike.carried_out_by if strike else []:
             about = claim.about
-            refs = [*about.places, *(self.entity("facility", f).place for f in about.facilities)] if about else []
+            refs = (
+                [*about.places, *(self.entities.record("facility", f).place for f in about.facilities)] if about else []
+            )
             found += [c for c in map(self.country_of, refs) if c and c not in found]
         return found
 
@@ -330,7 +359,7 @@ class BriefingView:
         strike = self.briefing.strike
         if self.region is None or strike is None:
             return None
-        refs = [("place", p) for p in strike.places]
+        refs: list[tuple[Literal["place", "facility"], str]] = [("place", p) for p in strike.places]
         for t in strike.targets:
             refs += [("facility", t.facility)] if t.facility else []
             refs += [("place", t.place)] if t.place else []
@@ -347,7 +376,7 @@ class BriefingView:
         for f in strike.distances:
             # A ring is drawn around what the distance is about, or around the one place struck.
             about = f.about
-            centres = (
+            centres: list[tuple[Literal["place", "facility"], str]] = (
                 [("facility", i) for i in about.facilities] + [("place", i) for i in about.places] if about else []
             )
             centre = next((p for p in (self._point(k, i) for k, i in centres) if p), None)
@@ -369,4 +398,10 @@ class BriefingSide:
 
     view: BriefingView
     party: str | None
-    items: tuple[Any, ...]
+    items: tuple[Claim | Figure, ...]
+
+
+def _id_of(item: Attributed) -> str | None:
+    """The id of an item: figures, quotes and statements have one, a claim may, an event has none."""
+    ident: str | None = getattr(item, "id", None)
+    return ident

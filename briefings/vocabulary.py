@@ -8,51 +8,87 @@ Imports nothing of ours.
 
 from __future__ import annotations
 
+import inspect
 from enum import IntEnum, StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, Self
 
-# --------------------------------------------------------------------------- enums
+# --------------------------------------------------------------------------- terms
 
 
-class Status(StrEnum):
+def _fields(vocabulary: type) -> list[str]:
+    """The names a vocabulary's members carry: the fields it annotates itself, in order (not `_value_`)."""
+    return [name for name in inspect.get_annotations(vocabulary) if not name.startswith("_")]
+
+
+def _define(member: Terms | NumberedTerms, term: tuple[object, ...]) -> None:
+    """Give a member its term: the values written after its value, one per annotated field."""
+    names = _fields(type(member))
+    if len(term) != len(names):
+        raise TypeError(f"{type(member).__name__} {member._value_!r}: after the value give {', '.join(names)}")
+    for name, value in zip(names, term, strict=True):
+        setattr(member, name, value)
+
+
+class Terms(StrEnum):
+    """A vocabulary whose members carry their own definition.
+
+    A subclass annotates the fields its members carry (`label: str` ...) and writes each member
+    once, as its value followed by those fields: `confirmed = "confirmed", "Confirmed", ...`.
+    The value alone is what the data and the JSON Schema use; `Status("confirmed")` looks it up.
+    """
+
+    _value_: str
+
+    def __new__(cls, value: str, *term: object) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        _define(member, term)
+        return member
+
+
+class NumberedTerms(IntEnum):
+    """Terms (above) whose values are numbers."""
+
+    _value_: int
+
+    def __new__(cls, value: int, *term: object) -> Self:
+        member = int.__new__(cls, value)
+        member._value_ = value
+        _define(member, term)
+        return member
+
+
+# --------------------------------------------------------------------------- vocabularies
+
+
+class Status(Terms):
     """The desk's verification status: how far a statement is established, not the verb its source used."""
-
-    confirmed = "confirmed"
-    verified = "verified"
-    reported = "reported"
-    claimed = "claimed"
-    unconfirmed = "unconfirmed"
-    denied = "denied"
-    disputed = "disputed"
-
-
-class StatusInfo(NamedTuple):
-    """How a status is shown and when it applies: the one definition readers and editors share."""
 
     label: str  # the badge
     meaning: str  # one short sentence: what the badge tells a reader (its explanation on hover and focus)
     use: str  # when an editor gives it
     not_: str  # what it is not, with the status to give instead
 
-
-STATUS_INFO: dict[Status, StatusInfo] = {
-    Status.confirmed: StatusInfo(
+    confirmed = (
+        "confirmed",
         "Confirmed",
         "Confirmed by someone independent of the claimant.",
         "A party with no stake in the claim (an independent outlet, investigator or international body) says on the "
         "record that it checked the claim and it holds. Name that source in confirmed_by.",
         'The claimant\'s own word, whatever verb the source uses: a governor who "confirmed" his own casualty '
         'figures is reported; a ministry that "confirmed" its own operation is claimed.',
-    ),
-    Status.verified: StatusInfo(
+    )
+    verified = (
+        "verified",
         "Verified",
         "Footage or a document found authentic by an independent checker.",
         "A named checker independent of the publisher (an outlet's verification team, an imagery analyst) says it "
         "examined the material and found it authentic. Name that source in confirmed_by.",
         "Material a source calls authentic without saying who checked it: reported, with the source's words in "
         "the attribution.",
-    ),
-    Status.reported: StatusInfo(
+    )
+    reported = (
+        "reported",
         "Reported",
         "Reported by an outlet or an official; not independently checked.",
         "An outlet states it in its own voice or relays it; an official gives an account of what happened on the "
@@ -60,8 +96,9 @@ STATUS_INFO: dict[Status, StatusInfo] = {
         "an outlet's report. The attribution names the official or outlet it comes from.",
         "A side's assertion about the conflict (claimed); a report a source says it could not confirm (not "
         "independently confirmed).",
-    ),
-    Status.claimed: StatusInfo(
+    )
+    claimed = (
+        "claimed",
         "Claimed",
         "Asserted by a party to the events; not independently checked.",
         "A side of the conflict (its government, forces, security services or officials, named or not) asserts "
@@ -70,8 +107,9 @@ STATUS_INFO: dict[Status, StatusInfo] = {
         "or refused.",
         "An outlet's own reporting, or an official's account of civilian casualties and damage (reported). A "
         "side's denial of what the other side says about it is that side's claim, never denied.",
-    ),
-    Status.unconfirmed: StatusInfo(
+    )
+    unconfirmed = (
+        "unconfirmed",
         "Not independently confirmed",
         "A source, or the desk, says it could not be confirmed.",
         'The source says so ("not independently confirmed", "could not verify"), or the desk looked for '
@@ -79,23 +117,25 @@ STATUS_INFO: dict[Status, StatusInfo] = {
         "confirmed and takes precedence over reported and claimed.",
         'A sentence about the checking itself ("the outlet could not verify the claims"): that sentence is '
         "reported; the claims it concerns are not independently confirmed.",
-    ),
-    Status.denied: StatusInfo(
+    )
+    denied = (
+        "denied",
         "Denied",
         "Claimed by one party, denied by the party it concerns.",
         "A claim made by one party that the party it concerns has denied; the attribution names who claims it and "
         "who denies it.",
         'A party\'s own denial, or its own account of its losses ("damaged, not destroyed"): that is the '
         "party's claim (claimed), or a statement (reported).",
-    ),
-    Status.disputed: StatusInfo(
+    )
+    disputed = (
+        "disputed",
         "Disputed",
         "Sources contradict each other; each side is shown.",
         "A line that sums up a contradiction between sources, and the dispute itself. Values that can all be true "
         "(more than 1,300 km and about 1,500 km) are no dispute.",
         "A side of a dispute: it keeps its own status (reported, claimed ...) and links to the dispute.",
-    ),
-}
+    )
+
 
 # The order in which an editor tests the statuses: the first that applies is the status.
 STATUS_DECISION_ORDER: tuple[Status, ...] = (
@@ -116,90 +156,57 @@ STATEMENT_STATUS_RULE = (
 )
 
 
-class SourceKind(StrEnum):
+class SourceKind(Terms):
     """What kind of source we read: an outlet's report, an official text, a post, footage."""
 
-    official = "official"
-    media = "media"
-    social_post = "social-post"
-    verified_footage = "verified-footage"
-    government = "government"
-    analysis = "analysis"
+    label: str
+
+    official = "official", "Official"
+    media = "media", "Media"
+    social_post = "social-post", "Social media post"
+    verified_footage = "verified-footage", "Verified footage"
+    government = "government", "Government"
+    analysis = "analysis", "Analysis"
 
 
-SOURCE_KIND_LABELS: dict[SourceKind, str] = {
-    SourceKind.official: "Official",
-    SourceKind.media: "Media",
-    SourceKind.social_post: "Social media post",
-    SourceKind.verified_footage: "Verified footage",
-    SourceKind.government: "Government",
-    SourceKind.analysis: "Analysis",
-}
-
-
-class Channel(StrEnum):
+class Channel(Terms):
     """How a statement or quote was delivered."""
 
-    statement = "statement"
-    post_on_x = "post-on-x"
-    post_on_telegram = "post-on-telegram"
-    remarks_to_media = "remarks-to-media"
-    speech = "speech"
-    press_conference = "press-conference"
-    interview = "interview"
-    phone_call = "phone-call"
-    social_media_post = "social-media-post"
-    document = "document"
+    label: str
+
+    statement = "statement", "Statement"
+    post_on_x = "post-on-x", "Post on X"
+    post_on_telegram = "post-on-telegram", "Post on Telegram"
+    remarks_to_media = "remarks-to-media", "Remarks to media"
+    speech = "speech", "Speech"
+    press_conference = "press-conference", "Press conference"
+    interview = "interview", "Interview"
+    phone_call = "phone-call", "Phone call"
+    social_media_post = "social-media-post", "Social media post"
+    document = "document", "Document"
 
 
-CHANNEL_LABELS: dict[Channel, str] = {
-    Channel.statement: "Statement",
-    Channel.post_on_x: "Post on X",
-    Channel.post_on_telegram: "Post on Telegram",
-    Channel.remarks_to_media: "Remarks to media",
-    Channel.speech: "Speech",
-    Channel.press_conference: "Press conference",
-    Channel.interview: "Interview",
-    Channel.phone_call: "Phone call",
-    Channel.social_media_post: "Social media post",
-    Channel.document: "Document",
-}
-
-
-class Qualifier(StrEnum):
+class Qualifier(Terms):
     """How exact a figure is, as the source put it."""
 
-    exact = "exact"
-    about = "about"
-    more_than = "more-than"
-    at_least = "at-least"
-    up_to = "up-to"
+    word: str  # the words shown before the number ("" for an exact figure)
+
+    exact = "exact", ""
+    about = "about", "about"
+    more_than = "more-than", "over"
+    at_least = "at-least", "at least"
+    up_to = "up-to", "up to"
 
 
-QUALIFIER_WORDS: dict[Qualifier, str] = {
-    Qualifier.exact: "",
-    Qualifier.about: "about",
-    Qualifier.more_than: "over",
-    Qualifier.at_least: "at least",
-    Qualifier.up_to: "up to",
-}
-
-
-class Section(StrEnum):
+class Section(Terms):
     """The four sections every briefing has."""
 
-    strike = "strike"
-    front_lines = "front-lines"
-    diplomacy = "diplomacy"
-    quotes = "quotes"
+    label: str  # its page's title
 
-
-SECTION_TITLES: dict[Section, str] = {
-    Section.strike: "The strike",
-    Section.front_lines: "Front lines",
-    Section.diplomacy: "Diplomacy",
-    Section.quotes: "Quotes",
-}
+    strike = "strike", "The strike"
+    front_lines = "front-lines", "Front lines"
+    diplomacy = "diplomacy", "Diplomacy"
+    quotes = "quotes", "Quotes"
 
 
 class EntityKind(NamedTuple):
@@ -227,131 +234,100 @@ KM_PER_MILE = 1.609344
 DISTANCE_UNIT = "km"
 
 
-class Measure(StrEnum):
+class Measure(Terms):
     """What a count of weapons or equipment says happened to them."""
 
-    launched = "launched"
-    intercepted = "intercepted"
-    suppressed = "suppressed"
-    hit = "hit"
-    destroyed = "destroyed"
-    damaged = "damaged"
-    lost = "lost"
-    used = "used"
+    label: str
+
+    launched = "launched", "Launched"
+    intercepted = "intercepted", "Intercepted"
+    suppressed = "suppressed", "Suppressed"
+    hit = "hit", "Hit"
+    destroyed = "destroyed", "Destroyed"
+    damaged = "damaged", "Damaged"
+    lost = "lost", "Lost"
+    used = "used", "Used"
 
 
-MEASURE_LABELS: dict[Measure, str] = {
-    Measure.launched: "Launched",
-    Measure.intercepted: "Intercepted",
-    Measure.suppressed: "Suppressed",
-    Measure.hit: "Hit",
-    Measure.destroyed: "Destroyed",
-    Measure.damaged: "Damaged",
-    Measure.lost: "Lost",
-    Measure.used: "Used",
-}
-
-
-class Likelihood(StrEnum):
+class Likelihood(Terms):
     """The UK intelligence probability yardstick (Professional Head of Intelligence Assessment)."""
 
-    remote_chance = "remote-chance"
-    highly_unlikely = "highly-unlikely"
-    unlikely = "unlikely"
-    realistic_possibility = "realistic-possibility"
-    likely = "likely"
-    highly_likely = "highly-likely"
-    almost_certain = "almost-certain"
+    label: str  # the term shown
+    range: str  # the probability it stands for, in per cent
+    words: tuple[str, ...]  # the words that express it in free text
+
+    remote_chance = "remote-chance", "Remote chance", "0–5%", ("remote chance",)
+    highly_unlikely = "highly-unlikely", "Highly unlikely", "10–20%", ("highly unlikely", "very unlikely")
+    unlikely = "unlikely", "Unlikely", "25–35%", ("unlikely", "improbable")
+    realistic_possibility = "realistic-possibility", "Realistic possibility", "40–50%", ("realistic possibility",)
+    likely = "likely", "Likely or probable", "55–75%", ("likely", "probable", "probably")
+    highly_likely = "highly-likely", "Highly likely", "80–90%", ("highly likely", "very likely")
+    almost_certain = "almost-certain", "Almost certain", "95–100%", ("almost certain", "almost certainly")
 
 
-# term shown, probability range in per cent, words that express it in free text
-LIKELIHOOD_INFO: dict[Likelihood, tuple[str, str, tuple[str, ...]]] = {
-    Likelihood.remote_chance: ("Remote chance", "0–5%", ("remote chance",)),
-    Likelihood.highly_unlikely: ("Highly unlikely", "10–20%", ("highly unlikely", "very unlikely")),
-    Likelihood.unlikely: ("Unlikely", "25–35%", ("unlikely", "improbable")),
-    Likelihood.realistic_possibility: ("Realistic possibility", "40–50%", ("realistic possibility",)),
-    Likelihood.likely: ("Likely or probable", "55–75%", ("likely", "probable", "probably")),
-    Likelihood.highly_likely: ("Highly likely", "80–90%", ("highly likely", "very likely")),
-    Likelihood.almost_certain: ("Almost certain", "95–100%", ("almost certain", "almost certainly")),
-}
-
-
-class Reliability(StrEnum):
+class Reliability(Terms):
     """How reliable a source is, judged from its record: A (completely reliable) to F (cannot be judged)."""
 
-    A = "A"
-    B = "B"
-    C = "C"
-    D = "D"
-    E = "E"
-    F = "F"
+    label: str  # the Admiralty code's term
+    meaning: str  # when the grade is given (its explanation on hover and focus, and on the method page)
+
+    A = (
+        "A",
+        "Completely reliable",
+        "No doubt of authenticity, trustworthiness or competency; a history of complete reliability.",
+    )
+    B = (
+        "B",
+        "Usually reliable",
+        "Minor doubt about authenticity, trustworthiness or competency; a history of valid information.",
+    )
+    C = (
+        "C",
+        "Fairly reliable",
+        "Doubt about authenticity, trustworthiness or competency; has provided valid information before.",
+    )
+    D = (
+        "D",
+        "Not usually reliable",
+        "Significant doubt about authenticity, trustworthiness or competency; valid information in the past.",
+    )
+    E = (
+        "E",
+        "Unreliable",
+        "Lacking in authenticity, trustworthiness and competency; a history of invalid information.",
+    )
+    F = "F", "Reliability cannot be judged", "No basis exists for evaluating the reliability of the source."
 
 
-class Credibility(IntEnum):
+class Credibility(NumberedTerms):
     """How credible an item of information is: 1 (confirmed by other sources) to 6 (cannot be judged)."""
-
-    confirmed = 1
-    probably_true = 2
-    possibly_true = 3
-    doubtful = 4
-    improbable = 5
-    cannot_be_judged = 6
-
-
-class GradeInfo(NamedTuple):
-    """How a grade is named and what it means (its explanation on hover and focus, and on the method page)."""
 
     label: str  # the Admiralty code's term
     meaning: str  # when the grade is given
 
-
-RELIABILITY_INFO: dict[Reliability, GradeInfo] = {
-    Reliability.A: GradeInfo(
-        "Completely reliable",
-        "No doubt of authenticity, trustworthiness or competency; a history of complete reliability.",
-    ),
-    Reliability.B: GradeInfo(
-        "Usually reliable",
-        "Minor doubt about authenticity, trustworthiness or competency; a history of valid information.",
-    ),
-    Reliability.C: GradeInfo(
-        "Fairly reliable",
-        "Doubt about authenticity, trustworthiness or competency; has provided valid information before.",
-    ),
-    Reliability.D: GradeInfo(
-        "Not usually reliable",
-        "Significant doubt about authenticity, trustworthiness or competency; valid information in the past.",
-    ),
-    Reliability.E: GradeInfo(
-        "Unreliable", "Lacking in authenticity, trustworthiness and competency; a history of invalid information."
-    ),
-    Reliability.F: GradeInfo(
-        "Reliability cannot be judged", "No basis exists for evaluating the reliability of the source."
-    ),
-}
-
-CREDIBILITY_INFO: dict[Credibility, GradeInfo] = {
-    Credibility.confirmed: GradeInfo(
+    confirmed = (
+        1,
         "Confirmed by other sources",
         "Confirmed by other independent sources; logical in itself; consistent with other information on the subject.",
-    ),
-    Credibility.probably_true: GradeInfo(
-        "Probably true", "Not confirmed; logical in itself; consistent with other information on the subject."
-    ),
-    Credibility.possibly_true: GradeInfo(
+    )
+    probably_true = (
+        2,
+        "Probably true",
+        "Not confirmed; logical in itself; consistent with other information on the subject.",
+    )
+    possibly_true = (
+        3,
         "Possibly true",
         "Not confirmed; reasonably logical in itself; agrees with some other information on the subject.",
-    ),
-    Credibility.doubtful: GradeInfo(
-        "Doubtful", "Not confirmed; possible but not logical; no other information on the subject."
-    ),
-    Credibility.improbable: GradeInfo(
-        "Improbable", "Not confirmed; not logical in itself; contradicted by other information on the subject."
-    ),
-    Credibility.cannot_be_judged: GradeInfo(
-        "Truth cannot be judged", "No basis exists for evaluating the validity of the information."
-    ),
-}
+    )
+    doubtful = 4, "Doubtful", "Not confirmed; possible but not logical; no other information on the subject."
+    improbable = (
+        5,
+        "Improbable",
+        "Not confirmed; not logical in itself; contradicted by other information on the subject.",
+    )
+    cannot_be_judged = 6, "Truth cannot be judged", "No basis exists for evaluating the validity of the information."
+
 
 # Reliability from best to worst, for choosing the grade a combined code shows (F is no judgement, so last).
 RELIABILITY_ORDER: tuple[Reliability, ...] = tuple(Reliability)
@@ -376,10 +352,10 @@ class CombinedGrade(NamedTuple):
         """ "source usually reliable; information probably true", in words."""
         parts = []
         if self.reliability is not None:
-            label = RELIABILITY_INFO[self.reliability].label.lower()
+            label = self.reliability.label.lower()
             parts.append(f"source ({self.source}) {label}" if self.source else f"source {label}")
         if self.credibility is not None:
-            label = CREDIBILITY_INFO[self.credibility].label
+            label = self.credibility.label
             parts.append(("information " + label.lower()) if self.credibility < 6 else label.lower())
         return "; ".join(parts)
 
@@ -400,33 +376,25 @@ def combined(
     return CombinedGrade(weakest, credibility, name)
 
 
-class Relation(StrEnum):
+class Relation(Terms):
     """What a claim does to the claim of an earlier briefing it names."""
 
-    restates = "restates"
-    confirms = "confirms"
-    revises = "revises"
-    contradicts = "contradicts"
-
-
-class RelationInfo(NamedTuple):
-    """How a relation reads on a page."""
-
-    past: str  # "revised", in a history: "revised on 18 November 2024"
+    past: str  # how it reads in a history: "revised on 18 November 2024"
     meaning: str  # when an editor gives it
 
-
-RELATION_INFO: dict[Relation, RelationInfo] = {
-    Relation.restates: RelationInfo(
-        "restated", "says again what the earlier claim said, with nothing new (a later report recalling it)"
-    ),
-    Relation.confirms: RelationInfo(
-        "confirmed", "a source independent of the earlier claim's now confirms it (its status says how far)"
-    ),
-    Relation.revises: RelationInfo(
-        "revised", "replaces it with a newer account or figure of the same thing (a toll that rose)"
-    ),
-    Relation.contradicts: RelationInfo(
-        "contradicted", "says otherwise about the same thing; usually also a dispute, with each side"
-    ),
-}
+    restates = (
+        "restates",
+        "restated",
+        "says again what the earlier claim said, with nothing new (a later report recalling it)",
+    )
+    confirms = (
+        "confirms",
+        "confirmed",
+        "a source independent of the earlier claim's now confirms it (its status says how far)",
+    )
+    revises = "revises", "revised", "replaces it with a newer account or figure of the same thing (a toll that rose)"
+    contradicts = (
+        "contradicts",
+        "contradicted",
+        "says otherwise about the same thing; usually also a dispute, with each side",
+    )

@@ -15,11 +15,11 @@ from pydantic import BaseModel
 from .integrity import RefProblem, as_published_warnings, walk_models, walk_refs
 from .model import CHECKED_STATUSES, Attributed, Briefing, Claim, Entities, Event, Figure, Quote, Statement
 from .scalars import Loc, dotted
-from .vocabulary import LIKELIHOOD_INFO, Likelihood
+from .vocabulary import Likelihood
 
 
 def _likelihood_words() -> list[tuple[str, Likelihood]]:
-    words = [(w, level) for level, (_, _, ws) in LIKELIHOOD_INFO.items() for w in ws]
+    words = [(w, level) for level in Likelihood for w in level.words]
     return sorted(words, key=lambda pair: -len(pair[0]))  # "highly unlikely" before "unlikely" before "likely"
 
 
@@ -43,13 +43,12 @@ def likelihood_warnings(briefing: Briefing) -> list[RefProblem]:
         if isinstance(obj, Claim) and obj.likelihood is not None:
             other = likelihood_terms(obj.text) - {obj.likelihood}
             if other:
-                words = ", ".join(LIKELIHOOD_INFO[o][0].lower() for o in sorted(other))
-                term, rng, _ = LIKELIHOOD_INFO[obj.likelihood]
+                words = ", ".join(o.label.lower() for o in sorted(other))
                 warnings.append(
                     RefProblem(
                         (*loc, "text"),
                         f"text says {words} but likelihood is {obj.likelihood.value}",
-                        f"wording that matches {term.lower()} ({rng})",
+                        f"wording that matches {obj.likelihood.label.lower()} ({obj.likelihood.range})",
                     )
                 )
         if isinstance(obj, BaseModel):

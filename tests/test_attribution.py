@@ -15,7 +15,7 @@ import pytest
 
 from briefings.integrity import figures
 from briefings.model import Briefing
-from briefings.vocabulary import STATEMENT_STATUS_RULE, STATUS_DECISION_ORDER, STATUS_INFO, Status
+from briefings.vocabulary import STATEMENT_STATUS_RULE, STATUS_DECISION_ORDER, Status
 from briefings.wording import headline_warnings, numbers_in
 from conftest import SEED, SEED_FILE, SEED_SLUG, SEED_TITLE, briefings_latest_first, content, page, run_cli
 
@@ -45,14 +45,13 @@ def write_seed(project: Path, old: str, new: str) -> str:
 def test_statuses_page_defines_every_status_from_the_model(built_site):
     art = content(page(built_site, "statuses"))
     for status in Status:
-        info = STATUS_INFO[status]
         section = art.find(id=f"status-{status.value}")
         assert section is not None, status
-        assert text_of(section.h2).removesuffix(" ¶") == info.label
+        assert text_of(section.h2).removesuffix(" ¶") == status.label
         rows = {text_of(dt): text_of(dt.find_next_sibling("dd")) for dt in section.select("dt")}
-        assert rows == {"What it means": info.meaning, "Given when": info.use, "Not when": info.not_}
+        assert rows == {"What it means": status.meaning, "Given when": status.use, "Not when": status.not_}
     order = [text_of(li) for li in art.find(id="choosing").find_next("ol").select("li")]
-    assert order == [f"{STATUS_INFO[s].label}: {STATUS_INFO[s].meaning}" for s in STATUS_DECISION_ORDER]
+    assert order == [f"{s.label}: {s.meaning}" for s in STATUS_DECISION_ORDER]
     assert STATEMENT_STATUS_RULE in text_of(art)
 
 
@@ -62,8 +61,8 @@ def test_badge_explanation_is_the_status_meaning(built_site):
     assert badges
     for badge in badges:
         status = Status(next(c for c in badge["class"] if c.startswith("bf-badge--")).removeprefix("bf-badge--"))
-        assert text_of(badge.select_one(".bf-badge__label")) == STATUS_INFO[status].label
-        assert text_of(badge.select_one(".bf-badge__explain")) == STATUS_INFO[status].meaning
+        assert text_of(badge.select_one(".bf-badge__label")) == status.label
+        assert text_of(badge.select_one(".bf-badge__explain")) == status.meaning
 
 
 @pytest.mark.parametrize("status", ["confirmed", "verified"])

@@ -18,7 +18,7 @@ from briefings.display import format_date
 from briefings.relations import relate
 from briefings.routes import ENTITY_FOLDERS
 from briefings.views import pages_of
-from briefings.vocabulary import STATUS_INFO
+from briefings.vocabulary import Status
 from conftest import CHROMIUM, ROOT, SEED_SLUG, briefings_latest_first, loopback_server, page
 
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
@@ -229,7 +229,7 @@ def test_search_results_tell_briefings_apart_and_skip_badge_explanations(open_pa
         slug = urlsplit(r["href"]).path.split("/")[2]
         assert r["title"] == titles[slug] or r["title"].endswith(f" · {titles[slug]}"), r
     assert len({r["title"] for r in on_briefings}) == len(on_briefings)
-    explanations = [info[1] for info in STATUS_INFO.values()]
+    explanations = [status.meaning for status in Status]
     assert [r["href"] for r in on_briefings if any(x in r["text"] for x in explanations)] == []
 
 

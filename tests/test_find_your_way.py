@@ -19,7 +19,7 @@ from briefings.cli import main
 from briefings.display import format_date, format_when
 from briefings.relations import relate
 from briefings.views import pages_of
-from briefings.vocabulary import STATUS_INFO
+from briefings.vocabulary import Status
 from conftest import SEED, SEED_SLUG, briefings_latest_first, content, page
 
 SITE_URL = "https://briefings.example.org/"
@@ -262,7 +262,7 @@ def test_search_titles_name_the_briefing(built_site):
 
 @pytest.mark.slow
 def test_search_text_holds_no_badge_explanations_or_navigation(built_site):
-    explanations = [info[1] for info in STATUS_INFO.values()]
+    explanations = [status.meaning for status in Status]
     entries = {e["location"]: e for e in search_entries(built_site)}
     for entry in search_entries(built_site):
         if not entry["location"].startswith("briefings/"):

@@ -23,6 +23,7 @@ from briefings.mkdocs_adapter import site_info
 from briefings.model import When
 from briefings.pipeline import Project, changed_briefings, engine_config
 from briefings.relations import relate
+from briefings.vocabulary import Qualifier
 from conftest import ROOT
 
 # Text as editors and attackers write it: every Markdown, HTML and template character, breaks, any script.
@@ -139,7 +140,7 @@ def bundled() -> Dataset:
 )
 def test_miles_are_never_more_precise_than_the_kilometres(km, qualifier, as_reported, shown):
     template = next(f for b in bundled().briefings if b.strike for f in b.strike.distances)
-    figure = template.model_copy(update={"value": km, "qualifier": qualifier, "mi_as_reported": as_reported})
+    figure = template.model_copy(update={"value": km, "qualifier": Qualifier(qualifier), "mi_as_reported": as_reported})
     assert miles(figure) == shown
 
 

@@ -10,8 +10,9 @@ absolute seconds vary between machines:
 - generator: load + validate + render in a fresh process, against raw Jinja rendering
   of the same pages from already-validated data;
 - peak memory (max RSS) of the full build process; HTML bytes of one briefing page;
-- edit-to-preview latency at the largest N: save a data file, poll the served page, against
-  a one-page Material site's `mkdocs build` in the same run;
+- edit-to-preview latency at the largest N: save a data file, poll the served page (and then
+  the home page, which lists the edited headline: every changed page written), against a
+  one-page Material site's `mkdocs build` in the same run;
 - the largest page (HTML bytes) of each page kind, and the ratio largest at the largest N /
   at the smallest (and at the largest / the one before): a page kind that grows with the
   archive shows a ratio above 1;
@@ -19,6 +20,7 @@ absolute seconds vary between machines:
   pages), against a plain page of the same word count.
 
 Usage: python bench/run.py [--sizes 10,100,1000] [--preview mkdocs,fast,none] [--out bench/results/latest.json]
+       [--preview-only] [--preview-timeout SECONDS]
 """
 
 from __future__ import annotations
@@ -398,8 +400,15 @@ def preview_latency(project: Path, command: list[str], slug: str, timeout: float
                 raise TimeoutError("edit never showed")
             time.sleep(0.05)
         latency = time.perf_counter() - saved
+        # The home page lists the latest briefing's title: with it, every page the edit changed is written
+        # (the fast preview writes the edited briefing's pages first, then listings, neighbours and records).
+        while marker not in fetch(f"http://127.0.0.1:{port}/"):
+            if time.perf_counter() - saved > timeout:
+                raise TimeoutError("the edit never reached the home page")
+            time.sleep(0.05)
+        everywhere = time.perf_counter() - saved
         path.write_text(text)
-        return {"startup": startup, "edit_to_preview": latency}
+        return {"startup": startup, "edit_to_preview": latency, "edit_to_every_page": everywhere}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -462,6 +471,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary projects")
     parser.add_argument("--preview-only", action="store_true", help="only edit-to-preview, at the largest N")
     parser.add_argument("--note", default="", help="a note kept in the results (e.g. the machine was shared)")
+    parser.add_argument(
+        "--preview-timeout", type=float, default=600, help="seconds to wait for a preview to start, or an edit to show"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     base = Path(tempfile.mkdtemp(prefix="briefings-bench-"))
@@ -488,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
                 else [sys.executable, str(ROOT / "build.py"), "serve"]
             )
             try:
-                preview[kind] = preview_latency(Path(largest["project"]), command, slug)
+                preview[kind] = preview_latency(Path(largest["project"]), command, slug, args.preview_timeout)
             except (OSError, RuntimeError) as exc:  # record it and keep the other figures
                 preview[kind] = {"error": f"{type(exc).__name__}: {exc}"}
             _write(args.out, rows, preview)
@@ -556,8 +568,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"edit-to-preview ({kind}, N={largest['n']}): failed: {figures['error']}")
             continue
         print(
-            f"edit-to-preview ({kind}, N={largest['n']}): {figures['edit_to_preview']:.2f}s "
-            f"(startup {figures['startup']:.1f}s)"
+            f"edit-to-preview ({kind}, N={largest['n']}): {figures['edit_to_preview']:.2f}s, every changed page "
+            f"{figures['edit_to_every_page']:.2f}s (startup {figures['startup']:.1f}s)"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for r in rows:

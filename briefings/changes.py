@@ -9,6 +9,7 @@ A briefing that updates none has no previous briefing: everything in it is new.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,22 +77,35 @@ def opened_in(dispute: Dispute, by_slug: dict[str, Briefing]) -> Briefing:
     return sides[1]
 
 
+def section_items(briefing: Briefing) -> tuple[Any, ...]:
+    """The claims, figures, quotes and statements of a briefing's sections (not its takeaways or timeline)."""
+    return tuple(
+        item
+        for loc, item in walk_models(briefing, (), Attributed)
+        if loc[0] not in ("takeaways", "timeline") and not isinstance(item, Event)
+    )
+
+
 def what_changed(
-    briefing: Briefing, briefings: list[Briefing], disputes: list[Dispute], index: LineageIndex
+    briefing: Briefing,
+    briefings: list[Briefing],
+    disputes: list[Dispute],
+    index: LineageIndex,
+    by_slug: dict[str, Briefing] | None = None,
+    own_items: Sequence[Any] | None = None,
 ) -> Changes:
-    """The changes a briefing brings, and the briefing it brings them to."""
-    by_slug = {b.slug: b for b in briefings}
+    """The changes a briefing brings, and the briefing it brings them to.
+
+    by_slug (every briefing by slug) and own_items (`section_items(briefing)`), if the caller has them.
+    """
+    by_slug = {b.slug: b for b in briefings} if by_slug is None else by_slug
     updates = []
-    for key, node in index.nodes.items():
-        if key[0] != briefing.slug:
-            continue
+    for key in index.keys_of(briefing.slug):
+        node = index.nodes[key]
         updates += [Update(node, earlier, relation) for relation, earlier in index.earlier.get(key, [])]
     with_lineage = {id(u.node.item) for u in updates}
-    new_items = sum(
-        1
-        for loc, item in walk_models(briefing, (), Attributed)
-        if loc[0] not in ("takeaways", "timeline") and not isinstance(item, Event) and id(item) not in with_lineage
-    )
+    own_items = section_items(briefing) if own_items is None else own_items
+    new_items = sum(1 for item in own_items if id(item) not in with_lineage)
     shared = [d for d in disputes if briefing.slug in {s.briefing for s in d.sides}]
     settled = []
     for dispute in disputes:

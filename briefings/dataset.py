@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,13 +30,42 @@ from .integrity import (
     duplicate_slugs,
     earlier_strike_problems,
 )
-from .lineage import lineage_problems, settlement_problems
+from .lineage import Items, Node, lineage_problems, listed_items, settlement_problems
 from .load import Document, parse_bytes, read_data_file
 from .model import Briefing, Desk, Dispute, Disputes, Entities
+from .scalars import Loc
 from .validation import located, validate
 from .wording import copied_warnings, editor_warnings, headline_warnings, likelihood_warnings, url_host_warnings
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+class Derived:
+    """Values computed from validated records, kept per record object, the least recently used dropped first.
+
+    Records are immutable and an unchanged file comes back from the load cache as the very
+    same object, so what a pure function derived from it (its checks, its claims and figures,
+    its mentions) is computed once per version of the file, not once per rebuild. Keyed by
+    identity; each entry holds its records, so an id is never reused while it is kept.
+    """
+
+    def __init__(self, size: int = 32768) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = OrderedDict()
+
+    def of(self, kind: str, records: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """compute() for these very records (kind names the function), once while it is kept."""
+        key = (kind, *map(id, records))
+        found = self._entries.get(key)
+        if found is not None:  # the entry holds its records: no other object has their ids while it is kept
+            self._entries.move_to_end(key)
+            return found[1]  # type: ignore[no-any-return]
+        value = compute()
+        self._entries[key] = (records, value)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return value
 
 
 @dataclass(frozen=True)
@@ -47,6 +78,8 @@ class Dataset:
     disputes: tuple[Dispute, ...] = ()
     warnings: tuple[Problem, ...] = ()  # things worth a look that do not block a build
     desk: Desk = Desk(require_grades=False)  # the desk's settings (data/desk.yaml)
+    # What later stages derive per record (relations), shared with the datasets loaded before this one.
+    derived: Derived = field(default_factory=Derived, compare=False, repr=False)
 
 
 class ParsedFiles:
@@ -59,6 +92,7 @@ class ParsedFiles:
     def __init__(self, size: int = 4096) -> None:
         self.size = size
         self._entries: OrderedDict[tuple[str, str, str], tuple[Any, Document | None, list[Problem]]] = OrderedDict()
+        self.derived = Derived(8 * size)  # what is derived from the files kept here (a few values each)
 
     def load(self, path: Path, display: str, model: type[M]) -> tuple[M | None, Document | None, list[Problem]]:
         """The file's model instance (None if invalid), its Document (None if unreadable) and its problems."""
@@ -119,17 +153,12 @@ def load_dataset(data_dir: Path, root: Path | None = None, parsed: ParsedFiles =
         if briefing is None or doc is None:
             failed += 1
             continue
-        problems += located(doc, check_repeated_ids(briefing))
-        if entities is not None:
-            refs = located(doc, check_briefing_refs(briefing, entities))
-            problems += refs
-            if not refs:
-                warnings += _warnings(doc, editor_warnings(briefing, entities))
-        lint = likelihood_warnings(briefing) + headline_warnings(briefing) + url_host_warnings(briefing)
-        lint += summary_grade_warnings(briefing)
-        if desk is not None and desk.require_grades:
-            lint += grade_warnings(briefing)
-        warnings += _warnings(doc, lint)
+        # Pure functions of this file, the entities and the desk's settings: run once per version of the three.
+        grades = desk is not None and desk.require_grades
+        checks = partial(_briefing_checks, briefing, doc, entities, grades)
+        file_problems, file_warnings = parsed.derived.of(f"checks, grades {grades}", (briefing, doc, entities), checks)
+        problems += file_problems
+        warnings += file_warnings
         loaded.append((briefing, doc))
 
     # Rules across briefing files. Cross-references are checked only when every briefing
@@ -143,8 +172,8 @@ def load_dataset(data_dir: Path, root: Path | None = None, parsed: ParsedFiles =
     docs = {b.slug: doc for b, doc in loaded}
     files = {b.slug: doc.path for b, doc in loaded}
     if not failed:
-        for rule in (earlier_strike_problems, lineage_problems):
-            for slug, unresolved_refs in rule(briefings).items():
+        for found_refs in (earlier_strike_problems(briefings), lineage_problems(briefings, items_in(parsed.derived))):
+            for slug, unresolved_refs in found_refs.items():
                 problems += located(docs[slug], unresolved_refs)
     by_slug = {b.slug: b for b in briefings}
     for briefing in briefings:
@@ -162,7 +191,8 @@ def load_dataset(data_dir: Path, root: Path | None = None, parsed: ParsedFiles =
             if not failed:
                 unresolved = located(
                     disputes_doc,
-                    check_disputes(disputes, briefings) + settlement_problems(list(disputes.disputes), briefings),
+                    check_disputes(disputes, briefings)
+                    + settlement_problems(list(disputes.disputes), briefings, items_in(parsed.derived)),
                 )
                 problems += unresolved
                 if not unresolved:
@@ -170,4 +200,34 @@ def load_dataset(data_dir: Path, root: Path | None = None, parsed: ParsedFiles =
     if problems or entities is None or desk is None:
         raise DataError(problems)
     briefings.sort(key=lambda b: (b.published, b.slug), reverse=True)
-    return Dataset(entities, tuple(briefings), files, tuple(disputes.disputes), tuple(sorted(warnings)), desk)
+    return Dataset(
+        entities, tuple(briefings), files, tuple(disputes.disputes), tuple(sorted(warnings)), desk, parsed.derived
+    )
+
+
+def _briefing_checks(
+    briefing: Briefing, doc: Document, entities: Entities | None, require_grades: bool
+) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:
+    """The problems and warnings of one briefing file on its own: ids, references to entities, the wording lint."""
+    problems = located(doc, check_repeated_ids(briefing))
+    warnings: list[Problem] = []
+    if entities is not None:
+        refs = located(doc, check_briefing_refs(briefing, entities))
+        problems += refs
+        if not refs:
+            warnings += _warnings(doc, editor_warnings(briefing, entities))
+    lint = likelihood_warnings(briefing) + headline_warnings(briefing) + url_host_warnings(briefing)
+    lint += summary_grade_warnings(briefing)
+    if require_grades:
+        lint += grade_warnings(briefing)
+    warnings += _warnings(doc, lint)
+    return tuple(problems), tuple(warnings)
+
+
+def items_in(derived: Derived) -> Items:
+    """A briefing's claims and figures with ids (lineage.items_of), listed once per briefing object."""
+
+    def items(briefing: Briefing) -> tuple[tuple[Loc, Node], ...]:
+        return derived.of("lineage items", (briefing,), partial(listed_items, briefing))
+
+    return items

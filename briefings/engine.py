@@ -14,6 +14,7 @@ Nothing here imports mkdocs at module level: importing this module must not pick
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import os
 import sys
@@ -86,10 +87,13 @@ def logger() -> logging.Logger:
 
 def search_entries(config: MkDocsConfig) -> list[dict[str, Any]] | None:
     """The search plugin's index entries (dicts with `location`, `title`, `text`), None without the plugin."""
-    plugin = config.plugins.get("material/search") or config.plugins.get("search")
-    index = getattr(plugin, "search_index", None)
+    index = getattr(_search_plugin(config), "search_index", None)
     entries = getattr(index, "entries", None)
     return entries if isinstance(entries, list) else None
+
+
+def _search_plugin(config: MkDocsConfig) -> Any:
+    return config.plugins.get("material/search") or config.plugins.get("search")
 
 
 def retitle_search_entry(config: MkDocsConfig, url: str, title: str) -> None:
@@ -100,14 +104,60 @@ def retitle_search_entry(config: MkDocsConfig, url: str, title: str) -> None:
             return
 
 
-def _drop_search_entries(entries: list[dict[str, Any]] | None, url: str) -> int | None:
-    """Remove a page's search entries (the page and its headings); return where they stood."""
-    if entries is None:
-        return None
-    positions = [i for i, e in enumerate(entries) if e["location"] == url or e["location"].startswith(url + "#")]
-    for i in reversed(positions):
-        del entries[i]
-    return positions[0] if positions else len(entries)
+def _dumps(value: Any) -> str:
+    """JSON as Material's search plugin writes its index (generate_search_index)."""
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+class KeptSearchIndex:
+    """The search index of a kept build, one serialised fragment per page in build order.
+
+    A rebuilt page's entries replace its fragment, and writing the index joins the fragments:
+    the same bytes as Material's search plugin writes after a full build (a contract test
+    compares them), without serialising every page again on every edit.
+    """
+
+    def __init__(self, plugin: Any, fragments: dict[str, str]) -> None:
+        self.plugin = plugin
+        self.fragments = fragments  # page url -> its entries as JSON, without brackets ("" for none)
+        index = plugin.search_index
+        entries, index.entries = index.entries, []
+        try:  # the plugin's own header (its config: language, separator, pipeline, fields)
+            empty = index.generate_search_index(None)
+        finally:
+            index.entries = entries
+        assert isinstance(empty, str) and empty.endswith('"docs":[]}'), "the index no longer ends with its docs"
+        self.head: str = empty[: -len("]}")]
+        self.tail = "]}"
+
+    @staticmethod
+    def of(config: MkDocsConfig) -> KeptSearchIndex | None:
+        """The kept index if the search plugin is Material's (or shaped like it), else None."""
+        plugin = _search_plugin(config)
+        index = getattr(plugin, "search_index", None)
+        if not getattr(getattr(plugin, "config", None), "enabled", True):
+            return None  # the plugin writes no index at all
+        if not isinstance(getattr(index, "entries", None), list) or not callable(
+            getattr(index, "generate_search_index", None)
+        ):
+            return None
+        return KeptSearchIndex(plugin, {})
+
+    def take(self, url: str, start: int) -> None:
+        """Make the entries the plugin added from `start` on this page's, and remove them from the plugin's list."""
+        entries = self.plugin.search_index.entries
+        self.fragments[url] = ",".join(_dumps(e) for e in entries[start:])
+        del entries[start:]
+
+    def text(self) -> str:
+        """The whole index, as the plugin would write it."""
+        return self.head + ",".join(f for f in self.fragments.values() if f) + self.tail
+
+    def write(self, config: MkDocsConfig) -> None:
+        """Write the index where the plugin writes it."""
+        from mkdocs.utils import write_file
+
+        write_file(self.text().encode("utf-8"), os.path.join(config.site_dir, "search", "search_index.json"))
 
 
 # --------------------------------------------------------------------------- the build loop, kept
@@ -130,6 +180,8 @@ class KeptBuild:
     nav: Navigation
     env: jinja2.Environment
     doc_files: Sequence[File]
+    search: KeptSearchIndex | None = None  # None: no Material search; the plugin writes its index
+    sitemap_date: str | None = None  # the lastmod of every page in the sitemap last written
 
     def rebuild(self, uri: str, content: str) -> bool:
         """Write the generated file at uri again with new content; True if it is a page (converted, indexed).
@@ -147,18 +199,15 @@ class KeptBuild:
         page = file.page
         assert page is not None, f"{uri} has no page in the kept build"
         entries = search_entries(self.config)
-        position = _drop_search_entries(entries, page.url)
+        start = len(entries) if entries is not None else 0
         _populate_page(page, self.config, self.files)
-        before = len(entries) if entries is not None else 0
         _build_page(page, self.config, self.doc_files, self.nav, self.env)
-        if entries is not None and position is not None:
-            added = entries[before:]
-            del entries[before:]
-            entries[position:position] = added
+        if self.search is not None:
+            self.search.take(page.url, start)
         return True
 
     def finish(self, update_date: str | None) -> None:
-        """After rebuilt pages: the sitemap again with every page's lastmod (update_date, else today), the index."""
+        """After rebuilt pages: the sitemap if the pages' lastmod (update_date, else today) moved, the search index."""
         from mkdocs.commands.build import _build_theme_template
         from mkdocs.utils import get_build_date
 
@@ -166,8 +215,20 @@ class KeptBuild:
         for doc in self.doc_files:
             assert doc.page is not None
             doc.page.update_date = date
-        _build_theme_template("sitemap.xml", self.env, self.files, self.config, self.nav)
-        self.config.plugins.on_post_build(config=self.config)  # writes the search index
+        if date != self.sitemap_date:  # every page has the same lastmod; nothing else in the sitemap can change
+            _build_theme_template("sitemap.xml", self.env, self.files, self.config, self.nav)
+            self.sitemap_date = date
+        self.post_build()
+
+    def post_build(self) -> None:
+        """The plugins' post_build events; the search index written from its kept fragments."""
+        if self.search is None:
+            self.config.plugins.on_post_build(config=self.config)
+            return
+        for method in self.config.plugins.events["post_build"]:
+            if getattr(method, "__self__", None) is not self.search.plugin:
+                method(config=self.config)
+        self.search.write(self.config)
 
 
 def build_keeping_state(config: MkDocsConfig) -> KeptBuild:
@@ -199,15 +260,37 @@ def build_keeping_state(config: MkDocsConfig) -> KeptBuild:
     for template in config.theme.static_templates:
         _build_theme_template(template, env, files, config, nav)
     doc_files = files.documentation_pages(inclusion=inclusion)
+    search = KeptSearchIndex.of(config)
     for file in doc_files:
         assert file.page is not None
+        start = len(search.plugin.search_index.entries) if search is not None else 0
         _build_page(file.page, config, doc_files, nav, env)
-    config.plugins.on_post_build(config=config)
-    return KeptBuild(config, files, nav, env, doc_files)
+        if search is not None:
+            search.take(file.page.url, start)
+    kept = KeptBuild(config, files, nav, env, doc_files, search)
+    kept.sitemap_date = next((f.page.update_date for f in doc_files if f.page is not None), None)
+    kept.post_build()
+    return kept
 
 
-def live_reload_server(builder: Callable[[], None], host: str, port: int, root: Path) -> LiveReloadServer:
-    """The engine's live-reload server: serves root, runs builder when a watched path changes."""
+def live_reload_server(builder: Callable[[], bool], host: str, port: int, root: Path) -> LiveReloadServer:
+    """The engine's live-reload server: serves root, runs builder when a watched path changes.
+
+    builder returns True when it left work for another round: the server reloads the browsers
+    with what it wrote, then runs it again at once, as if a watched file had changed.
+    """
     from mkdocs.livereload import LiveReloadServer
 
-    return LiveReloadServer(builder=builder, host=host, port=port, root=str(root))
+    class Server(LiveReloadServer):
+        def again(self) -> None:
+            """Run the builder once more, as a file change does (the watcher's callback, minus the event)."""
+            with self._rebuild_cond:
+                self._want_rebuild = True
+                self._rebuild_cond.notify_all()
+
+    def build() -> None:
+        if builder():
+            server.again()
+
+    server = Server(builder=build, host=host, port=port, root=str(root))
+    return server

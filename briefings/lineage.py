@@ -7,8 +7,9 @@ and a claim or figure in it; a dispute is settled by a later one), and the index
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .integrity import RefProblem, walk_models
@@ -35,7 +36,7 @@ class Node:
     item: Claim | Figure
     page: str
 
-    @property
+    @cached_property  # nodes are kept between rebuilds (dataset.items_in) and keyed on every one
     def key(self) -> Key:
         return (self.briefing.slug, str(self.item.id))
 
@@ -61,22 +62,31 @@ def items_of(briefing: Briefing) -> Iterator[tuple[Loc, Node]]:
         yield loc, node
 
 
-def _by_key(briefings: Iterable[Briefing]) -> dict[Key, Node]:
+def listed_items(briefing: Briefing) -> tuple[tuple[Loc, Node], ...]:
+    """items_of as a tuple, to be kept (dataset.items_in keeps one per briefing object)."""
+    return tuple(items_of(briefing))
+
+
+# How the functions below get a briefing's items: listed_items, or a cache of it.
+Items = Callable[[Briefing], Sequence[tuple[Loc, Node]]]
+
+
+def _by_key(briefings: Iterable[Briefing], items: Items = listed_items) -> dict[Key, Node]:
     out: dict[Key, Node] = {}
     for briefing in briefings:
-        for _, node in items_of(briefing):
+        for _, node in items(briefing):
             out.setdefault(node.key, node)
     return out
 
 
-def lineage_problems(briefings: list[Briefing]) -> dict[str, list[RefProblem]]:
+def lineage_problems(briefings: list[Briefing], items: Items = listed_items) -> dict[str, list[RefProblem]]:
     """Per briefing slug: lineage that names an unknown or not earlier briefing, or no item in it."""
     by_slug = {b.slug: b for b in briefings}
-    nodes = _by_key(briefings)
+    nodes = _by_key(briefings, items)
     out: dict[str, list[RefProblem]] = {}
     for briefing in briefings:
         problems: list[RefProblem] = []
-        for loc, node in items_of(briefing):
+        for loc, node in items(briefing):
             for i, link in enumerate(node.item.lineage):
                 where: Loc = (*loc, "lineage", i)
                 earlier = by_slug.get(link.briefing)
@@ -112,10 +122,12 @@ def lineage_problems(briefings: list[Briefing]) -> dict[str, list[RefProblem]]:
     return out
 
 
-def settlement_problems(disputes: list[Dispute], briefings: list[Briefing]) -> list[RefProblem]:
+def settlement_problems(
+    disputes: list[Dispute], briefings: list[Briefing], items: Items = listed_items
+) -> list[RefProblem]:
     """A dispute's settled_by names a briefing published after every side's, and a claim or figure in it."""
     by_slug = {b.slug: b for b in briefings}
-    nodes = _by_key(briefings)
+    nodes = _by_key(briefings, items)
     problems = []
     for i, dispute in enumerate(disputes):
         settled = dispute.settled_by
@@ -210,18 +222,33 @@ class LineageIndex:
     def _same_claim(links: list[tuple[Relation, Node]]) -> list[tuple[Relation, Node]]:
         return [(r, n) for r, n in links if r is not Relation.contradicts]
 
+    def keys_of(self, slug: str) -> list[Key]:
+        """The keys of a briefing's items, in the order of `nodes`."""
+        return self._keys_by_slug.get(slug, [])
+
     def linked_slugs(self, slug: str) -> set[str]:
         """Briefings whose items this briefing's items name, or that name them (their pages show each other)."""
-        out = set()
+        return self._linked.get(slug, set()) - {slug}
+
+    # Both indexes are built on first use, once the index is complete (lineage_index fills it, then returns it).
+    @cached_property
+    def _keys_by_slug(self) -> dict[str, list[Key]]:
+        out: dict[str, list[Key]] = {}
+        for key in self.nodes:
+            out.setdefault(key[0], []).append(key)
+        return out
+
+    @cached_property
+    def _linked(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
         for (s, _), links in (*self.earlier.items(), *self.later.items()):
-            if s == slug:
-                out |= {n.briefing.slug for _, n in links}
-        return out - {slug}
+            out.setdefault(s, set()).update(n.briefing.slug for _, n in links)
+        return out
 
 
-def lineage_index(briefings: Iterable[Briefing]) -> LineageIndex:
+def lineage_index(briefings: Iterable[Briefing], items: Items = listed_items) -> LineageIndex:
     """Resolve every item's lineage (validated: every reference resolves and points back in time)."""
-    index = LineageIndex(_by_key(briefings))
+    index = LineageIndex(_by_key(briefings, items))
     for key, node in index.nodes.items():
         for link in node.item.lineage:
             target = index.nodes.get((link.briefing, link.claim))

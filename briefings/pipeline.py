@@ -13,12 +13,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import engine, routes
 from .dataset import Dataset, load_dataset
+from .environment import make_environment
 from .errors import BuildError, DataError, Problem, printable, printable_message
 from .feeds import SiteInfo
 from .files import (
@@ -29,13 +30,14 @@ from .files import (
     read_regular_file,
 )
 from .locator import Region, load_region
-from .model import Entities
+from .model import Briefing, Entities
 from .reference import json_schemas, records
 from .relations import latest_date
 from .render import Page, render_pages
 from .views import pages_of
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
 
 
@@ -97,6 +99,9 @@ class Generated:
     meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     # slug -> the briefing's pages in reading order, each (section title, src_uri): its sidebar
     sections: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # The Jinja environment that rendered the pages and its templates folder, for the next rendering to reuse
+    # (its compiled templates; it reloads a template whose file changed).
+    environment: tuple[Path, Environment] | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def date(self) -> str | None:
@@ -110,10 +115,11 @@ THIS_BRIEFING = "This briefing"  # replaces it on a briefing's own pages (mkdocs
 
 def briefing_sections(dataset: Dataset) -> dict[str, tuple[tuple[str, str], ...]]:
     """Every briefing's pages as its sidebar lists them: (section title, src_uri), in reading order."""
-    return {
-        b.slug: tuple((link.title, routes.briefing(b.slug, link.file)) for link in pages_of(b))
-        for b in dataset.briefings
-    }
+    return {b.slug: dataset.derived.of("sections", (b,), partial(_sections, b)) for b in dataset.briefings}
+
+
+def _sections(briefing: Briefing) -> tuple[tuple[str, str], ...]:
+    return tuple((link.title, routes.briefing(briefing.slug, link.file)) for link in pages_of(briefing))
 
 
 def navigation(dataset: Dataset) -> list[Any]:
@@ -125,7 +131,7 @@ def navigation(dataset: Dataset) -> list[Any]:
     nav: list[Any] = [{"Home": routes.home()}]
     if dataset.briefings:
         latest = dataset.briefings[0]
-        nav.append({LATEST_BRIEFING: [{title: uri} for title, uri in briefing_sections(dataset)[latest.slug]]})
+        nav.append({LATEST_BRIEFING: [{title: uri} for title, uri in _sections(latest)]})
     nav.append(
         {
             "Browse": [
@@ -188,11 +194,15 @@ def render(
     """Every page of a validated dataset, in memory (reusing the unaffected pages of `previous`)."""
     changed = changed_briefings(previous.dataset, dataset) if previous is not None else None
     old_pages = {p.src_uri: p for p in previous.pages} if previous is not None else None
-    pages = render_pages(dataset, project.templates_dir, site, region, old_pages, changed)
+    kept = previous.environment if previous is not None else None
+    env = kept[1] if kept is not None and kept[0] == project.templates_dir else make_environment(project.templates_dir)
+    pages = render_pages(dataset, project.templates_dir, site, region, old_pages, changed, env)
     slug_of = {p.src_uri: p.briefing for p in pages if p.briefing}
     titles = {p.src_uri: p.title for p in pages if p.src_uri.endswith(".md")}
     meta = {p.src_uri: p.meta for p in pages if p.meta}
-    return Generated(dataset, pages, navigation(dataset), slug_of, titles, meta, briefing_sections(dataset))
+    sections = briefing_sections(dataset)
+    environment = (project.templates_dir, env)
+    return Generated(dataset, pages, navigation(dataset), slug_of, titles, meta, sections, environment)
 
 
 def generate(project: Project, site: SiteInfo, previous: Generated | None = None) -> Generated:
@@ -209,8 +219,6 @@ def error_pages(
 
     heading and summary, if given, replace the ones chosen by the kind of error.
     """
-    from .environment import make_environment
-
     env = make_environment(project.templates_dir)
     if not heading and isinstance(error, DataError):
         heading = "Data error"

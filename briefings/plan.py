@@ -258,7 +258,7 @@ def _entity_specs(rel: Relations) -> list[PageSpec]:
 
     def context(entity: EntityPage, chunk: list[Briefing]) -> dict[str, Any]:
         shown = _slugs(chunk)
-        mentions = [m for m in entity.mentions if m.briefing.slug in shown]
+        mentions = entity.mentions_in(shown)
         return {
             "entity": entity,
             "briefings": chunk,
@@ -279,7 +279,7 @@ def _entity_specs(rel: Relations) -> list[PageSpec]:
     return specs
 
 
-def _briefing_specs(
+def briefing_specs(
     briefing: Briefing, dataset: Dataset, rel: Relations, site: SiteInfo, region: Region | None
 ) -> list[PageSpec]:
     """A briefing's pages (overview, sections, sources) and its JSON export."""
@@ -352,6 +352,6 @@ def page_plan(dataset: Dataset, rel: Relations, site: SiteInfo, region: Region |
         *_timeline_specs(rel),
         *_tag_specs(rel),
         *_entity_specs(rel),
-        *(spec for b in dataset.briefings for spec in _briefing_specs(b, dataset, rel, site, region)),
+        *(spec for b in dataset.briefings for spec in briefing_specs(b, dataset, rel, site, region)),
         *_output_specs(dataset, rel, site),
     ]

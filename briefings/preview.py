@@ -2,12 +2,21 @@
 
 `mkdocs serve` rebuilds every page on every save, which takes tens of seconds for a
 large archive. This server runs the same MkDocs build once, keeps its state (config,
-files, navigation, theme environment, search index) and, when a data file changes,
-re-renders the Markdown of every page in memory (cheap), then converts and writes
-only the pages whose Markdown changed, updating their search-index entries in place.
-Anything structural (a template, a theme override, a hand-written page, mkdocs.yml,
-a page added or removed, a different navigation) falls back to a full build. A test
-builds the same edits with a plain `mkdocs build` and compares every file.
+files, navigation, theme environment, the search index as one fragment per page) and,
+when a data file changes, works in two rounds:
+
+1. the pages of the briefings the save edited, rendered from the new data without planning
+   the whole site, are converted and written; the browsers reload (what the editor sees);
+2. every page is rendered in memory, reusing those whose briefings did not change, and the
+   other pages whose Markdown, title or metadata changed (neighbours, listings, records,
+   feeds) are converted and written; then the search index (a join of the fragments) and
+   the sitemap (only if the data's latest date moved); the browsers reload again.
+
+What was derived from unchanged files (their checks, claims, mentions) is kept between
+rounds (dataset.Derived). Anything structural (a template, a theme override, a
+hand-written page, mkdocs.yml, a page added or removed, a different navigation) falls
+back to a full build. A test builds the same edits with a plain `mkdocs build` and
+compares every file.
 """
 
 from __future__ import annotations
@@ -15,14 +24,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import engine, mkdocs_adapter
+from .dataset import Dataset
 from .errors import indented
+from .feeds import SiteInfo
+from .locator import Region
 from .mkdocs_adapter import BriefingsPlugin
-from .pipeline import Generated, Project, generate
+from .pipeline import Generated, Project, briefing_sections, changed_briefings, load_data, navigation, render
+from .render import briefing_pages
 
 log = logging.getLogger("briefings.preview")
 _STRUCTURE = ("templates", "overrides", "docs", "mkdocs.yml")
@@ -43,12 +56,33 @@ def _tree_hash(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
+def _data_stamp(data_dir: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """Path, size, modification time and inode of every file under data_dir: another stamp means a save since.
+
+    What the live-reload server's file watcher compares too: a save it notices changes the stamp.
+    """
+    found = []
+    for folder, dirs, names in os.walk(data_dir):
+        dirs.sort()
+        for name in sorted(names):
+            try:
+                info = os.lstat(os.path.join(folder, name))
+            except OSError:  # removed meanwhile: the stamp differs anyway
+                continue
+            found.append((os.path.join(folder, name), info.st_size, info.st_mtime_ns, info.st_ino))
+    return tuple(found)
+
+
 @dataclass
 class UpdateResult:
     """What one rebuild did."""
 
     full: bool
     pages: list[str] = field(default_factory=list)
+    more: bool = False  # only the edited briefings' pages were written: call update() again for the rest
+
+
+FIRST_ROUND_MAX = 3  # edited briefings whose pages a first round writes; more (a checkout) go in one round
 
 
 class IncrementalSite:
@@ -59,12 +93,17 @@ class IncrementalSite:
         self.site_dir = site_dir
         self.state: dict[str, Any] = {}
         self.structure = ""
+        self.stamp: tuple[Any, ...] | None = None  # the data files as they were last read
+        self.loaded: tuple[Dataset, Region | None] | None = None  # what was read from them
+        # Pages a first round wrote since the last whole round (src_uri -> content, title, metadata).
+        self.shown: dict[str, tuple[str, str, Any]] = {}
 
     # ------------------------------------------------------------------ full build
 
     def full_build(self) -> UpdateResult:
         """The same steps as the engine's full build, keeping what they produce."""
         self.structure = _tree_hash([self.project.root / p for p in _STRUCTURE])
+        self.stamp, self.loaded, self.shown = None, None, {}
         config = engine.load_config(self.project.config_file, self.site_dir)
         plugin = BriefingsPlugin.of(config.plugins.values())
         plugin.on_startup("serve", False)  # data errors become error pages, never a crash
@@ -79,31 +118,97 @@ class IncrementalSite:
 
     # ------------------------------------------------------------------ incremental
 
-    def update(self) -> UpdateResult:
-        """Rebuild after a change: only changed pages when only data changed, else everything."""
+    def update(self, first: bool = False) -> UpdateResult:
+        """Rebuild after a change: only changed pages when only data changed, else everything.
+
+        first: after a save, write only the pages of the briefings it edited (what the editor is
+        looking at), rendered without planning the whole site, and return with `more` set; the
+        next call (or this one, when that does not apply) writes every other changed page, then
+        the search index and sitemap. Either way the site ends as a full build writes it.
+        """
         if not self.state or _tree_hash([self.project.root / p for p in _STRUCTURE]) != self.structure:
             return self.full_build()
         kept: engine.KeptBuild = self.state["kept"]
         old: Generated = self.state["generated"]
         site = mkdocs_adapter.site_info(kept.config)
+        stamp = _data_stamp(self.project.data_dir)  # before reading: a save while reading shows next time
+        saved = stamp != self.stamp or self.loaded is None
+        if saved:
+            try:
+                self.project.check_inputs()
+                self.loaded = load_data(self.project)
+            except Exception:  # data errors: the full path renders the error pages and logs them
+                return self.full_build()
+            self.stamp = stamp
+        assert self.loaded is not None
+        dataset, region = self.loaded
+        if first and saved:
+            result = self._first_round(kept, old, dataset, region, site)
+            if result is not None:
+                return result
         try:
-            new = generate(self.project, site, previous=old)
-        except Exception:  # data errors: the full path renders the error pages and logs them
+            new = render(self.project, dataset, region, site, previous=old)
+        except Exception:  # a page that cannot be rendered: the full path shows the problem on every page
             return self.full_build()
         # A page changes when its Markdown, its title or its metadata (JSON-LD dates) change.
         old_pages = {p.src_uri: (p.content, p.title, p.meta) for p in old.pages}
         new_pages = {p.src_uri: (p.content, p.title, p.meta) for p in new.pages}
         if old_pages.keys() != new_pages.keys() or old.nav != new.nav:
             return self.full_build()
-        changed = [uri for uri, page in new_pages.items() if page != old_pages[uri]]
+        written = {**old_pages, **self.shown}
+        changed = [uri for uri, page in new_pages.items() if page != written[uri]]
         plugin: BriefingsPlugin = self.state["plugin"]
         plugin.resume(new, kept.files, self.state["theme_scripts"])  # read by the page events below
         rebuilt = [uri for uri in changed if kept.rebuild(uri, new_pages[uri][0])]
-        if rebuilt:
+        if rebuilt or self.shown:
             # The sitemap's lastmod comes from the data's latest date, which an edit may move.
             kept.finish(new.date)
         self.state["generated"] = new
+        self.shown = {}
         return UpdateResult(False, rebuilt)
+
+    def _first_round(
+        self, kept: engine.KeptBuild, old: Generated, dataset: Dataset, region: Region | None, site: SiteInfo
+    ) -> UpdateResult | None:
+        """Write the pages of the briefings a save edited; None when that does not apply (do a whole round).
+
+        It applies when shared records are unchanged, a few briefings were edited, none added or
+        removed, and their pages and the navigation are the same as before.
+        """
+        edited = changed_briefings(old.dataset, dataset)
+        slugs = {b.slug for b in dataset.briefings}
+        if not edited or len(edited) > FIRST_ROUND_MAX or not edited <= slugs or navigation(dataset) != old.nav:
+            return None
+        if old.environment is None or old.environment[0] != self.project.templates_dir:
+            return None
+        try:
+            pages = briefing_pages(dataset, edited, self.project.templates_dir, site, region, old.environment[1])
+        except Exception:  # the whole round renders it again and shows the problem
+            return None
+        before = {p.src_uri: p for p in old.pages}
+        if any(p.src_uri not in before for p in pages) or {p.src_uri for p in pages if p.briefing} != {
+            p.src_uri for p in old.pages if p.briefing in edited
+        }:
+            return None  # a section added or removed: the whole round builds the site again
+        current = replace(
+            old,
+            dataset=dataset,
+            slug_of={**old.slug_of, **{p.src_uri: p.briefing for p in pages if p.briefing}},
+            titles={**old.titles, **{p.src_uri: p.title for p in pages if p.src_uri.endswith(".md")}},
+            meta={**old.meta, **{p.src_uri: p.meta for p in pages if p.meta}},
+            sections=briefing_sections(dataset),
+        )
+        plugin: BriefingsPlugin = self.state["plugin"]
+        plugin.resume(current, kept.files, self.state["theme_scripts"])  # read by the page events below
+        rebuilt = []
+        for page in pages:
+            now = (page.content, page.title, page.meta)
+            b = before[page.src_uri]
+            if now != self.shown.get(page.src_uri, (b.content, b.title, b.meta)):
+                if kept.rebuild(page.src_uri, page.content):
+                    rebuilt.append(page.src_uri)
+                self.shown[page.src_uri] = now
+        return UpdateResult(False, rebuilt, more=True)
 
 
 def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -129,17 +234,21 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
         site = IncrementalSite(project, site_dir)
         site.full_build()
 
-        def builder() -> None:
+        def builder() -> bool:
+            """One round of rebuilding; True when changed pages are left for the next round."""
             try:
-                result = site.update()
+                # The edited briefing's pages first: the browser reloads with them, then with the rest.
+                result = site.update(first=True)
             except Exception as exc:  # never wedge the server: say what failed; the next save rebuilds in full
                 site.state = {}
                 # Continuation lines indented: the log filter keeps only those line breaks.
                 reason = indented(f"{type(exc).__name__}: {exc}")
                 log.error(f"preview rebuild failed; save again after fixing it:\n{reason}")
-                return
+                return False
             what = "full rebuild" if result.full else f"{len(result.pages)} pages rebuilt"
-            log.info(f"preview updated: {what}")
+            later = " (the edited briefing's; the other changed pages next)" if result.more else ""
+            log.info(f"preview updated: {what}{later}")
+            return result.more
 
         server = engine.live_reload_server(builder, host, port, site_dir)
         for part in ("data", *_STRUCTURE):

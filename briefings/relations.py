@@ -9,12 +9,13 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from typing import Any
 
 from pydantic import BaseModel
 
-from .changes import Changes, what_changed
-from .dataset import Dataset
+from .changes import Changes, section_items, what_changed
+from .dataset import Dataset, items_in
 from .integrity import anchored, walk_refs
 from .lineage import LineageIndex, lineage_index
 from .model import Attributed, Briefing, Claim, Dispute, EntityRecord, Event, Figure, Source, Speaker
@@ -42,6 +43,25 @@ class EntityPage:
     record: EntityRecord
     briefings: list[Briefing] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
+
+    # briefing slug -> where its mentions start in `mentions`, and those mentions
+    _by_briefing: dict[str, tuple[int, tuple[Mention, ...]]] = field(default_factory=dict, repr=False, compare=False)
+
+    def add(self, briefing: Briefing, mentions: tuple[Mention, ...]) -> None:
+        """A briefing that references the record, with what it says about it or that it says (page order)."""
+        self.briefings.append(briefing)
+        if mentions:
+            self._by_briefing[briefing.slug] = (len(self.mentions), mentions)
+            self.mentions += mentions
+
+    def mentions_in(self, slugs: frozenset[str]) -> list[Mention]:
+        """The mentions by the briefings with these slugs, in the order of `mentions`.
+
+        A lookup per briefing shown: a record's page shows some of its briefings, and scanning
+        every mention for each of its pages would grow with the square of the archive.
+        """
+        found = sorted(self._by_briefing[slug] for slug in slugs if slug in self._by_briefing)
+        return [m for _, mentions in found for m in mentions]
 
 
 @dataclass(frozen=True)
@@ -127,6 +147,22 @@ def _cited_entities(briefing: Briefing, item: Attributed) -> set[tuple[str, str]
     return out
 
 
+def _mentions(briefing: Briefing) -> dict[tuple[str, str], tuple[Mention, ...]]:
+    """(kind, id) of every entity the briefing's items are about or said by -> those items, in page order.
+
+    An item is about an entity when its `about` names it or one of its sources is that person
+    or organisation; text is never matched against names.
+    """
+    mentioned: dict[tuple[str, str], list[Mention]] = defaultdict(list)
+    for page_file, item in _attributed(briefing):
+        about, cited = _about(item), _cited_entities(briefing, item)
+        for key in sorted(about | cited):
+            said = key in cited and key not in about
+            ident = item.__dict__.get("id")
+            mentioned[key].append(Mention(briefing, page_file, ident, _label(item), said))
+    return {key: tuple(found) for key, found in mentioned.items()}
+
+
 @dataclass
 class Relations:
     """All cross-briefing relations of a dataset."""
@@ -143,9 +179,13 @@ class Relations:
 
     def neighbours(self, slug: str) -> tuple[Briefing | None, Briefing | None]:
         """The briefings published just before and just after this one."""
-        order = [b.slug for b in self.by_date]
-        i = order.index(slug)
-        return (self.by_date[i - 1] if i else None, self.by_date[i + 1] if i + 1 < len(order) else None)
+        i = self._position[slug]
+        return (self.by_date[i - 1] if i else None, self.by_date[i + 1] if i + 1 < len(self.by_date) else None)
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        """Each briefing's place in by_date (a lookup per page, not a scan of the archive)."""
+        return {b.slug: i for i, b in enumerate(self.by_date)}
 
     def years(self) -> dict[int, dict[int, list[Briefing]]]:
         """Briefings by year and month, latest first."""
@@ -168,21 +208,14 @@ def relate(dataset: Dataset) -> Relations:
     by_date = sorted(dataset.briefings, key=lambda b: (b.published, b.slug))
     tags: dict[str, list[Briefing]] = defaultdict(list)
     timeline: list[TimelineEntry] = []
+    derived = dataset.derived  # what is derived from one briefing alone, kept while the briefing is unchanged
     for briefing in reversed(by_date):
-        referenced = _refs(briefing)
-        # An item is about an entity when its `about` names it or one of its sources is that
-        # person or organisation; text is never matched against names.
-        mentioned: dict[tuple[str, str], list[Mention]] = defaultdict(list)
-        for page_file, item in _attributed(briefing):
-            about, cited = _about(item), _cited_entities(briefing, item)
-            for key in sorted(about | cited):
-                said = key in cited and key not in about
-                ident = item.__dict__.get("id")
-                mentioned[key].append(Mention(briefing, page_file, ident, _label(item), said))
-        for key, page in records.items():
-            if key in referenced or key in mentioned:
-                page.briefings.append(briefing)
-                page.mentions += mentioned.get(key, [])
+        referenced = derived.of("entity refs", (briefing,), partial(_refs, briefing))
+        mentioned = derived.of("mentions", (briefing,), partial(_mentions, briefing))
+        for key in referenced | mentioned.keys():
+            page = records.get(key)
+            if page is not None:
+                page.add(briefing, mentioned.get(key, ()))
         for tag in briefing.tags:
             tags[tag].append(briefing)
         timeline += [TimelineEntry(briefing, event) for event in briefing.timeline]
@@ -205,8 +238,14 @@ def relate(dataset: Dataset) -> Relations:
             if dispute not in disputes_of[briefing.slug]:
                 disputes_of[briefing.slug].append(dispute)
         sides[dispute.id] = views
-    index = lineage_index(by_date)
-    changes = {b.slug: what_changed(b, by_date, list(dataset.disputes), index) for b in by_date}
+    index = lineage_index(by_date, items_in(derived))
+    disputes = list(dataset.disputes)
+    changes = {
+        b.slug: what_changed(
+            b, by_date, disputes, index, slugs, derived.of("section items", (b,), partial(section_items, b))
+        )
+        for b in by_date
+    }
     return Relations(
         records, dict(sorted(tags.items())), timeline, dict(disputes_of), dict(disputed), sides, by_date, index, changes
     )

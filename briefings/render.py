@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, Template
+
 from .dataset import Dataset
 from .environment import make_environment, render_error
 from .feeds import SiteInfo
 from .locator import Region
-from .plan import PageSpec, page_plan
-from .relations import relate
+from .plan import PageSpec, briefing_specs, page_plan
+from .relations import Relations, relate
 from .routes import PageLinks
 
 
@@ -36,12 +39,13 @@ def render_pages(
     region: Region | None = None,
     previous: dict[str, Page] | None = None,
     changed: set[str] | None = None,
+    env: Environment | None = None,
 ) -> list[Page]:
     """Every generated page and file of the site, in memory.
 
     With `previous` pages and the set of `changed` briefing slugs, a page that depended on the same
     briefings before and now, none of them changed, and whose page number and count are the same,
-    is reused, not rendered.
+    is reused, not rendered. env: a `make_environment(templates_dir)` kept from an earlier call.
     """
 
     def reusable(spec: PageSpec) -> Page | None:
@@ -53,24 +57,39 @@ def render_pages(
             return None
         return old
 
-    env = make_environment(templates_dir)
+    env = env or make_environment(templates_dir)  # a kept one has its templates compiled already
     # One lookup per template per build: auto_reload would stat the file on every get_template.
     template_named = lru_cache(maxsize=None)(env.get_template)
     rel = relate(dataset)
-    pages: list[Page] = []
-    for spec in page_plan(dataset, rel, site, region):
-        old = reusable(spec)
-        if old is not None:
-            pages.append(old)
-            continue
-        if spec.text is not None:
-            content = spec.text()
-        else:
-            assert spec.template is not None
-            try:
-                content = template_named(spec.template).render(to=PageLinks(spec.src_uri), rel=rel, **spec.context)
-            except Exception as exc:  # a template bug or data it cannot show: say where, never a traceback
-                raise render_error(exc, templates_dir, spec.template, spec.src_uri, spec.data_file) from exc
-        meta = spec.meta() if spec.meta is not None else None
-        pages.append(Page(spec.src_uri, content, spec.title, spec.briefing, meta, spec.depends, spec.inputs))
-    return pages
+    return [
+        reusable(spec) or _fill(spec, template_named, rel, templates_dir)
+        for spec in page_plan(dataset, rel, site, region)
+    ]
+
+
+def briefing_pages(
+    dataset: Dataset, slugs: set[str], templates_dir: Path, site: SiteInfo, region: Region | None, env: Environment
+) -> list[Page]:
+    """The pages of some briefings (their sections and JSON exports) exactly as render_pages makes them.
+
+    The fast preview writes these first after an edit of the briefings, without planning the
+    whole site; render_pages then makes every page.
+    """
+    rel = relate(dataset)
+    chosen = [b for b in dataset.briefings if b.slug in slugs]
+    specs = [spec for b in chosen for spec in briefing_specs(b, dataset, rel, site, region)]
+    return [_fill(spec, env.get_template, rel, templates_dir) for spec in specs]
+
+
+def _fill(spec: PageSpec, template_named: Callable[[str], Template], rel: Relations, templates_dir: Path) -> Page:
+    """One page of the plan, made: its template filled (or its text made) and its metadata."""
+    if spec.text is not None:
+        content = spec.text()
+    else:
+        assert spec.template is not None
+        try:
+            content = template_named(spec.template).render(to=PageLinks(spec.src_uri), rel=rel, **spec.context)
+        except Exception as exc:  # a template bug or data it cannot show: say where, never a traceback
+            raise render_error(exc, templates_dir, spec.template, spec.src_uri, spec.data_file) from exc
+    meta = spec.meta() if spec.meta is not None else None
+    return Page(spec.src_uri, content, spec.title, spec.briefing, meta, spec.depends, spec.inputs)

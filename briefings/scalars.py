@@ -9,6 +9,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -219,6 +220,7 @@ _DATE_PART = r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?"  # ASCII digits: \d also ta
 DATE_SPEC_PATTERN = rf"^{_DATE_PART}(?:/{_DATE_PART})?$"
 
 
+@lru_cache(maxsize=8192)  # a pure function of the text, called for every event on every rebuild (timeline order)
 def _parse_part(text: str) -> tuple[dt.date, dt.date]:
     """First and last day covered by YYYY, YYYY-MM or YYYY-MM-DD."""
     bits = [int(b) for b in text.split("-")]

@@ -82,9 +82,21 @@ def signatures() -> dict[str, Any]:
 
 
 HOOK = """
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
+from briefings import engine
+
 templates = []
+entries = []  # the search plugin's entries as each page's context event saw them
+
+
+@event_priority(-50)  # after the search plugin, as the briefings hook
+def on_page_context(context, page, config, nav):
+    if page.file.src_uri == "index.md":
+        engine.retitle_search_entry(config, page.url, "Retitled home")
+    entries.extend(dict(e) for e in engine.search_entries(config) if e["location"].split("#")[0] == page.url)
+    return context
 
 
 def on_files(files, config):
@@ -133,12 +145,23 @@ def build(scratch: Path) -> dict[str, Any]:
     facts: dict[str, Any] = {"hook_loaded_once": hook is again.plugins["probe_hook.py"]}
     facts["static_templates"] = list(config.theme.static_templates)
     kept = engine.build_keeping_state(config)
-    entries = engine.search_entries(kept.config)
-    facts["entries_type"] = type(entries).__name__
+    facts["entries_type"] = type(engine.search_entries(kept.config)).__name__
     facts["entries"] = [
-        {"type": type(e).__name__, "location": e.get("location"), "title": e.get("title")} for e in entries or []
+        {"type": type(e).__name__, "location": e.get("location"), "title": e.get("title")} for e in hook.entries
     ]
     facts["written_entries"] = index_entries(site)
+    facts["kept_search_index"] = kept.search is not None
+    facts["post_build_events_are_bound"] = all(
+        hasattr(method, "__self__") for method in kept.config.plugins.events["post_build"]
+    )
+    # The engine's own build of the same project: the search index written from kept fragments must be its bytes.
+    from mkdocs.commands.build import build as engine_build
+
+    plain = scratch / "plain"
+    engine_build(engine.load_config(scratch / "mkdocs.yml", plain))
+    index = "search/search_index.json"
+    facts["search_index_as_engine_writes_it"] = (site / index).read_bytes() == (plain / index).read_bytes()
+    facts["sitemap_as_engine_writes_it"] = (site / "sitemap.xml").read_bytes() == (plain / "sitemap.xml").read_bytes()
     facts["post_templates"] = sorted(set(hook.templates))
     facts["has_404"] = (site / "404.html").is_file()
     sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
@@ -148,14 +171,37 @@ def build(scratch: Path) -> dict[str, Any]:
     facts["generator"] = re.findall(r'<meta name="generator" content="([^"]*)">', generated)
 
     facts["rebuilt_page"] = kept.rebuild("generated.md", "# Changed page\n\n## Part two\n\nNew body.\n")
-    engine.retitle_search_entry(kept.config, "", "Retitled home")
     kept.finish("2002-03-04")
     facts["after_entries"] = index_entries(site)
     facts["after_page_has_new_body"] = "New body." in (site / "generated" / "index.html").read_text(encoding="utf-8")
     facts["after_lastmods"] = re.findall(r"<lastmod>([^<]*)</lastmod>", (site / "sitemap.xml").read_text())
+    facts["builder_rounds"] = builder_rounds(site)
     facts["logger"] = engine.logger().name
     facts["mkdocs_logger_parent"] = logging.getLogger("mkdocs").parent.name  # type: ignore[union-attr]
     return facts
+
+
+def builder_rounds(root: Path) -> int:
+    """How many times the live-reload server runs a builder that asks, once, for another round."""
+    import threading
+    import time
+
+    rounds: list[float] = []
+
+    def builder() -> bool:
+        rounds.append(time.monotonic())
+        return len(rounds) == 1  # the fast preview's first round leaves pages for a second
+
+    server = engine.live_reload_server(builder, "127.0.0.1", 0, root)
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    server.again()  # as a saved file would
+    deadline = time.monotonic() + 30
+    while len(rounds) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.shutdown()
+    thread.join(timeout=10)
+    return len(rounds)
 
 
 def main() -> None:

@@ -83,9 +83,22 @@ def test_search_index_entries_are_a_list_of_dicts_with_location_and_title(built)
     assert {e["type"] for e in facts["entries"]} == {"dict"}, engine
     pages = [e["location"] for e in facts["entries"]]
     assert pages == ["", "#first-part", "generated/", "generated/#part-two"], engine
-    assert [e["title"] for e in facts["entries"]] == ["Home", "First part", "Generated page", "Part two"], engine
-    # The entries list is what the plugin writes: changing it before on_post_build changes the file.
+    # Retitled in the page's context event (retitle_search_entry), as the briefings hook does:
+    assert [e["title"] for e in facts["entries"]] == ["Retitled home", "First part", "Generated page", "Part two"]
+    # The entries list is what the plugin writes: changing it in the page's events changes the file.
     assert facts["written_entries"] == [{"location": e["location"], "title": e["title"]} for e in facts["entries"]]
+
+
+@pytest.mark.slow
+def test_the_kept_search_index_and_sitemap_are_the_engines_bytes(built):
+    # KeptSearchIndex writes the index from per-page fragments (Material's header, its JSON
+    # separators) and skips the search plugin's post_build event; KeptBuild writes the sitemap
+    # once per lastmod: both must be what the engine's own build writes.
+    engine, facts = built
+    assert facts["kept_search_index"], engine
+    assert facts["post_build_events_are_bound"], engine
+    assert facts["search_index_as_engine_writes_it"], engine
+    assert facts["sitemap_as_engine_writes_it"], engine
 
 
 @pytest.mark.slow
@@ -99,6 +112,14 @@ def test_a_rebuilt_page_keeps_its_place_in_the_search_index(built):
         {"location": "generated/", "title": "Changed page"},
         {"location": "generated/#part-two", "title": "Part two"},
     ], engine
+
+
+@pytest.mark.slow
+def test_the_live_reload_server_runs_the_builder_again_when_asked(built):
+    # The fast preview writes the edited briefing's pages, lets the browsers reload, then writes
+    # the other changed pages in a second round, asked for through the server's rebuild condition.
+    engine, facts = built
+    assert facts["builder_rounds"] == 2, engine
 
 
 @pytest.mark.slow

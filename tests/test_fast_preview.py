@@ -44,17 +44,62 @@ def test_incremental_rebuilds_match_full_builds(project, tmp_path):
     i = [b.slug for b in oldest_first].index(SEED_SLUG)
     neighbours = [b for b in oldest_first[max(i - 1, 0) : i + 2] if b.slug != SEED_SLUG]
     neighbour_pages = [f"briefings/{b.slug}/{link.file}" for b in neighbours for link in pages_of(b)]
+    own_pages = {
+        f"briefings/{SEED_SLUG}/{link.file}" for b in oldest_first if b.slug == SEED_SLUG for link in pages_of(b)
+    }
     for what, edit in EDITS:
         data.write_text(edit(data.read_text()))
-        result = site.update()
-        assert not result.full, what
-        assert f"briefings/{SEED_SLUG}/index.md" in result.pages, what
+        # As the server runs it: the edited briefing's own pages first, the other changed pages next.
+        first = site.update(first=True)
+        assert not first.full and first.more, what
+        assert f"briefings/{SEED_SLUG}/index.md" in first.pages and set(first.pages) <= own_pages, what
+        rest = site.update()
+        assert not rest.full and not rest.more, what
+        assert not set(first.pages) & set(rest.pages), what  # each page converted once
+        pages = first.pages + rest.pages
         if what == "the title":  # every page of a neighbouring briefing names it ("Later: <title> →")
-            assert neighbour_pages and set(neighbour_pages) <= set(result.pages), what
-            assert "statuses.md" not in result.pages and "reference.md" not in result.pages, what
+            assert neighbour_pages and set(neighbour_pages) <= set(rest.pages), what
+            assert "index.md" in rest.pages and "archive/index.md" in rest.pages, what
+            assert "statuses.md" not in pages and "reference.md" not in pages, what
         else:
-            assert "briefings/2024-11-17-kupol-first-strike/quotes.md" not in result.pages, what
+            assert "briefings/2024-11-17-kupol-first-strike/quotes.md" not in pages, what
         assert_same_as_full_build(project, site_dir, tmp_path / "ref")
+    # A second save before the rest of the first is written: both end up as a full build writes them.
+    data.write_text(data.read_text().replace("kills 3", "kills three"))
+    assert site.update(first=True).more
+    data.write_text(data.read_text().replace("Ten of those wounded were", "Ten of the wounded were"))
+    assert site.update(first=True).more
+    assert not site.update().more
+    assert_same_as_full_build(project, site_dir, tmp_path / "ref")
+    assert site.update().pages == []  # nothing changed since
+
+
+@pytest.mark.slow
+def test_entity_edits_and_briefings_added_or_removed_match_full_builds(project, tmp_path):
+    site_dir = tmp_path / "preview"
+    site = IncrementalSite(Project.at(project), site_dir)
+    site.full_build()
+    entities = project / "data" / "entities.yaml"
+    # A record's name shows on its page and on every briefing page that mentions it: one round, every page.
+    entities.write_text(entities.read_text().replace("name: Keith Kellogg", "name: Keith Kellogg Jr."))
+    result = site.update(first=True)
+    assert not result.full and not result.more
+    assert "entities/people/keith-kellogg.md" in result.pages and f"briefings/{SEED_SLUG}/quotes.md" in result.pages
+    assert_same_as_full_build(project, site_dir, tmp_path / "ref")
+    # A briefing added, then removed: other pages exist, so the site is built again in full.
+    added = project / "data" / "briefings" / "2025-07-02-copy.yaml"
+    added.write_text(
+        (project / SEED_FILE)
+        .read_text()
+        .replace(f"slug: {SEED_SLUG}", "slug: 2025-07-02-copy", 1)
+        .replace("published: 2025-07-01", "published: 2025-07-02", 1)
+    )
+    assert site.update(first=True).full
+    assert (site_dir / "briefings" / "2025-07-02-copy" / "index.html").is_file()
+    assert_same_as_full_build(project, site_dir, tmp_path / "ref")
+    added.unlink()
+    assert site.update(first=True).full
+    assert_same_as_full_build(project, site_dir, tmp_path / "ref")
 
 
 @pytest.mark.slow

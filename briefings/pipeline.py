@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import engine, routes
 from .dataset import Dataset, load_dataset
 from .environment import make_environment
-from .errors import BuildError, DataError, Problem, printable, printable_message
+from .errors import BuildError, DataError, Problem, RenderError, printable, printable_message
 from .feeds import SiteInfo
 from .files import (
     UnsafeFilesError,
@@ -37,6 +37,8 @@ from .render import Page, render_pages
 from .views import pages_of
 
 if TYPE_CHECKING:
+    from .links import LinkReport
+    from .markup import Unsafe
     from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
 
@@ -93,7 +95,7 @@ class Generated:
 
     dataset: Dataset
     pages: list[Page]
-    nav: list[Any]
+    nav: list[NavEntry]
     slug_of: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
     meta: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -122,13 +124,17 @@ def _sections(briefing: Briefing) -> tuple[tuple[str, str], ...]:
     return tuple((link.title, routes.briefing(briefing.slug, link.file)) for link in pages_of(briefing))
 
 
-def navigation(dataset: Dataset) -> list[Any]:
+# MkDocs' nav setting: a list of {title: path} or {title: [entries]}.
+NavEntry = dict[str, "str | list[NavEntry]"]
+
+
+def navigation(dataset: Dataset) -> list[NavEntry]:
     """A small nav whose size does not grow with the archive: home, the latest briefing, indexes, about.
 
     On a briefing's own pages the adapter shows that briefing's pages instead of the latest's
     (`mkdocs_adapter.briefing_navigation`), so the sidebar always lists what is being read.
     """
-    nav: list[Any] = [{"Home": routes.home()}]
+    nav: list[NavEntry] = [{"Home": routes.home()}]
     if dataset.briefings:
         latest = dataset.briefings[0]
         nav.append({LATEST_BRIEFING: [{title: uri} for title, uri in _sections(latest)]})
@@ -213,7 +219,7 @@ def generate(project: Project, site: SiteInfo, previous: Generated | None = None
 
 
 def error_pages(
-    error: Any, last_good: Generated | None, project: Project, heading: str = "", summary: str = ""
+    error: DataError | RenderError, last_good: Generated | None, project: Project, heading: str = "", summary: str = ""
 ) -> Generated:
     """Pages that show data errors in a preview: the home page and every page the editor may be on.
 
@@ -240,7 +246,7 @@ def error_pages(
         for uri, t in fixed.items()
     ]
     pages += [Page(routes.schema(name), text, name) for name, text in json_schemas().items()]
-    nav = [
+    nav: list[NavEntry] = [
         {heading: routes.home()},
         {
             "How we work": [
@@ -264,7 +270,7 @@ class BuildResult:
     dataset: Dataset
     site_dir: Path
     pages: int
-    links: Any  # links.LinkReport
+    links: LinkReport
     timings: dict[str, float]
 
 
@@ -335,7 +341,7 @@ def _mkdocs_errors() -> Iterator[_Collect]:
         logger.removeHandler(errors)
 
 
-def check_links(site: Path, project: Project | None = None, external: bool = False) -> Any:
+def check_links(site: Path, project: Project | None = None, external: bool = False) -> LinkReport:
     """Our resolver, lychee and the markup scan over a built site; raise LinkCheckError on any problem.
 
     External links are checked for syntax offline; with external=True they are also fetched.
@@ -371,7 +377,7 @@ def check_links(site: Path, project: Project | None = None, external: bool = Fal
     return report
 
 
-def unsafe_origins(unsafe: list[Any], project: Project) -> list[str]:
+def unsafe_origins(unsafe: list[tuple[str, Unsafe]], project: Project) -> list[str]:
     """For markup-scan findings: the data file, line and field each one came from."""
     from .markup import data_documents, trace
 

@@ -29,7 +29,7 @@ class Page:
     briefing: str | None = None  # slug of the briefing the page shows, if any
     meta: dict[str, Any] | None = None  # JSON-LD and OpenGraph values for the theme
     depends: frozenset[str] | None = None  # slugs whose data it shows; None: every briefing
-    inputs: tuple[Any, ...] = ()  # what else it shows that an edit can change: its page number and count
+    inputs: tuple[int, ...] = ()  # what else it shows that an edit can change: its page number and count
 
 
 def render_pages(

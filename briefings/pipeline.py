@@ -37,10 +37,11 @@ from .render import Page, render_pages
 from .views import pages_of
 
 if TYPE_CHECKING:
-    from .links import LinkReport
-    from .markup import Unsafe
     from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
+
+    from .links import LinkReport
+    from .markup import Unsafe
 
 
 @dataclass(frozen=True)

@@ -754,6 +754,58 @@ def _country_label(region: Region, outline: str, text: str, layout: _Layout) -> 
 # --------------------------------------------------------------------------- the map
 
 
+def _rings_on_map(
+    project: _Projection, rings: Sequence[RingSpec], marked: list[tuple[Spot, bool]], width: int, height: int
+) -> list[tuple[RingSpec, str]]:
+    """The rings with something on the map, and their paths; their centres on the map join `marked`."""
+    drawn = []
+    for spec in rings:
+        lat, lon = spec.centre.lat, spec.centre.lon
+        points = [project(*destination(lat, lon, bearing, spec.km)) for bearing in range(0, 360, 4)]
+        if not any(0 <= x <= width and 0 <= y <= height for x, y in points):
+            continue  # nothing of it on the map
+        drawn.append((spec, _path(points)))
+        at = {(s.lat, s.lon) for s, _ in marked}
+        if project.contains(lon, lat) and (lat, lon) not in at:
+            marked.append((spec.centre, False))  # a ring's centre is a place the briefing names
+    return drawn
+
+
+def _map_countries(
+    region: Region, struck: Sequence[Spot], marked: Sequence[Spot], origin: Sequence[str], layout: _Layout
+) -> list[MapCountry]:
+    """The countries concerned, origin first, then struck, then those holding a marked place; labelled."""
+    names = [name for name, _ in region.countries]
+
+    def outline_of(spot: Spot) -> tuple[str, str] | None:
+        found = match_country(spot.country, names) if spot.country else None
+        if found:
+            return found, spot.country  # type: ignore[return-value]
+        found = country_at(region, spot.lon, spot.lat)
+        return (found, found) if found else None
+
+    roles: dict[str, tuple[str, str]] = {}  # outline -> (role, name), first role wins
+    for s in struck:
+        found = outline_of(s)
+        if found:
+            roles.setdefault(found[0], ("struck", found[1]))
+    for name in origin:
+        found_name = match_country(name, names)
+        if found_name:
+            roles.setdefault(found_name, ("origin", name))
+    for spot in marked:
+        found = outline_of(spot)
+        if found:
+            roles.setdefault(found[0], ("named", found[1]))
+    order = {"origin": 0, "struck": 1, "named": 2}
+    countries = []
+    for outline, (role, name) in sorted(roles.items(), key=lambda kv: (order[kv[1][0]], names.index(kv[0]))):
+        label = _country_label(region, outline, name.upper(), layout)
+        if label is not None:  # a country with nothing on the map is neither shaded nor named
+            countries.append(MapCountry(name, outline, role, label))
+    return countries
+
+
 def locator_map(
     region: Region,
     struck: Sequence[Spot],
@@ -780,17 +832,7 @@ def locator_map(
         for s in [*struck, *others]
         if not project.contains(s.lon, s.lat)
     )
-    drawn = []
-    for spec in rings:
-        lat, lon = spec.centre.lat, spec.centre.lon
-        points = [project(*destination(lat, lon, bearing, spec.km)) for bearing in range(0, 360, 4)]
-        if not any(0 <= x <= width and 0 <= y <= height for x, y in points):
-            continue  # nothing of it on the map
-        drawn.append((spec, _path(points)))
-        at = {(s.lat, s.lon) for s, _ in marked}
-        if project.contains(lon, lat) and (lat, lon) not in at:
-            marked.append((spec.centre, False))  # a ring's centre is a place the briefing names
-
+    drawn = _rings_on_map(project, rings, marked, width, height)
     layout = _Layout(width, height)
     dots = []
     for spot, primary in marked:
@@ -812,34 +854,7 @@ def locator_map(
         beyond = "" if project.contains(lon, lat) else project.beyond(lon, lat)
         map_rings.append(MapRing(spec.label, spec.meaning, d, spec.centre.name, beyond, text))
 
-    names = [name for name, _ in region.countries]
-
-    def outline_of(spot: Spot) -> tuple[str, str] | None:
-        found = match_country(spot.country, names) if spot.country else None
-        if found:
-            return found, spot.country  # type: ignore[return-value]
-        found = country_at(region, spot.lon, spot.lat)
-        return (found, found) if found else None
-
-    roles: dict[str, tuple[str, str]] = {}  # outline -> (role, name), first role wins
-    for s in struck:
-        found = outline_of(s)
-        if found:
-            roles.setdefault(found[0], ("struck", found[1]))
-    for name in origin:
-        found_name = match_country(name, names)
-        if found_name:
-            roles.setdefault(found_name, ("origin", name))
-    for spot, _ in marked:
-        found = outline_of(spot)
-        if found:
-            roles.setdefault(found[0], ("named", found[1]))
-    order = {"origin": 0, "struck": 1, "named": 2}
-    countries = []
-    for outline, (role, name) in sorted(roles.items(), key=lambda kv: (order[kv[1][0]], names.index(kv[0]))):
-        label = _country_label(region, outline, name.upper(), layout)
-        if label is not None:  # a country with nothing on the map is neither shaded nor named
-            countries.append(MapCountry(name, outline, role, label))
+    countries = _map_countries(region, struck, [spot for spot, _ in marked], origin, layout)
     # The country of origin is shaded; the countries struck are shaded only when the data
     # does not say where the strike came from (they are named either way).
     shade = "origin" if any(c.role == "origin" for c in countries) else "struck"

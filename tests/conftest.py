@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import http.server
+import io
 import os
 import shutil
 import signal
@@ -16,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -204,22 +205,31 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     _Layer.slow = item.get_closest_marker("slow") is not None
 
 
-@pytest.fixture(autouse=True)
-def _fast_layer_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail an unmarked test that builds a site in-process, through the CLI or with a preview server."""
+def _guard_mkdocs_build() -> None:
+    """Wrap the pipeline's MkDocs build for the whole session, so a build fails an unmarked test
+    wherever it starts: in the test, or in a module- or session-scoped fixture the test set up first."""
+    import functools
+
     import briefings.pipeline
 
-    if _Layer.slow:
-        return
-    if "built_site" in request.fixturenames:
-        _Layer.require_slow("uses the bundled site's build")
     real = briefings.pipeline.mkdocs_build
 
+    @functools.wraps(real)
     def guarded(*args: object, **kwargs: object) -> None:
-        _Layer.require_slow("runs a real MkDocs build")
+        _Layer.require_slow("runs a real MkDocs build (here or in a fixture it uses)")
         real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(briefings.pipeline, "mkdocs_build", guarded)
+    briefings.pipeline.mkdocs_build = guarded  # type: ignore[assignment]
+
+
+_guard_mkdocs_build()
+
+
+@pytest.fixture(autouse=True)
+def _fast_layer_guard(request: pytest.FixtureRequest) -> None:
+    """Fail an unmarked test that uses the bundled site's build (the CLI and previews check for themselves)."""
+    if not _Layer.slow and "built_site" in request.fixturenames:
+        _Layer.require_slow("uses the bundled site's build")
 
 
 def run_cli(project: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -378,3 +388,82 @@ def seed_copy(slug: str, published: dt.date, title: str) -> str:
         assert text.count(old) == 1, old
         text = text.replace(old, new)
     return text
+
+
+# --------------------------------------------------------------------------- hostile files (test_hostile_files*.py)
+
+SECRET = "SECRET-CANARY-7f3a9c"
+LINK = "links are not followed (expected a regular file inside the project)"
+MKDOCS = Path(sys.executable).with_name("mkdocs")
+
+
+@pytest.fixture
+def cli_project(project: Path) -> Path:
+    """The scratch project with its own build.py, so commands run exactly as a user types them."""
+    shutil.copy2(ROOT / "build.py", project / "build.py")
+    return project
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    """A file outside the project that must never be read, written or published."""
+    path = tmp_path / "outside" / "secret.txt"
+    path.parent.mkdir()
+    path.write_text(f"TOKEN={SECRET}\n")
+    return path
+
+
+def run(cwd: Path, *command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """A command as a real subprocess in cwd (a hang fails by the timeout)."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=timeout
+    )
+
+
+def build_py(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python build.py ARGS` in the project folder, as a user types it.
+
+    A command that may run a whole build gets the time run_cli gives one: on two busy cores a full
+    build can take over a minute, and the timeout is there to end a hang, not to time a build."""
+    timeout = 300 if {"build", "check-links"} & set(args) else 60
+    return run(project, sys.executable, "build.py", *args, timeout=timeout)
+
+
+def main_in_process(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command line's main() (what build.py runs) in this process, with its exit code and printed output.
+
+    For cases where a child process adds nothing the test checks: no pipe or device that could block
+    a read, nothing relayed from MkDocs' log. It saves the child's start and imports (about a second).
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["--project", str(project), *args])
+    return subprocess.CompletedProcess(["build.py", *args], code, out.getvalue(), err.getvalue())
+
+
+def error_lines(stderr: str) -> list[str]:
+    """stderr without the build's progress lines (indented)."""
+    return [line for line in stderr.splitlines() if not line.startswith("  ")]
+
+
+def assert_refused(project: Path, out: Path, first_line: str, *, child: bool = False) -> None:
+    """`check` and `build` both exit 2 with first_line first, and nothing is published.
+
+    child: run `python build.py` as a subprocess (for a pipe or device, which could block a read:
+    a regression then fails by the timeout instead of hanging the test run); otherwise main() in process.
+    """
+    for args in (["check"], ["build", "--site-dir", str(out)]):
+        result = build_py(project, *args) if child else main_in_process(project, *args)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert error_lines(result.stderr)[0] == first_line, result.stderr
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert not out.exists()
+    assert not (project / "site").exists()
+
+
+def assert_secret_unpublished(*roots: Path) -> None:
+    for root in roots:
+        for path in root.rglob("*") if root.exists() else ():
+            if path.is_file() and not path.is_symlink():
+                assert SECRET not in path.read_text(errors="replace"), path

@@ -20,7 +20,7 @@ from briefings.dataset import load_dataset
 from briefings.lineage import lineage_index
 from briefings.model import Claim
 from briefings.vocabulary import Credibility, Relation, Reliability, combined
-from conftest import briefings_latest_first, content, copy_project, page
+from conftest import briefings_latest_first, content, copy_project, main_in_process, page
 from conftest import run_cli as run
 
 A, B, C = "2030-01-01-fire-a", "2030-01-02-fire-b", "2030-01-03-fire-c"
@@ -178,7 +178,7 @@ def test_check_reports_every_bad_lineage_and_settlement_with_file_line_and_field
     disputes = json.loads(json.dumps(DISPUTES))
     disputes["disputes"][0]["settled_by"] = {"briefing": A, "claim": "cause-gas"}  # not after the sides
     project = write_archive(copy_project(tmp_path / "project"), bad, disputes)
-    result = run(project, "check")
+    result = main_in_process(project, "check")
     assert result.returncode == 2, result.stdout + result.stderr
     out = result.stdout + result.stderr
     where = f"data/briefings/{B}.yaml"
@@ -202,10 +202,10 @@ def test_check_warns_about_ungraded_sources_once_the_desk_opts_in(tmp_path):
     project = write_archive(copy_project(tmp_path / "project"), docs)
     desk = project / "data" / "desk.yaml"
     desk.write_text("require_grades: false\n", encoding="utf-8")
-    quiet = run(project, "check")
+    quiet = main_in_process(project, "check")
     assert "no reliability grade" not in quiet.stdout + quiet.stderr and "0 warnings" in quiet.stdout
     desk.write_text("require_grades: true\n", encoding="utf-8")
-    result = run(project, "check")
+    result = main_in_process(project, "check")
     assert result.returncode == 0
     out = result.stdout + result.stderr
     assert f"data/briefings/{A}.yaml:" in out

@@ -8,6 +8,7 @@ briefings are bundled.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -17,7 +18,19 @@ from briefings.integrity import figures
 from briefings.model import Briefing
 from briefings.vocabulary import STATEMENT_STATUS_RULE, STATUS_DECISION_ORDER, Status
 from briefings.wording import headline_warnings, numbers_in
-from conftest import SEED, SEED_FILE, SEED_SLUG, SEED_TITLE, briefings_latest_first, content, page, run_cli
+from conftest import (
+    SEED,
+    SEED_FILE,
+    SEED_SLUG,
+    SEED_TITLE,
+    briefings_latest_first,
+    content,
+    copy_project,
+    main_in_process,
+    page,
+    run_cli,
+    seed_copy,
+)
 
 FIRST = "2024-11-17-kupol-first-strike"
 SEED_TEXT = SEED.read_text(encoding="utf-8")
@@ -75,7 +88,7 @@ def test_confirmed_and_verified_need_an_independent_source(project, status):
         "    sources: [article]\n    status: reported\n"
     )
     text = write_seed(project, old, old.replace("status: reported", f"status: {status}"))
-    result = run_cli(project, "check")
+    result = main_in_process(project, "check")
     assert result.returncode == 2
     line = line_of(text, "text: Ten of the wounded were")  # the claim's first line
     verb = "confirmed" if status == "confirmed" else "verified"
@@ -116,7 +129,7 @@ def test_confirmed_by_only_with_confirmed(project):
         "    attribution: according to Russian officials\n"
     )
     text = write_seed(project, old, old.replace("status: reported", "status: reported\n    confirmed_by: [article]"))
-    result = run_cli(project, "check")
+    result = main_in_process(project, "check")
     assert result.returncode == 2
     line = line_of(text, "text: Three people were killed")
     assert (
@@ -153,7 +166,7 @@ def test_headline_keeps_the_source_attribution(built_site):
 
 def test_check_warns_when_the_headline_states_an_attributed_figure(project):
     text = write_seed(project, f"title: {SEED_TITLE}", "title: Drone strike on the Kupol plant in Izhevsk kills three")
-    result = run_cli(project, "check")
+    result = main_in_process(project, "check")
     assert result.returncode == 0, result.stderr
     line = line_of(text, "title: Drone strike on the Kupol")
     assert (
@@ -164,7 +177,7 @@ def test_check_warns_when_the_headline_states_an_attributed_figure(project):
     write_seed(
         project, f"title: {SEED_TITLE}", "title: Drone strike on the Kupol plant in Izhevsk kills three, officials say"
     )
-    result = run_cli(project, "check")
+    result = main_in_process(project, "check")
     assert result.returncode == 0 and "warning" not in result.stderr
 
 
@@ -262,7 +275,7 @@ def test_a_speaker_is_not_a_source_id(project):
         "speaker: {person: keith-kellogg, role: U.S. envoy for Ukraine and Russia}\n    text: continue",
         "speaker: article\n    text: continue",
     )
-    result = run_cli(project, "check")
+    result = main_in_process(project, "check")
     assert result.returncode == 2
     line = line_of(text, "speaker: article")
     assert (
@@ -283,7 +296,7 @@ def test_check_warns_about_a_quote_repeated_without_quotation_marks(project):
     words = "continue to stall for time while it bombs civilian targets in Ukraine."
     old = f"he wrote that Russia cannot “{words}”"
     text = write_seed(project, old, f"he wrote that Russia cannot {words}")
-    result = run_cli(project, "check")
+    result = main_in_process(project, "check")
     assert result.returncode == 0
     line = line_of(text, "he wrote that Russia cannot continue")
     assert (
@@ -318,26 +331,48 @@ def test_miles_are_no_more_precise_than_the_kilometres(built_site):
     assert text_of(strike.find(id="distance-kyiv-independent").select_one(".bf-figure__alt")) == "(800 mi)"
 
 
-@pytest.mark.parametrize(
-    ("km", "qualifier", "shown"),
-    [
-        (1500, "about", "(about 930 mi)"),
-        (4000, "more-than", "(over 2,000 mi)"),
-        (1234, "exact", "(767 mi)"),
-        (6.5, "up-to", "(up to 4 mi)"),
-        (1700, "about", "(about 1,100 mi)"),
-    ],
-)
-@pytest.mark.slow
-def test_miles_keep_the_source_precision_on_the_page(project, tmp_path, km, qualifier, shown):
-    write_seed(
-        project,
-        "      value: 1000\n      unit: km\n      qualifier: more-than\n      mi_as_reported: 620\n",
-        f"      value: {km}\n      unit: km\n      qualifier: {qualifier}\n",
-    )
-    result = run_cli(project, "build", "--site-dir", str(tmp_path / "site"))
+MILES_CASES = [
+    (1500, "about", "(about 930 mi)"),
+    (4000, "more-than", "(over 2,000 mi)"),
+    (1234, "exact", "(767 mi)"),
+    (6.5, "up-to", "(up to 4 mi)"),
+    (1700, "about", "(about 1,100 mi)"),
+]
+BORDER_DISTANCE = "      value: 1000\n      unit: km\n      qualifier: more-than\n      mi_as_reported: 620\n"
+
+
+@pytest.fixture(scope="module")
+def miles_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """One build for every row of MILES_CASES: the seed and copies of it, each with its own border distance.
+
+    Each briefing's page is built from its own data alone, so one row's figure cannot change another's.
+    Returns the site and the slug of the briefing of each row.
+    """
+    project = copy_project(tmp_path_factory.mktemp("miles") / "project")
+    slugs = []
+    for i, (km, qualifier, _) in enumerate(MILES_CASES):
+        if i == 0:
+            slug, text, path = SEED_SLUG, SEED_TEXT, project / SEED_FILE
+        else:
+            day = dt.date(2025, 7, 1) + dt.timedelta(days=i)
+            slug = f"{day.isoformat()}-miles-{i}"
+            text, path = seed_copy(slug, day, f"Miles case {i}"), project / "data" / "briefings" / f"{slug}.yaml"
+        assert text.count(BORDER_DISTANCE) == 1
+        text = text.replace(BORDER_DISTANCE, f"      value: {km}\n      unit: km\n      qualifier: {qualifier}\n")
+        path.write_text(text, encoding="utf-8")
+        slugs.append(slug)
+    site = project.parent / "site"
+    result = run_cli(project, "build", "--site-dir", str(site))
     assert result.returncode == 0, result.stderr
-    strike = content(page(tmp_path / "site", f"briefings/{SEED_SLUG}/strike"))
+    return site, slugs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", range(len(MILES_CASES)), ids=[f"{km}-{q}" for km, q, _ in MILES_CASES])
+def test_miles_keep_the_source_precision_on_the_page(miles_site, case):
+    site, slugs = miles_site
+    shown = MILES_CASES[case][2]
+    strike = content(page(site, f"briefings/{slugs[case]}/strike"))
     assert text_of(strike.find(id="distance-border").select_one(".bf-figure__alt")) == shown
 
 
@@ -369,7 +404,7 @@ def test_name_as_published_is_quoted_marked_and_linked(built_site):
 
 def test_name_as_published_should_be_known_to_the_record(project):
     text = write_seed(project, "as_published: Aleksandr Bechalov}", "as_published: Alex Bechalof}")
-    result = run_cli(project, "check")
+    result = main_in_process(project, "check")
     assert result.returncode == 0
     line = line_of(text, "as_published: Alex Bechalof")
     assert re.search(
@@ -404,7 +439,7 @@ def test_check_warns_about_a_dispute_whose_values_can_all_be_true(project):
     )
     disputes.write_text(disputes.read_text() + extra)
     line = len(disputes.read_text().splitlines()) - 3  # the list of sides starts with the first side
-    result = run_cli(project, "check")
+    result = main_in_process(project, "check")
     assert result.returncode == 0
     assert re.search(
         rf"data/disputes.yaml:{line}:\d+: disputes\[\d+\]\.sides: warning: the sides can all be true "
@@ -435,7 +470,7 @@ def test_overview_states_each_figure_once(built_site):
 
 def test_a_takeaway_can_only_state_figures_of_its_briefing(project):
     text = write_seed(project, "    figures: [killed, hospitalised]\n", "    figures: [killed, wounded]\n")
-    result = run_cli(project, "check")
+    result = main_in_process(project, "check")
     assert result.returncode == 2
     line = line_of(text, "figures: [killed, wounded]")
     assert f"{SEED_FILE}:{line}:23: takeaways[0].figures[1]: no figure 'wounded' in this briefing" in result.stderr

@@ -441,6 +441,7 @@ def test_grade_explains_itself_to_the_keyboard(open_page):
     assert box["width"] > 50 and "source" in explain.inner_text() and "information" in explain.inner_text()
 
 
+@pytest.mark.slow
 def test_under_a_sub_path_search_finds_a_page_that_loads_with_all_its_assets(browser, subpath_site):
     """The site served at http://127.0.0.1:PORT/briefings/: search, follow a result, nothing fails to load."""
     base, _ = subpath_site

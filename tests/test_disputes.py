@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_SLUG, content, copy_project, page
+from conftest import SEED_SLUG, content, copy_project, main_in_process, page
 from conftest import run_cli as run
 
 DISPUTES = "data/disputes.yaml"
@@ -90,7 +90,7 @@ def test_check_names_a_missing_item_of_a_side_and_a_side_of_both_forms(project):
     )
     text = path.read_text(encoding="utf-8") + bad
     path.write_text(text, encoding="utf-8")
-    result = run(project, "check")
+    result = main_in_process(project, "check")
     assert result.returncode == 2
     lines = text.splitlines()
     nope = next(i for i, line in enumerate(lines, 1) if "nope]" in line)
@@ -102,7 +102,7 @@ def test_check_names_a_missing_item_of_a_side_and_a_side_of_both_forms(project):
     ), result.stderr
     assert not any(f":{nope}:" in e for e in errors)  # reference checks run once the file's structure is valid
     path.write_text(text.replace("        claims: [by-ukraine]\n", ""), encoding="utf-8")
-    result = run(project, "check")
+    result = main_in_process(project, "check")
     errors = [line for line in result.stderr.splitlines() if line.startswith(DISPUTES)]
     assert errors[0].startswith(f"{DISPUTES}:{nope}:")
     assert f"sides[1].claims[1]: no claim or figure 'nope' in {SEED_SLUG} (expected an anchor id)" in errors[0]

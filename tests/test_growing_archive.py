@@ -155,6 +155,7 @@ def text_of(node) -> str:
     return " ".join(node.get_text(" ", strip=True).split())
 
 
+@pytest.mark.slow
 def test_site_builds_and_its_link_check_passes(grown):
     _, site, expected, out = grown
     assert f"briefings {len(expected)} " in out
@@ -169,6 +170,7 @@ def test_site_builds_and_its_link_check_passes(grown):
             assert built == (section in present), (slug, section)
 
 
+@pytest.mark.slow
 def test_data_as_the_site_sees_it(grown):
     root, _, expected, _ = grown
     assert [(b.published, b.slug, b.title) for b in briefings_latest_first(root)] == expected
@@ -177,6 +179,7 @@ def test_data_as_the_site_sees_it(grown):
     assert [s.value for s in least.sections] == ["diplomacy"]
 
 
+@pytest.mark.slow
 def test_home_page_shows_the_newest_first(grown):
     _, site, expected, _ = grown
     (_, newest, title), *older = expected
@@ -187,6 +190,7 @@ def test_home_page_shows_the_newest_first(grown):
     assert listed == [f"briefings/{slug}/" for _, slug, _ in older]
 
 
+@pytest.mark.slow
 def test_archive_lists_every_briefing(grown):
     _, site, expected, _ = grown
     years = sorted({day.year for day, _, _ in expected}, reverse=True)
@@ -199,6 +203,7 @@ def test_archive_lists_every_briefing(grown):
     assert listed == [f"../../briefings/{slug}/" for _, slug, _ in expected]
 
 
+@pytest.mark.slow
 def test_feeds_hold_every_briefing(grown):
     _, site, expected, _ = grown
     assert len(expected) <= FEED_SIZE
@@ -213,6 +218,7 @@ def test_feeds_hold_every_briefing(grown):
     assert [item["title"] for item in items] == [title for _, _, title in expected]
 
 
+@pytest.mark.slow
 def test_prev_next_follow_publication_order(grown):
     _, site, expected, _ = grown
     oldest_first = expected[::-1]
@@ -229,6 +235,7 @@ def test_prev_next_follow_publication_order(grown):
         assert got == want, slug
 
 
+@pytest.mark.slow
 def test_diplomacy_only_briefing_links_only_the_pages_it_has(grown):
     _, site, expected, _ = grown
     slug = next(s for _, s, _ in expected if s.endswith("minimal-generated"))
@@ -244,6 +251,7 @@ def test_diplomacy_only_briefing_links_only_the_pages_it_has(grown):
     assert len(sources.select(".bf-source")) == 1
 
 
+@pytest.mark.slow
 def test_several_targets_and_a_derived_figure(grown):
     _, site, expected, _ = grown
     slug = next(s for _, s, _ in expected if s.endswith("between-generated"))
@@ -264,6 +272,7 @@ def test_several_targets_and_a_derived_figure(grown):
     assert "Target" not in [text_of(dt) for dt in strike.select(".bf-facts dt")]
 
 
+@pytest.mark.slow
 def test_diplomacy_figures_are_shown_and_are_key_figures(grown):
     _, site, expected, _ = grown
     slug = next(s for _, s, _ in expected if s.endswith("minimal-generated"))
@@ -275,6 +284,7 @@ def test_diplomacy_figures_are_shown_and_are_key_figures(grown):
     assert [text_of(dt) for dt in overview.select(".bf-keyfigures__list dt")] == ["Prisoners to be exchanged"]
 
 
+@pytest.mark.slow
 def test_a_claim_without_an_id_is_listed_on_the_page_of_what_it_is_about(grown):
     root, site, expected, _ = grown
     slug = next(s for _, s, _ in expected if s.endswith("minimal-generated"))

@@ -219,6 +219,7 @@ def leading_text(node) -> str:
     return str(first)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(len(HOSTILE_TEXT)), ids=[s[:24] for s in HOSTILE_TEXT])
 def test_hostile_text_appears_literally(hostile_site, index):
     art = content(page(hostile_site, f"briefings/{SEED_SLUG}"))
@@ -228,6 +229,7 @@ def test_hostile_text_appears_literally(hostile_site, index):
     assert leading_text(p).strip() == HOSTILE_TEXT[index].strip()
 
 
+@pytest.mark.slow
 def test_no_markup_from_data_anywhere(hostile_site):
     for path in (hostile_site / "briefings").rglob("*.html"):
         soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
@@ -243,6 +245,7 @@ def test_no_markup_from_data_anywhere(hostile_site):
                 assert not str(tag.get(attr, "")).lower().startswith(("javascript:", "data:")), tag
 
 
+@pytest.mark.slow
 def test_hostile_title_and_context_stay_text(hostile_site):
     soup = page(hostile_site, f"briefings/{SEED_SLUG}/quotes")
     assert soup.title.string.startswith("Quotes · <b>Bold</b> [x](javascript:alert(1)) {{ 7*7 }}")

@@ -163,6 +163,14 @@ def test_built_site_runs_no_payload_and_shows_them_as_text(hostile, check_pages)
     assert "onerror=pwn(" in titles[PAGES[8]] or "<" in titles[PAGES[8]]
 
 
+# A scroll to the top, then (after the browser has handled it) to the end: one more "reached the end".
+SCROLL_AWAY_AND_TO_THE_END = """async e => {
+    e.scrollTop = 0;
+    await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+    e.scrollTop = e.scrollHeight;
+}"""
+
+
 @pytest.mark.slow
 def test_search_results_show_payloads_as_text(hostile, browser):
     _, site, _ = hostile
@@ -174,9 +182,15 @@ def test_search_results_show_payloads_as_text(hostile, browser):
         page.click("input.md-search__input")
         page.keyboard.type("onerror", delay=30)  # the search splits words on spaces and hyphens only
         page.wait_for_selector(".md-search-result__item", timeout=15_000)
-        for _ in range(5):  # Material renders more results as the reader scrolls the list
-            page.eval_on_selector(".md-search__scrollwrap", "e => e.scrollTop = e.scrollHeight")
-            page.wait_for_timeout(200)
+        # Material renders ten results, then a few more each time the reader scrolls to the end of the
+        # list: scroll away from the end and back until it shows as many as it counts ("N matching
+        # documents"), waiting each time for more to appear.
+        total = int(page.inner_text(".md-search-result__meta").split()[0])
+        while (shown := page.locator(".md-search-result__item").count()) < total:
+            page.eval_on_selector(".md-search__scrollwrap", SCROLL_AWAY_AND_TO_THE_END)
+            page.wait_for_function(
+                "n => document.querySelectorAll('.md-search-result__item').length > n", arg=shown, timeout=15_000
+            )
         assert page.evaluate("window.__pwned") == []
         assert page.evaluate(INJECTED) == []
         assert "<script>pwn(" in page.inner_text(".md-search-result")  # shown as the text it is

@@ -1,77 +1,22 @@
 """The file system is hostile too: links, pipes, devices, deep nesting and crafted file names.
 
-Every case runs the real command line (`python build.py`, `mkdocs build`) on a scratch
-copy of the project and asserts the exit code and the exact error line a user reads.
+Every case runs the command line on a scratch copy of the project and asserts the exit code
+and the exact error line a user reads: `python build.py` or `mkdocs build` as a subprocess
+for pipes and devices (a read that blocks fails by a timeout instead of hanging the run),
+for crafted names on the real output stream, and for one case of each kind; the command
+line's main() in process for the other cases, which a child process adds nothing to.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from briefings.errors import Problem, printable
 from briefings.load import MAX_DEPTH, MAX_ITEMS, parse_yaml
-from conftest import ROOT
-
-SECRET = "SECRET-CANARY-7f3a9c"
-LINK = "links are not followed (expected a regular file inside the project)"
-MKDOCS = Path(sys.executable).with_name("mkdocs")
-
-
-@pytest.fixture
-def cli_project(project: Path) -> Path:
-    """The scratch project with its own build.py, so commands run exactly as a user types them."""
-    shutil.copy2(ROOT / "build.py", project / "build.py")
-    return project
-
-
-@pytest.fixture
-def secret(tmp_path: Path) -> Path:
-    """A file outside the project that must never be published."""
-    path = tmp_path / "outside" / "secret.txt"
-    path.parent.mkdir()
-    path.write_text(f"TOKEN={SECRET}\n")
-    return path
-
-
-def run(cwd: Path, *command: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run(
-        command, cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=60
-    )
-
-
-def build_py(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run(project, sys.executable, "build.py", *args)
-
-
-def error_lines(stderr: str) -> list[str]:
-    """stderr without the build's progress lines (indented)."""
-    return [line for line in stderr.splitlines() if not line.startswith("  ")]
-
-
-def assert_refused(project: Path, out: Path, first_line: str) -> None:
-    """`check` and `build` both exit 2 with first_line first, and nothing is published."""
-    for args in (["check"], ["build", "--site-dir", str(out)]):
-        result = build_py(project, *args)
-        assert result.returncode == 2, (args, result.stdout, result.stderr)
-        assert error_lines(result.stderr)[0] == first_line, result.stderr
-        assert "Traceback" not in result.stderr and "internal error" not in result.stderr
-    assert not out.exists()
-    assert not (project / "site").exists()
-
-
-def assert_secret_unpublished(*roots: Path) -> None:
-    for root in roots:
-        for path in root.rglob("*") if root.exists() else ():
-            if path.is_file() and not path.is_symlink():
-                assert SECRET not in path.read_text(errors="replace"), path
-
+from conftest import LINK, MKDOCS, assert_refused, assert_secret_unpublished, build_py, error_lines, run
 
 # --------------------------------------------------------------------------- symbolic links
 
@@ -100,7 +45,9 @@ def test_symlink_in_an_input_folder_is_refused(cli_project, secret, tmp_path, re
 def test_symlinked_folder_in_docs_is_refused(cli_project, secret, tmp_path):
     (cli_project / "docs" / "private").symlink_to(secret.parent, target_is_directory=True)
     out = tmp_path / "out"
-    assert_refused(cli_project, out, f"docs/private: (file): is a symbolic link (to {str(secret.parent)!r}); {LINK}")
+    assert_refused(
+        cli_project, out, f"docs/private: (file): is a symbolic link (to {str(secret.parent)!r}); {LINK}", child=True
+    )
 
 
 def test_symlink_to_proc_environ_is_refused(cli_project, tmp_path):
@@ -128,19 +75,19 @@ def test_mkdocs_build_refuses_symlinks_too(cli_project, secret, tmp_path, rel):
 def test_fifo_named_yaml_is_refused_without_hanging(cli_project, tmp_path):
     os.mkfifo(cli_project / "data" / "briefings" / "x.yaml")
     expected = "data/briefings/x.yaml: (file): is a named pipe (FIFO), not a regular file (expected a regular file)"
-    assert_refused(cli_project, tmp_path / "out", expected)
+    assert_refused(cli_project, tmp_path / "out", expected, child=True)
 
 
 def test_fifo_in_docs_is_refused_without_hanging(cli_project, tmp_path):
     os.mkfifo(cli_project / "docs" / "pipe.md")
     expected = "docs/pipe.md: (file): is a named pipe (FIFO), not a regular file (expected a regular file)"
-    assert_refused(cli_project, tmp_path / "out", expected)
+    assert_refused(cli_project, tmp_path / "out", expected, child=True)
 
 
 def test_symlink_to_dev_zero_named_yaml_is_refused(cli_project, tmp_path):
     (cli_project / "data" / "briefings" / "x.yaml").symlink_to("/dev/zero")
     expected = f"data/briefings/x.yaml: (file): is a symbolic link (to '/dev/zero'); {LINK}"
-    assert_refused(cli_project, tmp_path / "out", expected)
+    assert_refused(cli_project, tmp_path / "out", expected, child=True)
 
 
 def test_folder_named_yaml_is_refused(cli_project, tmp_path):
@@ -177,7 +124,7 @@ def test_reader_itself_refuses_links_and_pipes(tmp_path):
 def test_deep_flow_nesting_is_a_problem_not_a_crash(cli_project, tmp_path):
     (cli_project / "data" / "briefings" / "x.yaml").write_text("[" * 100_000)
     expected = f"data/briefings/x.yaml:1:{MAX_DEPTH + 1}: {'[0]' * MAX_DEPTH}: nesting deeper than {MAX_DEPTH} levels"
-    assert_refused(cli_project, tmp_path / "out", expected + " (expected a flatter structure)")
+    assert_refused(cli_project, tmp_path / "out", expected + " (expected a flatter structure)", child=True)
 
 
 def test_deep_flow_mapping_is_a_problem_not_a_crash(cli_project, tmp_path):

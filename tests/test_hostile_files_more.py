@@ -1,9 +1,10 @@
 """More hostile files: the boundary data, the root configuration, output clashes and crafted names.
 
-Like test_hostile_files.py, every case runs the real command line on a scratch copy of
-the project and asserts what a user reads: the exit code, the error line naming the
-file, the pages served. Nothing waits a fixed time: a command that would hang fails by
-its timeout, a preview is polled until it answers.
+Like test_hostile_files.py, every case runs the command line on a scratch copy of the
+project and asserts what a user reads: the exit code, the error line naming the file, the
+pages served; `python build.py` as a subprocess for pipes, for what MkDocs logs and for one
+case of each kind, main() in process otherwise. Nothing waits a fixed time: a command that
+would hang fails by its timeout, a preview is polled until it answers.
 """
 
 from __future__ import annotations
@@ -17,23 +18,29 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_hostile_files import LINK, MKDOCS, SECRET, assert_refused, build_py, error_lines, run
 
 from briefings.errors import PrintableFilter
 from briefings.links import Broken
-from conftest import ROOT, briefings_latest_first, fetch_html, preview_server, wait_for
+from conftest import (
+    LINK,
+    MKDOCS,
+    ROOT,
+    SECRET,
+    assert_refused,
+    briefings_latest_first,
+    build_py,
+    copy_project,
+    error_lines,
+    fetch_html,
+    preview_server,
+    run,
+    wait_for,
+)
 
 REGION = "data/geo/region.json"
 EXPECTED_REGION = "a JSON object with bbox, countries and source, as scripts/vendor_map.py writes it"
 MAX_DEPTH = 8  # briefings.locator.MAX_DEPTH: the vendored structure needs 6 levels
 FIFO = "is a named pipe (FIFO), not a regular file (expected a regular file)"
-
-
-@pytest.fixture
-def cli_project(project: Path) -> Path:
-    """The scratch project with its own build.py, so commands run exactly as a user types them."""
-    shutil.copy2(ROOT / "build.py", project / "build.py")
-    return project
 
 
 def bundled_region() -> dict:
@@ -159,7 +166,7 @@ REGION_CASES = {
 def test_invalid_region_is_a_data_error(cli_project, tmp_path, case):
     content, first_line = REGION_CASES[case]
     write_region(cli_project, content)
-    assert_refused(cli_project, tmp_path / "out", first_line)
+    assert_refused(cli_project, tmp_path / "out", first_line, child=case == "syntax error")
 
 
 def test_every_region_problem_is_listed_with_the_briefing_problems(cli_project, tmp_path):
@@ -187,7 +194,7 @@ def test_region_that_is_a_link_or_a_pipe_is_refused(cli_project, secret, tmp_pat
     else:
         os.mkfifo(path)
         first_line = f"{REGION}: (file): {FIFO}"
-    assert_refused(cli_project, tmp_path / "out", first_line)
+    assert_refused(cli_project, tmp_path / "out", first_line, child=(kind == "fifo"))
 
 
 def _load_region_in_a_subprocess(path: Path) -> subprocess.CompletedProcess[str]:
@@ -218,15 +225,6 @@ def test_region_reader_itself_refuses_links_and_pipes(tmp_path):
     assert _load_region_in_a_subprocess(outside).stdout.splitlines() == ["loaded"]
 
 
-@pytest.fixture
-def secret(tmp_path: Path) -> Path:
-    """A file outside the project that must never be read or written."""
-    path = tmp_path / "outside" / "secret.txt"
-    path.parent.mkdir()
-    path.write_text(f"TOKEN={SECRET}\n")
-    return path
-
-
 # --------------------------------------------------------------------------- F3: files at the project root
 
 
@@ -234,7 +232,7 @@ def secret(tmp_path: Path) -> Path:
 def test_root_config_that_is_a_pipe_is_refused_without_hanging(cli_project, tmp_path, name):
     (cli_project / name).unlink()
     os.mkfifo(cli_project / name)
-    assert_refused(cli_project, tmp_path / "out", f"{name}: (file): {FIFO}")
+    assert_refused(cli_project, tmp_path / "out", f"{name}: (file): {FIFO}", child=True)
 
 
 @pytest.mark.parametrize("name", ["mkdocs.yml", "lychee.toml"])
@@ -274,7 +272,7 @@ def test_inherited_config_that_is_a_pipe_is_refused(cli_project, tmp_path):
     config = cli_project / "mkdocs.yml"
     config.write_text("INHERIT: base.yml\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
     os.mkfifo(cli_project / "base.yml")
-    assert_refused(cli_project, tmp_path / "out", f"base.yml: (file): {FIFO}")
+    assert_refused(cli_project, tmp_path / "out", f"base.yml: (file): {FIFO}", child=True)
 
 
 def test_schema_never_writes_through_a_linked_readme(cli_project, tmp_path):
@@ -364,14 +362,36 @@ def clash_cases() -> list[tuple[str, str, str]]:
     ]
 
 
+@pytest.fixture(scope="module")
+def clash_builds(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[subprocess.CompletedProcess[str], Path]]:
+    """`python build.py build` of two scratch projects that hold every clashing docs file between them.
+
+    The build lists every clash it finds, and a docs file's clash is found whatever else is in docs/,
+    so one build shows all of them; the cases are split in two so that no two of the planted files
+    have the same output path themselves (docs/index.md and docs/index.html). Each output and exit code.
+    """
+    cases = clash_cases()
+    dests = [dest for _, _, dest in cases]
+    first = [i for i, dest in enumerate(dests) if dests.index(dest) == i]
+    groups = [first, [i for i in range(len(cases)) if i not in first]]
+    builds = []
+    for number, group in enumerate(groups):
+        project = copy_project(tmp_path_factory.mktemp(f"clash-{number}") / "project")
+        shutil.copy2(ROOT / "build.py", project / "build.py")
+        for i in group:
+            path = project / "docs" / cases[i][0]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("# Poisoned\n\nPOISON-7c1e\n")
+        out = project.parent / "out"
+        builds.append((build_py(project, "build", "--site-dir", str(out)), out))
+    return [builds[next(n for n, group in enumerate(groups) if i in group)] for i in range(len(cases))]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("case", range(len(clash_cases())))
-def test_docs_file_with_a_generated_output_path_is_refused(cli_project, tmp_path, case):
+def test_docs_file_with_a_generated_output_path_is_refused(clash_builds, case):
     rel, other, dest = clash_cases()[case]
-    path = cli_project / "docs" / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# Poisoned\n\nPOISON-7c1e\n")
-    out = tmp_path / "out"
-    result = build_py(cli_project, "build", "--site-dir", str(out))
+    result, out = clash_builds[case]
     assert result.returncode == 1, result.stdout + result.stderr
     line = f"  docs/{rel}: (file): clashes with {other}: both would be published as {dest} (expected {EXPECTED_CLASH})"
     assert line in result.stderr.splitlines(), result.stderr
@@ -380,12 +400,13 @@ def test_docs_file_with_a_generated_output_path_is_refused(cli_project, tmp_path
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_mkdocs_build_refuses_a_clash_too(cli_project, tmp_path):
     year = _archive_year()
     (cli_project / "docs" / "archive" / str(year)).mkdir(parents=True)
     (cli_project / "docs" / "archive" / str(year) / "index.md").write_text("# Poisoned\n\nPOISON-7c1e\n")
     out = tmp_path / "mkdocs-out"
-    result = run(cli_project, str(MKDOCS), "build", "-d", str(out))
+    result = run(cli_project, str(MKDOCS), "build", "-d", str(out), timeout=300)
     assert result.returncode == 1, result.stderr
     assert "files in docs/ clash with the site's own output:" in result.stderr
     line = (
@@ -424,6 +445,7 @@ def forged_lines(*outputs: str) -> list[str]:
     return [line for text in outputs for line in text.splitlines() if line.lstrip().startswith("ERROR fake")]
 
 
+@pytest.mark.slow
 def test_mkdocs_warning_about_a_crafted_docs_name_is_escaped(cli_project, tmp_path):
     (cli_project / "docs" / f"{CRAFTED}.md").write_text("# Evil\n\n[broken](nowhere.md)\n")
     result = build_py(cli_project, "build", "--site-dir", str(tmp_path / "out"))
@@ -432,7 +454,7 @@ def test_mkdocs_warning_about_a_crafted_docs_name_is_escaped(cli_project, tmp_pa
     escaped = f"Doc file 'evil\\n{FORGED}.md' contains a link 'nowhere.md', but the target is not found"
     assert any(line.startswith(escaped) for line in error_lines(result.stderr)), result.stderr
     assert f"  - evil\\n{FORGED}.md" in result.stderr.splitlines()  # MkDocs' own list layout is kept
-    direct = run(cli_project, str(MKDOCS), "build", "-d", str(tmp_path / "mkdocs-out"))
+    direct = run(cli_project, str(MKDOCS), "build", "-d", str(tmp_path / "mkdocs-out"), timeout=300)
     assert direct.returncode == 1
     assert forged_lines(direct.stdout, direct.stderr) == []
     assert escaped in direct.stderr

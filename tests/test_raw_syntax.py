@@ -170,6 +170,7 @@ def plant_raw_syntax(project: Path) -> None:
     template.write_text(template.read_text(encoding="utf-8") + RAW_LINE, encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_plain_mkdocs_build_fails_on_raw_syntax(project, tmp_path):
     plant_raw_syntax(project)
     result = subprocess.run(

@@ -112,6 +112,12 @@ class ParsedFiles:
             self._entries.popitem(last=False)
         return result, doc, problems
 
+    def release(self) -> None:
+        """Let go of every kept file's data and marks (`Document.release`); a problem's line parses it again."""
+        for _, doc, _ in self._entries.values():
+            if doc is not None:
+                doc.release()
+
 
 PARSED = ParsedFiles()  # one per process: the CLI, the hook and both previews share what they parsed
 
@@ -121,7 +127,18 @@ def _warnings(doc: Document, refs: list[RefProblem]) -> list[Problem]:
 
 
 def load_dataset(data_dir: Path, root: Path | None = None, parsed: ParsedFiles = PARSED) -> Dataset:
-    """Load entities, the desk's settings, every briefing and the disputes; raise DataError listing all problems."""
+    """Load entities, the desk's settings, every briefing and the disputes; raise DataError listing all problems.
+
+    The parsed files are kept (an unchanged file is not parsed again), without their data and
+    marks, which only a problem's or warning's line needs later (`ParsedFiles.release`).
+    """
+    try:
+        return _load_dataset(data_dir, root, parsed)
+    finally:
+        parsed.release()
+
+
+def _load_dataset(data_dir: Path, root: Path | None, parsed: ParsedFiles) -> Dataset:
     root = root or data_dir.parent
     check_folders_or_raise(root, [data_dir])
 
@@ -163,8 +180,9 @@ def load_dataset(data_dir: Path, root: Path | None = None, parsed: ParsedFiles =
 
     # Rules across briefing files. Cross-references are checked only when every briefing
     # loaded: a briefing that failed would otherwise show up as "unknown" wherever it is cited.
-    slug_sites = [f"{doc.path}:{doc.locate(('slug',))[0]}" for _, doc in loaded]
-    duplicates = duplicate_slugs([b for b, _ in loaded], slug_sites)
+    duplicates = duplicate_slugs(
+        [b for b, _ in loaded], lambda i: f"{loaded[i][1].path}:{loaded[i][1].locate(('slug',))[0]}"
+    )
     for i, duplicate in duplicates.items():
         problems += located(loaded[i][1], duplicate)
     loaded = [pair for i, pair in enumerate(loaded) if i not in duplicates]

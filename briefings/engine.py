@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import sys
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from mkdocs.livereload import LiveReloadServer
     from mkdocs.structure.files import File, Files
     from mkdocs.structure.nav import Navigation
+    from mkdocs.structure.pages import Page
 
 VARIABLE = "BRIEFINGS_ENGINE"
 ENGINES = ("mkdocs", "properdocs")  # the first is the default
@@ -102,6 +104,42 @@ def retitle_search_entry(config: MkDocsConfig, url: str, title: str) -> None:
         if entry["location"] == url:
             entry["title"] = title
             return
+
+
+def release_markdown(page: Page) -> None:
+    """Let go of a converted generated page's Markdown (its file's content and the page's copy).
+
+    An empty string, not None: the page's title reads None from a page without Markdown, and
+    from an empty one what it read before (the title found while converting, else the file name).
+    Files read from docs/ hold no content (their text is read from disk again if needed).
+    """
+    if page.file.generated_by is not None and page.content is not None:
+        page.file.content_string = ""
+        page.markdown = ""
+
+
+def pack_html(html: str) -> tuple[bytes, str]:
+    """A converted page's HTML compressed, and what the page holds meanwhile (`unpack_html` puts it back).
+
+    An empty string, not None: a page without HTML would read its title from its Markdown.
+    """
+    return zlib.compress(html.encode("utf-8", "surrogatepass"), 1), ""
+
+
+def unpack_html(page: Page, packed: bytes | None) -> None:
+    """Give the page its HTML again (before the search plugin indexes it and the theme renders it)."""
+    if packed is not None:
+        page.content = zlib.decompress(packed).decode("utf-8", "surrogatepass")
+
+
+def release_html(page: Page) -> None:
+    """Let go of a built generated page's HTML once the theme rendered it (the search plugin indexed it already).
+
+    Only where the Markdown went too (`release_markdown`): a page without HTML reads its title
+    from its Markdown, and from an empty one what it read before.
+    """
+    if page.file.generated_by is not None and page.markdown == "":
+        page.content = None
 
 
 def _dumps(value: Any) -> str:

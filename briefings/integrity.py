@@ -6,7 +6,7 @@ Pure functions of validated records; load.py reports what they find with file, l
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar, get_args
@@ -366,16 +366,17 @@ def dispute_warnings(disputes: Disputes, briefings: list[Briefing]) -> list[RefP
     return warnings
 
 
-def duplicate_slugs(briefings: list[Briefing], sites: list[str]) -> dict[int, list[RefProblem]]:
+def duplicate_slugs(briefings: list[Briefing], site: Callable[[int], str]) -> dict[int, list[RefProblem]]:
     """For each briefing (by position) whose slug an earlier one already has: the problem at its slug.
 
-    sites: where each briefing's slug is written (file:line), to name the first one in the message.
+    site(i): where the i-th briefing's slug is written (file:line), to name the first one in the message
+    (asked only for a duplicate: finding a line may parse its file again).
     """
     first: dict[str, int] = {}
     out: dict[int, list[RefProblem]] = {}
     for i, briefing in enumerate(briefings):
         if briefing.slug in first:
-            message = f"duplicate slug {briefing.slug!r} (also in {sites[first[briefing.slug]]})"
+            message = f"duplicate slug {briefing.slug!r} (also in {site(first[briefing.slug])})"
             out[i] = [RefProblem(("slug",), message, "a slug no other briefing uses")]
         else:
             first[briefing.slug] = i

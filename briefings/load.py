@@ -11,7 +11,6 @@ came from. Scalars follow YAML 1.2's core schema
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -84,24 +83,81 @@ class _Abort(Exception):
     """Stops construction of a file that cannot be read further."""
 
 
-@dataclass
 class Document:
-    """A parsed data file: plain Python data plus the (line, column) of every field path."""
+    """A parsed data file: plain Python data plus the (line, column) of every field path.
 
-    path: str
-    data: Any
-    marks: dict[Loc, tuple[int, int]]  # where each value starts
-    key_marks: dict[Loc, tuple[int, int]]  # where each mapping key starts
+    The data and the marks take several times the memory of the file's text, and once a
+    file validated only a problem or a warning needs them again: `release` lets go of both
+    and keeps the file's bytes, which are parsed again the next time either is read.
+    """
+
+    __slots__ = ("path", "_data", "_marks", "_key_marks", "source")
+
+    def __init__(
+        self,
+        path: str,
+        data: Any,
+        marks: dict[Loc, tuple[int, int]],
+        key_marks: dict[Loc, tuple[int, int]],
+        source: bytes | None = None,
+    ) -> None:
+        self.path = path
+        self._data = data
+        self._marks: dict[Loc, tuple[int, int]] | None = marks  # where each value starts
+        self._key_marks: dict[Loc, tuple[int, int]] | None = key_marks  # where each mapping key starts
+        self.source = source  # the file's bytes, to parse again after `release` (None: never released)
+
+    def __repr__(self) -> str:
+        return f"Document({self.path!r})"
+
+    @property
+    def data(self) -> Any:
+        """The file's data, as plain Python values."""
+        self._restore()
+        return self._data
+
+    @property
+    def marks(self) -> dict[Loc, tuple[int, int]]:
+        """Where each value starts: (line, column) by field path."""
+        self._restore()
+        assert self._marks is not None
+        return self._marks
+
+    @property
+    def key_marks(self) -> dict[Loc, tuple[int, int]]:
+        """Where each mapping key starts: (line, column) by field path."""
+        self._restore()
+        assert self._key_marks is not None
+        return self._key_marks
+
+    @property
+    def released(self) -> bool:
+        """True while the data and marks are let go of (read again from source on demand)."""
+        return self._marks is None
+
+    def release(self) -> None:
+        """Let go of the data and marks if the file's bytes are kept to find them again."""
+        if self.source is not None:
+            self._data = self._marks = self._key_marks = None
+
+    def _restore(self) -> None:
+        if self._marks is not None:
+            return
+        assert self.source is not None
+        again, _ = parse_bytes(self.source, self.path)
+        assert again is not None, f"{self.path} parsed once but not again"
+        self._data, self._marks, self._key_marks = again._data, again._marks, again._key_marks
 
     def locate(self, loc: Loc, key: bool = False) -> tuple[int | None, int | None]:
         """Line and column of loc's value (or key), else of its closest located parent's key."""
-        if not key and loc in self.marks:
-            return self.marks[loc]
+        marks, key_marks = self.marks, self.key_marks
+        if not key and loc in marks:
+            return marks[loc]
         for end in range(len(loc), -1, -1):
-            if loc[:end] in self.key_marks:
-                return self.key_marks[loc[:end]]
-            if loc[:end] in self.marks and (end == 0 or isinstance(loc[end - 1], int)):
-                return self.marks[loc[:end]]
+            if loc[:end] in key_marks:
+                return key_marks[loc[:end]]
+            if loc[:end] in marks and (end == 0 or isinstance(loc[end - 1], int)):
+                return marks[loc[:end]]
         return None, None
 
 
@@ -315,7 +371,7 @@ def parse_bytes(raw: bytes, display: str) -> tuple[Document | None, list[Problem
         parser.dispose()
     if not isinstance(data, dict) and not builder.problems:
         builder.problem(builder.root_mark, (), f"top level is a {type(data).__name__}", "a YAML mapping of fields")
-    return Document(display, data, builder.marks, builder.key_marks), builder.problems
+    return Document(display, data, builder.marks, builder.key_marks, raw), builder.problems
 
 
 class _QuotingDumper(yaml.SafeDumper):

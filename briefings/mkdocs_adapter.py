@@ -76,6 +76,7 @@ class BriefingsPlugin:
         self.files: Files | None = None
         self.theme_scripts: ThemeScripts | None = None  # learnt from the theme's 404 page
         self.prepared: Generated | None = None  # pages rendered before the build (`build.py build`)
+        self.packed: dict[str, bytes] = {}  # src_uri -> a converted page's HTML, compressed until it is written
 
     @property
     def current(self) -> Generated:
@@ -109,8 +110,11 @@ class BriefingsPlugin:
             # In a preview, keep serving: every page shows the problems until the file is fixed.
             print(f"\n{what} (the preview shows this until it is fixed):\n{exc.format()}\n", file=sys.stderr)
             generated = error_pages(exc, self.last_good, _project(config))
+        if not self.serving:
+            self.last_good = None  # only a preview shows error pages over the last good pages
         self.generated = generated
         self.theme_scripts = None  # learnt again from this build's 404 page
+        self.packed = {}  # none left by a build that failed
         if config.nav is None:
             config.nav = generated.nav
         return config
@@ -151,7 +155,18 @@ class BriefingsPlugin:
             virtual = [File.generated(config, page.src_uri, content=page.content) for page in self.current.pages]
         for file in virtual:
             files.append(file)
+        if not self.serving:
+            # The files hold the pages' content now; a build never renders again (a preview's next
+            # rendering reuses unchanged pages), so the list of pages is not kept twice.
+            self.generated = replace(self.current, pages=[])
         return files
+
+    @event_priority(-100)  # after the search plugin wrote its index
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        """After a build (not a preview's), keep nothing of it: the next stages read the written site."""
+        if not self.serving:
+            self.generated = self.files = self.theme_scripts = None
+            self.packed = {}
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
         """Keep the site's files: a briefing page's sidebar lists that briefing's pages (see on_page_context)."""
@@ -183,17 +198,31 @@ class BriefingsPlugin:
             page.meta["search"] = {"boost": 2}
         return markdown
 
-    @event_priority(-50)  # after the search plugin, which indexes the page in this event
+    @event_priority(-100)  # last: every plugin has seen the Markdown and the HTML
+    def on_page_content(self, html: str, page: MkPage, config: MkDocsConfig, files: Files) -> str:
+        """In a build, let go of a generated page's Markdown once converted and pack its HTML until it is written.
+
+        MkDocs converts every page before it writes any: held as text, the pages' HTML is
+        most of a large build's memory. A preview keeps both (it rebuilds single pages).
+        """
+        if self.serving:
+            return html
+        engine.release_markdown(page)
+        packed, html = engine.pack_html(html)
+        self.packed[page.file.src_uri] = packed
+        return html
+
+    @event_priority(100)  # before the search plugin, which indexes the page's HTML in this event
     def on_page_context(
         self, context: dict[str, Any], page: MkPage, config: MkDocsConfig, nav: Navigation
     ) -> dict[str, Any]:
-        """Expose the briefing a page belongs to; give its sidebar and search entry that briefing."""
+        """Expose the briefing a page belongs to and give its sidebar that briefing; unpack its HTML in a build."""
+        engine.unpack_html(page, self.packed.pop(page.file.src_uri, None))
         generated = self.current
         slug = generated.slug_of.get(page.file.src_uri)
         context["briefing_slug"] = slug
         if slug is not None and self.files is not None:
             context["nav"] = briefing_navigation(nav, generated.sections[slug], self.files)
-            title_search_entry(config, page.url, generated.titles[page.file.src_uri])
         return context
 
     def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
@@ -209,6 +238,12 @@ class BriefingsPlugin:
         A build fails, naming the data file, line and field the markup came from; a preview
         serves a page that says so instead, and the next save that fixes it brings it back.
         """
+        # The search plugin indexed the page in its page_context event, which runs after ours.
+        slug = self.current.slug_of.get(page.file.src_uri)
+        if slug is not None:
+            title_search_entry(config, page.url, self.current.titles[page.file.src_uri])
+        if not self.serving:
+            engine.release_html(page)  # written next, already indexed: a build needs it no more
         scanned = parse_page(output, page.file.dest_uri, self.theme_scripts)
         found = scanned.unsafe
         if scanned.raw:

@@ -315,17 +315,23 @@ def mkdocs_build(
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, ConfigurationError
 
-    from .mkdocs_adapter import BriefingsPlugin
-
     config = config or engine_config(project, out_dir)
     with _mkdocs_errors() as errors:
         try:
             config.plugins.on_startup(command="build", dirty=False)  # as `mkdocs build` does: errors fail it
             if generated is not None:
-                BriefingsPlugin.of(config.plugins.values()).prepared = generated
+                prepare(config, generated)
             build(config)
         except (Abort, ConfigurationError) as exc:
             raise BuildError(f"MkDocs build failed:\n{errors.reason(exc)}") from None
+
+
+def prepare(config: MkDocsConfig, generated: Generated) -> Generated:
+    """Have the next build with config (`mkdocs_build`) take these pages instead of rendering its own."""
+    from .mkdocs_adapter import BriefingsPlugin
+
+    BriefingsPlugin.of(config.plugins.values()).prepared = generated
+    return generated
 
 
 @contextmanager
@@ -459,10 +465,12 @@ def build_site(
     with staged(project.site_dir, protected, inputs) as temp:
         config = engine_config(project, temp, site_url)
         clock.start("render")
-        generated = render(project, dataset, region, site_settings(config))
+        # Handed to the plugin, not kept here: it lets go of what MkDocs no longer needs (see BriefingsPlugin).
+        rendered = len(prepare(config, render(project, dataset, region, site_settings(config))).pages)
         clock.start("build")
-        say(f"build: {len(generated.pages)} pages and files rendered; running MkDocs (strict)")
-        mkdocs_build(project, temp, generated, config)
+        say(f"build: {rendered} pages and files rendered; running MkDocs (strict)")
+        mkdocs_build(project, temp, config=config)
+        del config  # its plugins hold the search index and the pages' state: nothing the check needs
         pages = sum(1 for _ in temp.rglob("*.html"))
         clock.start("check")
         say(f"build: {pages} pages written; check: links, anchors, feeds, markup")

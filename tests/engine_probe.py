@@ -91,7 +91,7 @@ templates = []
 entries = []  # the search plugin's entries as each page's context event saw them
 
 
-@event_priority(-50)  # after the search plugin, as the briefings hook
+@event_priority(-50)  # after the search plugin indexed the page (the briefings hook retitles in post_page)
 def on_page_context(context, page, config, nav):
     if page.file.src_uri == "index.md":
         engine.retitle_search_entry(config, page.url, "Retitled home")

@@ -83,7 +83,7 @@ def test_search_index_entries_are_a_list_of_dicts_with_location_and_title(built)
     assert {e["type"] for e in facts["entries"]} == {"dict"}, engine
     pages = [e["location"] for e in facts["entries"]]
     assert pages == ["", "#first-part", "generated/", "generated/#part-two"], engine
-    # Retitled in the page's context event (retitle_search_entry), as the briefings hook does:
+    # Retitled after the search plugin's context event (retitle_search_entry), as the briefings hook does:
     assert [e["title"] for e in facts["entries"]] == ["Retitled home", "First part", "Generated page", "Part two"]
     # The entries list is what the plugin writes: changing it in the page's events changes the file.
     assert facts["written_entries"] == [{"location": e["location"], "title": e["title"]} for e in facts["entries"]]

@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from .model import Figure, When
 from .vocabulary import KM_PER_MILE
+
+if TYPE_CHECKING:  # the model's own messages print numbers with number() below
+    from .model import Figure, When
 
 
 def number(value: float) -> str:
-    """1000 -> 1,000; 2.5 -> 2.5."""
-    return f"{int(value):,}" if float(value).is_integer() else f"{value:,g}"
+    """1000 -> 1,000; 2.5 -> 2.5; 1234567.25 -> 1,234,567.25: every digit the data has, never an exponent."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    # repr is the shortest text that reads back as the same float; format g would round to 6 digits.
+    return f"{Decimal(repr(float(value))):,f}"
 
 
 def figure_value(fig: Figure) -> str:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel
 
+from . import display
 from .model import Briefing, Claim, Disputes, Entities, Event, Figure, Source, Speaker
 from .scalars import Loc, Ref, _check_id, dotted
 from .vocabulary import ENTITY_KINDS, Qualifier, Section
@@ -273,11 +274,11 @@ def _derived_figure_problems(briefing: Briefing) -> list[RefProblem]:
             continue
         parts = [by_id[p].value for p in figure.sum_of]
         if abs(sum(parts) - figure.value) > 1e-9 * max(1.0, figure.value):
-            shown = " + ".join(f"{v:g}" for v in parts)
+            shown = " + ".join(display.number(v) for v in parts) + f" = {display.number(sum(parts))}"
             problems.append(
                 RefProblem(
                     (*loc, "value"),
-                    f"{figure.value:g} is not the sum of its parts ({shown} = {sum(parts):g})",
+                    f"{display.number(figure.value)} is not the sum of its parts ({shown})",
                     "the sum of the figures in sum_of",
                 )
             )
@@ -355,7 +356,7 @@ def dispute_warnings(disputes: Disputes, briefings: list[Briefing]) -> list[RefP
         low = max(figure_range(f)[0] for f in sides)
         high = min(figure_range(f)[1] for f in sides)
         if low <= high:
-            values = "; ".join(" ".join(p for p in (f.qualifier.word, f"{f.value:,g}", f.unit) if p) for f in sides)
+            values = "; ".join(" ".join(p for p in (display.figure_value(f), f.unit) if p) for f in sides)
             warnings.append(
                 RefProblem(
                     ("disputes", i, "sides"),

@@ -149,7 +149,7 @@ class _RegionCheck:
             self.problem(field, f"is {_kind(value)}", expected)
             return None
         if not low <= value <= high:
-            self.problem(field, f"{value:g} is out of range", expected)
+            self.problem(field, f"{number(value)} is out of range", expected)
             return None
         return value
 
@@ -177,7 +177,8 @@ class _RegionCheck:
         if east - west < MIN_EXTENT or north - south < MIN_EXTENT:
             self.problem(
                 "bbox",
-                f"west {west:g}, south {south:g}, east {east:g}, north {north:g} is not a view box",
+                f"west {number(west)}, south {number(south)}, east {number(east)}, north {number(north)} "
+                "is not a view box",
                 f"west < east and south < north, each at least {MIN_EXTENT} degrees apart",
             )
             return None
@@ -250,7 +251,7 @@ def _kind(value: Any) -> str:
         return "null"
     if isinstance(value, _NotFinite):
         return f"{value.shown()}, not a finite number"
-    return f"the number {value:g}"
+    return f"the number {number(value)}"
 
 
 def parse_region(raw: bytes, display: str) -> tuple[Region | None, list[Problem]]:

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Self, overload
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
+from .display import number
 from .scalars import (
     EARTH_CIRCUMFERENCE_KM,
     EARTH_CIRCUMFERENCE_MI,
@@ -126,10 +127,6 @@ class Speaker(Record):
         return self
 
 
-# Statuses that say someone independent of the claimant checked the claim.
-CHECKED_STATUSES = frozenset({"confirmed", "verified"})
-
-
 def _grade_number(value: Any) -> Any:
     """A credibility grade is written as a whole number: YAML `true` or "2" is not one."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -179,7 +176,7 @@ class Attributed(Record):
 
     @model_validator(mode="after")
     def _checked_by_someone_else(self) -> Attributed:
-        checked = self.status.value in CHECKED_STATUSES
+        checked = self.status.checked
         if checked and not self.confirmed_by:
             verb = "confirmed" if self.status is Status.confirmed else "verified"
             raise ValueError(
@@ -279,7 +276,7 @@ class Figure(Attributed):
     def _miles_match(self) -> Figure:
         if self.unit == DISTANCE_UNIT and self.value > EARTH_CIRCUMFERENCE_KM:
             raise ValueError(
-                f"{self.value:g} km is longer than any distance on Earth (at most {EARTH_CIRCUMFERENCE_KM:,} km)"
+                f"{number(self.value)} km is longer than any distance on Earth (at most {EARTH_CIRCUMFERENCE_KM:,} km)"
             )
         if self.mi_as_reported is not None:
             if self.unit != DISTANCE_UNIT:
@@ -287,7 +284,8 @@ class Figure(Attributed):
             computed = self.value / KM_PER_MILE
             if abs(self.mi_as_reported - computed) > max(2.0, computed * 0.02):
                 raise ValueError(
-                    f"mi_as_reported {self.mi_as_reported:g} does not match {self.value:g} km (= {computed:.0f} mi)"
+                    f"mi_as_reported {number(self.mi_as_reported)} does not match {number(self.value)} km "
+                    f"(= {computed:.0f} mi)"
                 )
         return self
 

@@ -136,6 +136,11 @@ class Status(Terms):
         "A side of a dispute: it keeps its own status (reported, claimed ...) and links to the dispute.",
     )
 
+    @property
+    def checked(self) -> bool:
+        """Whether the status says someone independent of the claimant checked the claim (confirmed_by names them)."""
+        return self in (Status.confirmed, Status.verified)
+
 
 # The order in which an editor tests the statuses: the first that applies is the status.
 STATUS_DECISION_ORDER: tuple[Status, ...] = (

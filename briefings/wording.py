@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
+from . import display
 from .integrity import RefProblem, as_published_warnings, walk_models, walk_refs
-from .model import CHECKED_STATUSES, Attributed, Briefing, Claim, Entities, Event, Figure, Quote, Statement
+from .model import Attributed, Briefing, Claim, Entities, Event, Figure, Quote, Statement
 from .scalars import Loc, dotted
 from .vocabulary import Likelihood
 
@@ -116,7 +117,7 @@ def headline_warnings(briefing: Briefing) -> list[RefProblem]:
         if isinstance(item, (Claim, Statement, Event)):
             numbers |= numbers_in(item.text)
         for number in numbers:
-            if item.status.value in CHECKED_STATUSES:
+            if item.status.checked:
                 checked.add(number)
             else:
                 attributed.setdefault(number, (loc, item))
@@ -129,7 +130,7 @@ def headline_warnings(briefing: Briefing) -> list[RefProblem]:
         warnings.append(
             RefProblem(
                 ("title",),
-                f"the headline states {number:g} as fact, but the briefing only attributes it "
+                f"the headline states {display.number(number)} as fact, but the briefing only attributes it "
                 f"({dotted(loc)}: {item.status.value}{hedge})",
                 "a headline that keeps the attribution: " + ", ".join(ATTRIBUTION_WORDS[:4]) + ", according to ...",
             )

@@ -151,4 +151,14 @@ def test_timeline_anchor_must_exist(project):
 def test_miles_must_match_kilometres(project):
     replace_in_seed(project, "mi_as_reported: 620", "mi_as_reported: 720")
     [err] = errors_for(project)
-    assert "mi_as_reported 720 does not match 1000 km (= 621 mi)" in err
+    assert "mi_as_reported 720 does not match 1,000 km (= 621 mi)" in err
+
+
+def test_messages_quote_numbers_with_every_digit_the_editor_wrote(project):
+    """Numbers in a message read as written (grouped, all decimals): never rounded to six digits or an exponent."""
+    replace_in_seed(project, "value: 1000\n      unit: km", "value: 1234567.25\n      unit: km")
+    [err] = errors_for(project)
+    assert "1,234,567.25 km is longer than any distance on Earth" in err, err
+    replace_in_seed(project, "mi_as_reported: 620", "mi_as_reported: 720.125")
+    [err] = errors_for(project)
+    assert "mi_as_reported 720.125 does not match 1,000 km (= 621 mi)" in err, err

@@ -118,7 +118,19 @@ def test_a_date_object_reads_like_its_iso_text():
     assert format_date(dt.date(2025, 7, 1)) == format_date("2025-07-01") == "1 July 2025"
 
 
-@pytest.mark.parametrize(("value", "shown"), [(1000, "1,000"), (2.5, "2.5"), (1234567, "1,234,567"), (0, "0")])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (1000, "1,000"),
+        (2.5, "2.5"),
+        (1234567, "1,234,567"),
+        (0, "0"),
+        (1234567.25, "1,234,567.25"),  # format g gave 1.23457e+06
+        (1300.125, "1,300.125"),  # format g gave 1,300.12
+        (0.0000001, "0.0000001"),
+        (-3.5, "-3.5"),
+    ],
+)
 def test_numbers_are_grouped_and_keep_their_decimals(value, shown):
     assert number(value) == shown
 

@@ -6,7 +6,10 @@ absolute seconds vary between machines:
 
 - full build: `build.py build` (validate, render, MkDocs strict via the hook); the
   link check is timed separately because the floor has none;
-- floor: a bare `mkdocs build` of the same pre-rendered Markdown with the same nav;
+- floor: a bare `mkdocs build` of the same pre-rendered Markdown with the same nav (stock
+  Python-Markdown: without the site's `Passthrough` extension, which the hook adds);
+- plain floor: a bare `mkdocs build` of plain pages (a heading and prose) of the same word
+  counts with the same nav: what MkDocs costs for the site's text alone;
 - generator: load + validate + render in a fresh process, against raw Jinja rendering
   of the same pages from already-validated data;
 - peak memory (max RSS) of the full build process; HTML bytes of one briefing page;
@@ -183,13 +186,17 @@ def generator_timing(project: Path) -> dict[str, float]:
     return json.loads(out)
 
 
-def floor_build(project: Path, work: Path) -> tuple[float, int]:
-    """A bare `mkdocs build` of the same pre-rendered pages and nav, without our hook."""
-    floor = work / "floor"
+def floor_build(project: Path, work: Path, plain: bool = False) -> tuple[float, int]:
+    """A bare `mkdocs build` of the same pre-rendered pages and nav, without our hook.
+
+    plain: instead of each generated page, a plain one of as many words (a heading and paragraphs of
+    prose, as a hand-written page would be): what MkDocs costs for the site's text alone.
+    """
+    floor = work / ("floor-plain" if plain else "floor")
     shutil.copytree(project / "docs", floor / "docs")
     shutil.copytree(project / "overrides", floor / "overrides")
     probe = r"""
-import json, sys
+import json, random, re, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from briefings.feeds import SiteInfo
@@ -197,20 +204,34 @@ from briefings.pipeline import Project, generate
 project = Project.at(Path(sys.argv[1]))
 generated = generate(project, SiteInfo("https://briefings.example.org/", "Situation reports", "desk"))
 docs = Path(sys.argv[2]) / "docs"
+words = "the desk said officials reported a strike on the plant overnight and talks went on".split()
+rng = random.Random(1)
 for page in generated.pages:
     target = docs / page.src_uri
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(page.content, encoding="utf-8")
+    text = page.content
+    if sys.argv[4] == "plain" and page.src_uri.endswith(".md"):
+        left = len(re.sub(r"<[^>]*>|\{[^}]*\}|\([^)]*\)", " ", text).split())
+        out = ["# A plain page", ""]
+        while left > 0:
+            out += [" ".join(rng.choice(words) for _ in range(min(60, left))) + ".", ""]
+            left -= 60
+        text = "\n".join(out)
+    target.write_text(text, encoding="utf-8")
 print(json.dumps(generated.nav))
 """
-    _, _, nav = run_measured([sys.executable, "-c", probe, str(project), str(floor), str(ROOT)], project)
+    mode = "plain" if plain else "same"
+    _, _, nav = run_measured([sys.executable, "-c", probe, str(project), str(floor), str(ROOT), mode], project)
     config = yaml.safe_load((project / "mkdocs.yml").read_text())
     config.pop("hooks")
     config["watch"] = []
     config["nav"] = json.loads(nav)
-    config["site_dir"] = str(work / "floor-site")
+    config["site_dir"] = str(work / ("floor-plain-site" if plain else "floor-site"))
+    # Plain pages have none of the anchors the hand-written pages (docs/about.md) link to: not strict.
+    config["strict"] = not plain
+    strict = [] if plain else ["--strict"]
     (floor / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    seconds, rss, _ = run_with_rss([sys.executable, "-m", "mkdocs", "build", "--strict"], floor)
+    seconds, rss, _ = run_with_rss([sys.executable, "-m", "mkdocs", "build", *strict], floor)
     return seconds, rss
 
 
@@ -270,7 +291,8 @@ sample = int(sys.argv[4])
 project = Project.at(root)
 generated = generate(project, SiteInfo("https://briefings.example.org/", "Situation reports", "desk"))
 config = engine_config(project, Path(tempfile.mkdtemp()))
-md = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+from briefings.passthrough import with_passthrough
+md = markdown.Markdown(extensions=with_passthrough(config.markdown_extensions), extension_configs=config.mdx_configs)
 words = "the desk said officials reported a strike on the plant overnight and talks went on".split()
 rng = random.Random(1)
 
@@ -427,6 +449,7 @@ def measure(n: int, work: Path) -> dict[str, Any]:
     )
     summary = json.loads(out)
     floor_seconds, floor_rss = floor_build(project, work)
+    plain_seconds, _ = floor_build(project, work, plain=True)
     gen = generator_timing(project)
     slug = f"{dt.date(2025, 7, 1).isoformat()}-synthetic-0000"
     html = site / "briefings" / slug / "strike" / "index.html"
@@ -442,6 +465,8 @@ def measure(n: int, work: Path) -> dict[str, Any]:
         "check_s": summary["seconds"]["check"],
         "floor_s": floor_seconds,
         "build_vs_floor": build_seconds / floor_seconds,
+        "plain_floor_s": plain_seconds,
+        "build_vs_plain_floor": build_seconds / plain_seconds,
         "ms_per_page": 1000 * build_seconds / summary["pages"],
         "generator_s": gen["load_validate"] + gen["render_first"],
         "raw_jinja_s": gen["render_warm"],
@@ -532,12 +557,13 @@ def main(argv: list[str] | None = None) -> int:
         "note": args.note,
     }
     print(
-        f"{'N':>5} {'pages':>6} {'build s':>8} {'floor s':>8} {'x floor':>8} {'ms/page':>8} {'gen/jinja':>9} "
-        f"{'RSS MiB':>8} {'page B':>8} {'check s':>8}"
+        f"{'N':>5} {'pages':>6} {'build s':>8} {'floor s':>8} {'x floor':>8} {'plain s':>8} {'x plain':>8} "
+        f"{'ms/page':>8} {'gen/jinja':>9} {'RSS MiB':>8} {'page B':>8} {'check s':>8}"
     )
     for r in rows:
         print(
             f"{r['n']:>5} {r['pages']:>6} {r['build_s']:>8.2f} {r['floor_s']:>8.2f} {r['build_vs_floor']:>8.2f} "
+            f"{r['plain_floor_s']:>8.2f} {r['build_vs_plain_floor']:>8.2f} "
             f"{r['ms_per_page']:>8.2f} {r['generator_vs_jinja']:>9.2f} {r['peak_rss_mib']:>8.0f} "
             f"{r['briefing_page_bytes']:>8} {r['check_s']:>8.2f}"
         )

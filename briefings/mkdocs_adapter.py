@@ -32,6 +32,7 @@ from .feeds import SiteInfo, site_url_problem
 from .files import UnsafeFilesError, display_path
 from .links import parse_page
 from .markup import ThemeScripts, data_documents, trace, url_path
+from .passthrough import anchor_ids, with_passthrough
 from .pipeline import LATEST_BRIEFING, THIS_BRIEFING, Generated, Project, error_pages, generate
 from .publish import MARKER
 
@@ -117,6 +118,8 @@ class BriefingsPlugin:
         self.packed = {}  # none left by a build that failed
         if config.nav is None:
             config.nav = generated.nav
+        # The templates' HTML blocks, stored as they are (passthrough.py); the list is MkDocs' own, read once.
+        config.markdown_extensions = with_passthrough(config.markdown_extensions)
         return config
 
     def resume(self, generated: Generated, files: Files, theme_scripts: ThemeScripts | None) -> None:
@@ -205,6 +208,10 @@ class BriefingsPlugin:
         MkDocs converts every page before it writes any: held as text, the pages' HTML is
         most of a large build's memory. A preview keeps both (it rebuilds single pages).
         """
+        # MkDocs learns a page's anchors from its Markdown and raw HTML before the HTML blocks are
+        # stored (passthrough.py); the ids in those blocks are known here, before any link is checked.
+        if page.present_anchor_ids is not None:
+            page.present_anchor_ids |= anchor_ids(html)
         if self.serving:
             return html
         engine.release_markdown(page)

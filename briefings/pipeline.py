@@ -31,6 +31,7 @@ from .files import (
 )
 from .locator import Region, load_region
 from .model import Briefing, Entities
+from .passthrough import resolve_links
 from .reference import json_schemas, records
 from .relations import latest_date
 from .render import Page, render_pages
@@ -243,7 +244,7 @@ def error_pages(
         ]
     pages = [Page(uri, content, heading) for uri in uris]
     pages += [
-        Page(uri, env.get_template(t).render(records=records(), to=routes.PageLinks(uri)), uri)
+        Page(uri, resolve_links(env.get_template(t).render(records=records(), to=routes.PageLinks(uri)), uri), uri)
         for uri, t in fixed.items()
     ]
     pages += [Page(routes.schema(name), text, name) for name, text in json_schemas().items()]

@@ -24,10 +24,13 @@ from .routes import PageLinks
 from .views import TEMPLATE_FOR, BriefingView, pages_of
 from .vocabulary import ENTITY_KINDS
 
-HOME_LISTING = 20  # earlier briefings listed on the home page; the archive has the rest
+# Ten briefings to a listing page: a headline, its date and summary each (with what it says of the
+# record on an entity's page), about four phone screens; a listing is full from its tenth briefing on,
+# so its pages are the same size at ten briefings as at thousands.
+HOME_LISTING = 9  # earlier briefings on the home page, below the latest: the ten latest; the archive has the rest
 INDEX_LATEST = 10  # briefings (archive) and events (timeline) per year on an index page; the year page has all
 # Page sizes of the paginated listings (see paging.py), so that no page grows with the archive.
-BRIEFINGS_PER_PAGE = 20  # an entity's (with what they say of it), a tag's, an archive year's
+BRIEFINGS_PER_PAGE = 10  # an entity's (with what they say of it), a tag's, an archive year's
 EVENTS_PER_PAGE = 50  # a timeline year's
 TAGS_PER_PAGE = 100  # the tags index
 RECORDS_PER_PAGE = 100  # the listing of one kind of record

@@ -14,6 +14,7 @@ from .dataset import Dataset
 from .environment import make_environment, render_error
 from .feeds import SiteInfo
 from .locator import Region
+from .passthrough import resolve_links
 from .plan import PageSpec, briefing_specs, page_plan
 from .relations import Relations, relate
 from .routes import PageLinks
@@ -89,6 +90,7 @@ def _fill(spec: PageSpec, template_named: Callable[[str], Template], rel: Relati
         assert spec.template is not None
         try:
             content = template_named(spec.template).render(to=PageLinks(spec.src_uri), rel=rel, **spec.context)
+            content = resolve_links(content, spec.src_uri)  # links in the HTML blocks, as MkDocs would make them
         except Exception as exc:  # a template bug or data it cannot show: say where, never a traceback
             raise render_error(exc, templates_dir, spec.template, spec.src_uri, spec.data_file) from exc
     meta = spec.meta() if spec.meta is not None else None

@@ -2,7 +2,9 @@
 
 The render stage names pages with these functions; templates link with `PageLinks` (the
 `to` object they receive), never by joining path parts by hand. Links are relative paths
-to Markdown sources, which MkDocs resolves and turns into URLs (directory URLs: x.md -> x/).
+to Markdown sources, which MkDocs resolves and turns into URLs (directory URLs: x.md -> x/);
+in the templates' HTML blocks, which MkDocs does not read, `passthrough.resolve_links` does
+the same when the page is rendered.
 Slugs, ids and tags are checked safe ids (`anchor`) before they become part of a path.
 """
 

@@ -35,6 +35,8 @@ SIZES = {  # small page sizes, so that 60 briefings fill several pages of every 
     "RECORDS_PER_PAGE": 10,
 }
 COPIES = 60
+# The site's own sizes, as imported (the module's builds set SIZES in their place).
+SITE_SIZES = {name: getattr(plan, name) for name in ("HOME_LISTING", *SIZES)}
 SITE = SiteInfo("https://briefings.example.org/", "Situation reports", "desk")
 
 
@@ -307,3 +309,32 @@ def test_reused_pages_match_a_fresh_render_after_removing_an_old_briefing(tmp_pa
     fresh = render_pages(smaller, root / "templates", SITE)
     assert [dataclasses.replace(p) for p in again] == fresh
     assert any(p is previous.get(p.src_uri) for p in again)  # something was reused
+
+
+def test_a_listing_page_holds_ten_briefings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the site's own page sizes: the home page shows the ten latest briefings (the latest in full and
+    nine more), and a record's, a tag's and a year's pages ten each, so they are full from ten briefings on."""
+    for name, value in SITE_SIZES.items():
+        monkeypatch.setattr(plan, name, value)
+    root = copy_project(tmp_path / "project")
+    slugs = add_copies(root, 12, start=dt.date(2025, 1, 1), step=1)
+    dataset = load_dataset(root / "data", root)
+    rel = relate(dataset)
+    pages = {p.src_uri: p.content for p in render_pages(dataset, root / "templates", SITE)}
+    listed = re.findall(r'<article class="bf-listing"', pages["index.md"])
+    assert len(listed) == 9 == plan.HOME_LISTING, "the latest briefing and nine more"
+    assert plan.BRIEFINGS_PER_PAGE == 10
+
+    def briefings_on(content: str) -> int:
+        section = content.split("## Briefings", 1)[1].split("\n## ", 1)[0]
+        return len(re.findall(r"<li><a href=\"[./]*briefings/", section))
+
+    (kind, ident), entity = max(rel.entities.items(), key=lambda kv: len(kv[1].briefings))
+    count = len(entity.briefings)
+    assert count > 10
+    first = f"entities/{ENTITY_FOLDERS[kind]}/{ident}.md"
+    assert briefings_on(pages[paged(first, 1)]) == 10  # the oldest ten: a full page
+    assert briefings_on(pages[first]) == count - 10  # the entry page has the rest
+    year = pages["archive/2025.md"]
+    assert year.count('<article class="bf-listing"') == len([s for s in slugs if s.startswith("2025")]) + 2 - 10
+    assert pages[paged("archive/2025.md", 1)].count('<article class="bf-listing"') == 10

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from briefings.load import dump_yaml, parse_bytes, parse_yaml
 from briefings.mkdocs_adapter import site_info
 from briefings.model import Briefing
+from briefings.passthrough import with_passthrough
 from briefings.pipeline import Project, engine_config, load_data, mkdocs_build, render
 from briefings.reference import text_field_paths
 from briefings.scalars import _check_short_text
@@ -73,7 +74,8 @@ class Converter:
     def __init__(self, project: Project) -> None:
         config = engine_config(project, project.root / "unused-site")
         self.project = project
-        self.markdown = markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+        extensions = with_passthrough(config.markdown_extensions)  # as a build has them
+        self.markdown = markdown.Markdown(extensions=extensions, extension_configs=config.mdx_configs)
         self.site = site_info(config)
         dataset, self.region = load_data(project)
         self.baseline = render(project, dataset, self.region, self.site)

@@ -21,6 +21,7 @@ from briefings.display import format_date, format_when, miles, number
 from briefings.environment import for_theme, md_escape
 from briefings.mkdocs_adapter import site_info
 from briefings.model import When
+from briefings.passthrough import with_passthrough
 from briefings.pipeline import Project, changed_briefings, engine_config
 from briefings.relations import relate
 from briefings.vocabulary import Qualifier
@@ -38,7 +39,8 @@ TEXT = st.one_of(
 def site_markdown() -> markdown.Markdown:
     """Python-Markdown with the extensions and settings mkdocs.yml gives the site."""
     config = engine_config(Project.at(ROOT), ROOT / "unused-site")
-    return markdown.Markdown(extensions=config.markdown_extensions, extension_configs=config.mdx_configs)
+    extensions = with_passthrough(config.markdown_extensions)  # as a build has them
+    return markdown.Markdown(extensions=extensions, extension_configs=config.mdx_configs)
 
 
 def converted(source: str) -> BeautifulSoup:

@@ -88,12 +88,20 @@ def _parser() -> argparse.ArgumentParser:
         help=f"the site's public address, e.g. https://example.org/briefings/ (default: ${SITE_URL_ENV}, "
         "else site_url in mkdocs.yml); feeds, canonical URLs, the sitemap and robots.txt use it",
     )
+    b.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the build cache in PROJECT/.cache/ (the site is the same either way)",
+    )
     command("check", "validate the data files without building")
     n = command("new", "write a skeleton data file for a new briefing")
     n.add_argument("slug", help="the new briefing's slug, e.g. 2025-07-02-odesa-port-strike")
     n.add_argument("--from", dest="source", metavar="EXISTING", help="copy places, tags and sources from this slug")
     sv = command("serve", "fast live preview: rebuilds only the pages an edit changes")
     sv.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT", help="address to serve on")
+    sv.add_argument(
+        "--no-cache", action="store_true", help="start without the build cache in PROJECT/.cache/ (and fill it not)"
+    )
     sc = command("schema", "write schema/*.json and the README data-format section from the model")
     sc.add_argument("--check", action="store_true", help="only verify they are current (exit 1 if not)")
     c = command("check-links", "check links and markup of a built site")
@@ -145,7 +153,7 @@ def _serve(args: argparse.Namespace) -> int:
     project.check_inputs()  # later rebuilds refuse unsafe files in the MkDocs hook
     logging.getLogger("briefings").setLevel(logging.INFO)
     engine.logger().setLevel(logging.INFO)
-    serve(project, host, int(port))
+    serve(project, host, int(port), cache=not args.no_cache)
     return 0
 
 
@@ -190,7 +198,7 @@ def _build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     quiet = args.quiet or args.json
     progress = None if quiet else lambda message: print(f"  {message}", file=sys.stderr)
-    result = build_site(project, progress, site_url=site_url)
+    result = build_site(project, progress, site_url=site_url, cache=not getattr(args, "no_cache", False))
     total = time.perf_counter() - start
     warnings = [w.format() for w in result.dataset.warnings]
     for line in warnings:
@@ -204,6 +212,13 @@ def _build(args: argparse.Namespace) -> int:
         "warnings": len(warnings),
         "seconds": {**{k: round(v, 3) for k, v in result.timings.items()}, "total": round(total, 3)},
         "site": str(result.site_dir),
+        "cache": None
+        if result.cache is None
+        else {
+            "pages_reused": result.cache.reused,
+            "pages_converted": result.cache.converted,
+            "pages_parsed": result.cache.parsed,
+        },
     }
     if args.json:
         print(json.dumps(summary))
@@ -212,6 +227,7 @@ def _build(args: argparse.Namespace) -> int:
     if not quiet:
         print(f"briefings {summary['briefings']} · pages {result.pages} · warnings {len(warnings)}")
         print(result.links.summary())
+        print(result.cache.summary() if result.cache is not None else "cache: not used (--no-cache)")
         print(f"stages: {stages} · total {total:.2f}s")
     print(f"built {result.pages} pages into {result.site_dir}")
     return 0

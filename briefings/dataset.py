@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
@@ -93,20 +93,34 @@ class ParsedFiles:
         self.size = size
         self._entries: OrderedDict[tuple[str, str, str], tuple[Any, Document | None, list[Problem]]] = OrderedDict()
         self.derived = Derived(8 * size)  # what is derived from the files kept here (a few values each)
+        self.digests: dict[str, str] = {}  # display path -> sha256 of the bytes last loaded from it
 
-    def load(self, path: Path, display: str, model: type[M]) -> tuple[M | None, Document | None, list[Problem]]:
-        """The file's model instance (None if invalid), its Document (None if unreadable) and its problems."""
+    def load(
+        self, path: Path, display: str, model: type[M], store: ModelStore | None = None
+    ) -> tuple[M | None, Document | None, list[Problem]]:
+        """The file's model instance (None if invalid), its Document (None if unreadable) and its problems.
+
+        store: validated files kept between processes (cache.DataCache): a file whose bytes were
+        validated before is not parsed; its Document parses it on first use (a problem's line).
+        """
         raw, problems = read_data_file(path, display)
         if raw is None:
             return None, None, problems
         key = (display, model.__name__, hashlib.sha256(raw).hexdigest())
+        self.digests[display] = key[2]
         if key in self._entries:
             self._entries.move_to_end(key)
             return self._entries[key]
-        doc, problems = parse_bytes(raw, display)
-        result: M | None = None
-        if doc is not None and not problems:
-            result, problems = validate(doc, model)
+        result: M | None = store.find_model(display, key[2], model) if store is not None else None
+        doc: Document | None
+        if result is not None:
+            doc = Document.unparsed(display, raw)
+        else:
+            doc, problems = parse_bytes(raw, display)
+            if doc is not None and not problems:
+                result, problems = validate(doc, model)
+                if result is not None and not problems and store is not None:
+                    store.keep_model(display, key[2], result)
         self._entries[key] = (result, doc, problems)
         if len(self._entries) > self.size:
             self._entries.popitem(last=False)
@@ -126,24 +140,56 @@ def _warnings(doc: Document, refs: list[RefProblem]) -> list[Problem]:
     return [replace(w, severity="warning") for w in located(doc, refs)]
 
 
-def load_dataset(data_dir: Path, root: Path | None = None, parsed: ParsedFiles = PARSED) -> Dataset:
+class ModelStore(Protocol):
+    """Validated data files kept between processes (cache.DataCache)."""
+
+    def find_model(self, display: str, digest: str, model: type[M]) -> M | None:
+        """The file's model as validated before from these bytes, if kept."""
+
+    def keep_model(self, display: str, digest: str, instance: BaseModel) -> None:
+        """Keep a file's validated model."""
+
+
+class ChecksStore(Protocol):
+    """One briefing file's own problems and warnings kept between processes (cache.ChecksCache)."""
+
+    def find(self, key: str) -> tuple[tuple[Problem, ...], tuple[Problem, ...]] | None:
+        """What the checks found before under this key, if kept."""
+
+    def keep(self, key: str, found: tuple[tuple[Problem, ...], tuple[Problem, ...]]) -> None:
+        """Keep what the checks found."""
+
+    def key(self, display: str, digest: str, entities: Entities | None, require_grades: bool) -> str:
+        """The key of one file's checks: its path and bytes, the records it is checked against, the setting."""
+
+
+class DataStore(ChecksStore, ModelStore, Protocol):
+    """Both: what the build cache keeps of the data files."""
+
+
+def load_dataset(
+    data_dir: Path, root: Path | None = None, parsed: ParsedFiles = PARSED, checks: DataStore | None = None
+) -> Dataset:
     """Load entities, the desk's settings, every briefing and the disputes; raise DataError listing all problems.
 
     The parsed files are kept (an unchanged file is not parsed again), without their data and
     marks, which only a problem's or warning's line needs later (`ParsedFiles.release`).
+    checks: the build cache's validated files and per-file checks (the lint and reference checks of
+    one briefing file, keyed by its bytes and the shared records), so a new process parses and
+    checks only the files that changed.
     """
     try:
-        return _load_dataset(data_dir, root, parsed)
+        return _load_dataset(data_dir, root, parsed, checks)
     finally:
         parsed.release()
 
 
-def _load_dataset(data_dir: Path, root: Path | None, parsed: ParsedFiles) -> Dataset:
+def _load_dataset(data_dir: Path, root: Path | None, parsed: ParsedFiles, store: DataStore | None) -> Dataset:
     root = root or data_dir.parent
     check_folders_or_raise(root, [data_dir])
 
     def load(path: Path, model: type[M]) -> tuple[M | None, Document | None, list[Problem]]:
-        return parsed.load(path, display_path(path, root), model)
+        return parsed.load(path, display_path(path, root), model, store)
 
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -173,6 +219,10 @@ def _load_dataset(data_dir: Path, root: Path | None, parsed: ParsedFiles) -> Dat
         # Pure functions of this file, the entities and the desk's settings: run once per version of the three.
         grades = desk is not None and desk.require_grades
         checks = partial(_briefing_checks, briefing, doc, entities, grades)
+        if store is not None and doc.path in parsed.digests:
+            checks = partial(
+                _kept_checks, store, store.key(doc.path, parsed.digests[doc.path], entities, grades), checks
+            )
         file_problems, file_warnings = parsed.derived.of(f"checks, grades {grades}", (briefing, doc, entities), checks)
         problems += file_problems
         warnings += file_warnings
@@ -221,6 +271,16 @@ def _load_dataset(data_dir: Path, root: Path | None, parsed: ParsedFiles) -> Dat
     return Dataset(
         entities, tuple(briefings), files, tuple(disputes.disputes), tuple(sorted(warnings)), desk, parsed.derived
     )
+
+
+def _kept_checks(
+    store: ChecksStore, key: str, checks: Callable[[], tuple[tuple[Problem, ...], tuple[Problem, ...]]]
+) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:
+    found = store.find(key)
+    if found is None:
+        found = checks()
+        store.keep(key, found)
+    return found
 
 
 def _briefing_checks(

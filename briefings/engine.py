@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import UsageError
 
@@ -263,19 +263,163 @@ class KeptBuild:
         if self.search is None:
             self.config.plugins.on_post_build(config=self.config)
             return
-        for method in self.config.plugins.events["post_build"]:
-            if getattr(method, "__self__", None) is not self.search.plugin:
-                method(config=self.config)
-        self.search.write(self.config)
+        KeptBuild.post_build_of(self.config, self.search)
+
+    @staticmethod
+    def post_build_of(config: MkDocsConfig, search: KeptSearchIndex) -> None:
+        """Every plugin's post_build event but the search plugin's; the index written from the fragments instead."""
+        for method in config.plugins.events["post_build"]:
+            if getattr(method, "__self__", None) is not search.plugin:
+                method(config=config)
+        search.write(config)
 
 
-def build_keeping_state(config: MkDocsConfig) -> KeptBuild:
-    """The same steps as the engine's `build` (mkdocs.commands.build.build) from on_config on, keeping their state."""
-    from mkdocs.commands.build import _build_page, _build_theme_template, _populate_page
+class PageStore(Protocol):
+    """Where `build` finds a page's written HTML and search fragment from an earlier build (see cache.PageCache)."""
+
+    def lookup(self, page: Page) -> tuple[Callable[[], bytes], str] | None:
+        """The page's output (read when called) and search fragment if its inputs are unchanged; called after
+        the Markdown events."""
+
+    def store(self, page: Page, output: bytes, fragment: str) -> None:
+        """Keep what a converted page wrote and indexed, for the next build."""
+
+
+def build(config: MkDocsConfig, store: PageStore | None = None) -> int:
+    """The engine's `build` (mkdocs.commands.build.build, not serving, not dirty), step by step; with `store`,
+    a page whose inputs are unchanged is written from it instead of converted and rendered again.
+
+    Every page is still read and goes through the plugins' Markdown event (which sets its title
+    and metadata: the sidebar and the cache key read them), so what other pages print of it is
+    the same; only its own conversion, theme rendering and post-page events are skipped. Its
+    search entries come from the store too, so the index is written from per-page fragments
+    (KeptSearchIndex: the same bytes as the plugin's). Without Material's search plugin
+    nothing is reused. Returns the number of pages reused. A contract test compares the site
+    with the engine's own build, byte for byte, and fails when the engine's build changes.
+    """
+    from mkdocs.commands.build import _build_extra_template, _build_page, _build_theme_template
+    from mkdocs.exceptions import Abort, BuildError
     from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
     from mkdocs.structure.nav import get_navigation
     from mkdocs.structure.pages import Page
-    from mkdocs.utils import clean_directory
+    from mkdocs.utils import CountHandler, clean_directory, write_file
+
+    top = logger()
+    warning_counter = CountHandler()
+    warning_counter.setLevel(logging.WARNING)
+    if config.strict:
+        top.addHandler(warning_counter)
+    inclusion = InclusionLevel.is_included
+    reused: dict[str, tuple[Callable[[], bytes], str]] = {}
+    try:
+        config = config.plugins.on_config(config)
+        config.plugins.on_pre_build(config=config)
+        clean_directory(config.site_dir)
+        files = get_files(config)
+        env = config.theme.get_env()
+        files.add_files_from_theme(env, config)
+        files = config.plugins.on_files(files, config=config)
+        set_exclusions(files, config)
+        nav = get_navigation(files, config)
+        nav = config.plugins.on_nav(nav, config=config, files=files)
+        search = KeptSearchIndex.of(config) if store is not None else None
+        if search is None:
+            store = None  # no fragments to reuse the search entries with
+        for file in files.documentation_pages(inclusion=inclusion):
+            if file.page is None and file.inclusion.is_not_in_nav():
+                Page(None, file, config)
+            assert file.page is not None
+            found = _populate_page(file.page, config, files, store)
+            if found is not None:
+                reused[file.src_uri] = found
+                if file.generated_by is not None:  # its title is in its metadata: the Markdown is not needed
+                    file.content_string = ""
+                    file.page.markdown = ""
+        count = len(reused)
+        env = config.plugins.on_env(env, config=config, files=files)
+        files.copy_static_files(inclusion=inclusion)
+        for template in config.theme.static_templates:
+            _build_theme_template(template, env, files, config, nav)
+        for template in config.extra_templates:
+            _build_extra_template(template, files, config, nav)
+        doc_files = files.documentation_pages(inclusion=inclusion)
+        for file in doc_files:
+            page = file.page
+            assert page is not None
+            kept = reused.pop(file.src_uri, None)
+            if kept is not None:
+                assert search is not None
+                write_file(kept[0](), file.abs_dest_path)
+                search.fragments[page.url] = kept[1]
+                continue
+            start = len(search.plugin.search_index.entries) if search is not None else 0
+            _build_page(page, config, doc_files, nav, env, excluded=file.inclusion.is_excluded())
+            if search is not None and store is not None:
+                search.take(page.url, start)
+                if os.path.isfile(file.abs_dest_path):  # an empty output is not written ("Page skipped")
+                    with open(file.abs_dest_path, "rb") as written:
+                        store.store(page, written.read(), search.fragments[page.url])
+        log_level = config.validation.links.anchors
+        for file in doc_files:
+            assert file.page is not None
+            file.page.validate_anchor_links(files=files, log_level=log_level)
+        if search is None:
+            config.plugins.on_post_build(config=config)
+        else:
+            KeptBuild.post_build_of(config, search)
+        if counts := warning_counter.get_counts():
+            message = ", ".join(f"{v} {k.lower()}s" for k, v in counts)
+            raise Abort(f"Aborted with {message} in strict mode!")
+        return count
+    except Exception as e:
+        config.plugins.on_build_error(error=e)
+        if isinstance(e, BuildError):
+            top.error(str(e))
+            raise Abort("Aborted with a BuildError!") from None
+        raise
+    finally:
+        top.removeHandler(warning_counter)
+
+
+def _populate_page(
+    page: Page, config: MkDocsConfig, files: Files, store: PageStore | None
+) -> tuple[Callable[[], bytes], str] | None:
+    """mkdocs.commands.build._populate_page, asking `store` after the Markdown events: what it found, if anything."""
+    from mkdocs.exceptions import BuildError
+
+    config._current_page = page
+    try:
+        page = config.plugins.on_pre_page(page, config=config, files=files)
+        page.read_source(config)
+        assert page.markdown is not None
+        page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+        found = store.lookup(page) if store is not None else None
+        if found is not None:
+            return found
+        page.render(config, files)
+        assert page.content is not None
+        page.content = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
+        return None
+    except Exception as e:
+        message = f"Error reading page '{page.file.src_uri}':"
+        if not isinstance(e, BuildError):
+            message += f" {e}"
+        logger().error(message)
+        raise
+    finally:
+        config._current_page = None
+
+
+def build_keeping_state(config: MkDocsConfig, store: PageStore | None = None) -> KeptBuild:
+    """The same steps as the engine's `build` (mkdocs.commands.build.build) from on_config on, keeping their state.
+
+    store: as for `build`, pages whose inputs are unchanged are written from it (a preview's warm start).
+    """
+    from mkdocs.commands.build import _build_page, _build_theme_template
+    from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+    from mkdocs.structure.nav import get_navigation
+    from mkdocs.structure.pages import Page
+    from mkdocs.utils import clean_directory, write_file
 
     config = config.plugins.on_config(config)
     config.plugins.on_pre_build(config=config)
@@ -287,24 +431,37 @@ def build_keeping_state(config: MkDocsConfig) -> KeptBuild:
     set_exclusions(files, config)
     nav = get_navigation(files, config)
     nav = config.plugins.on_nav(nav, config=config, files=files)
+    search = KeptSearchIndex.of(config)
+    if search is None:
+        store = None
     inclusion = InclusionLevel.is_included
+    reused: dict[str, tuple[Callable[[], bytes], str]] = {}
     for file in files.documentation_pages(inclusion=inclusion):
         if file.page is None and file.inclusion.is_not_in_nav():
             Page(None, file, config)
         assert file.page is not None
-        _populate_page(file.page, config, files)
+        found = _populate_page(file.page, config, files, store)
+        if found is not None:
+            reused[file.src_uri] = found
     env = config.plugins.on_env(env, config=config, files=files)
     files.copy_static_files(inclusion=inclusion)
     for template in config.theme.static_templates:
         _build_theme_template(template, env, files, config, nav)
     doc_files = files.documentation_pages(inclusion=inclusion)
-    search = KeptSearchIndex.of(config)
     for file in doc_files:
         assert file.page is not None
+        kept_page = reused.pop(file.src_uri, None)
+        if kept_page is not None and search is not None:
+            write_file(kept_page[0](), file.abs_dest_path)
+            search.fragments[file.page.url] = kept_page[1]
+            continue
         start = len(search.plugin.search_index.entries) if search is not None else 0
         _build_page(file.page, config, doc_files, nav, env)
         if search is not None:
             search.take(file.page.url, start)
+            if store is not None and os.path.isfile(file.abs_dest_path):
+                with open(file.abs_dest_path, "rb") as written:
+                    store.store(file.page, written.read(), search.fragments[file.page.url])
     kept = KeptBuild(config, files, nav, env, doc_files, search)
     kept.sitemap_date = next((f.page.update_date for f in doc_files if f.page is not None), None)
     kept.post_build()

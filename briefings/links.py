@@ -14,6 +14,7 @@ import ipaddress
 import json
 import os
 import pickle
+import posixpath
 import shutil
 import socket
 import ssl
@@ -25,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from .addresses import IPAddress, address_kind, host_problem, literal_address, shown
@@ -42,6 +44,9 @@ from .markup import (
     base_path_of,
     theme_scripts,
 )
+
+if TYPE_CHECKING:
+    from .cache import BuildCache
 
 
 @dataclass(frozen=True)
@@ -280,48 +285,157 @@ def _resolve(site: Path, page_rel: PurePosixPath, url: str, base_path: str) -> t
     return resolved, unquote(parts.fragment)
 
 
-def check_site(site: Path, base_path: str | None = None, workers: int | None = None) -> LinkReport:
+def check_site(
+    site: Path, base_path: str | None = None, workers: int | None = None, cache: BuildCache | None = None
+) -> LinkReport:
     """Our own offline check of every internal href/src/srcset and #fragment, plus the markup and raw-syntax scans.
 
     Root-absolute links resolve under base_path, by default the path the site is served under (its feed.json).
     Pages are parsed by `workers` processes (see `parse_pages`); the report is the same for any number.
+    With the build cache, a page whose HTML was parsed before without findings is not parsed
+    again: its ids and links come from the cache (`_cached_parse`).
     """
     site = site.resolve()
     base_path = base_path_of(site) if base_path is None else base_path
     base_path = base_path if base_path.endswith("/") else base_path + "/"
     theme = theme_scripts(site)
     paths = list(html_pages(site))
-    pages = dict(zip(paths, parse_pages(paths, site, theme, workers), strict=True))
+    if cache is None:
+        pages = dict(zip(paths, parse_pages(paths, site, theme, workers), strict=True))
+    else:
+        pages = _cached_parse(paths, site, theme, workers, cache)
     report = LinkReport()
+    by_name = {str(path): page for path, page in pages.items()}
+    resolve = _Resolver(site, base_path)
     for path, page in pages.items():
-        rel = PurePosixPath(path.relative_to(site).as_posix())
+        rel = path.relative_to(site).as_posix()
         for unsafe in page.unsafe:
-            report.broken.append(Broken(str(rel), unsafe.found, unsafe.reason))
-            report.unsafe.append((str(rel), unsafe))
+            report.broken.append(Broken(rel, unsafe.found, unsafe.reason))
+            report.unsafe.append((rel, unsafe))
         for raw in page.raw:
-            report.broken.append(Broken(str(rel), raw.found, raw.reason))
-            report.raw.append((str(rel), raw))
+            report.broken.append(Broken(rel, raw.found, raw.reason))
+            report.raw.append((rel, raw))
         for ident, line in page.duplicate_ids:
             # A link to a repeated id reaches only the first element: the second is unreachable.
             reason = f"line {line}: the id {ident!r} is used twice on the page, so links to it reach only the first"
-            report.broken.append(Broken(str(rel), f"#{ident}", reason))
+            report.broken.append(Broken(rel, f"#{ident}", reason))
         for url, _line in page.links:
             if _is_external(url):
-                report.external.setdefault(url, []).append(str(rel))
+                report.external.setdefault(url, []).append(rel)
                 continue
             report.checked += 1
-            target, fragment = _resolve(site, rel, url, base_path)
+            target, fragment = resolve(rel, url)
             if target is None:
-                report.broken.append(Broken(str(rel), url, "points outside the site"))
+                report.broken.append(Broken(rel, url, "points outside the site"))
                 continue
-            normal = normal_target(site, target, fragment)
-            if not target.is_file():
-                report.broken.append(Broken(str(rel), url, "no such file", normal))
-            elif fragment and target.suffix == ".html":
-                ids = pages[target].ids if target in pages else _parse(target, site).ids
+            # normal_target (which resolves the path) only for a broken link: most links are fine.
+            if target not in by_name and not resolve.is_file(target):
+                report.broken.append(Broken(rel, url, "no such file", normal_target(site, Path(target), fragment)))
+            elif fragment and os.path.splitext(target)[1] == ".html":
+                ids = by_name[target].ids if target in by_name else _parse(Path(target), site).ids
                 if fragment not in ids:
-                    report.broken.append(Broken(str(rel), url, f"no element with id {fragment!r}", normal))
+                    reason = f"no element with id {fragment!r}"
+                    report.broken.append(Broken(rel, url, reason, normal_target(site, Path(target), fragment)))
     return report
+
+
+class _Resolver:
+    """`_resolve` on strings, with the file system's answers kept: a site has about 70 links a page, most to the
+    same few hundred files, so pathlib objects and repeated stat calls were most of the check's time.
+
+    Gives the same file (as `str` of the Path `_resolve` gives) and fragment as `_resolve`.
+    """
+
+    def __init__(self, site: Path, base_path: str) -> None:
+        self.site = str(site)
+        self.base_path = base_path
+        self._dirs: dict[str, bool] = {}
+        self._files: dict[str, bool] = {}
+
+    def is_file(self, target: str) -> bool:
+        found = self._files.get(target)
+        if found is None:
+            found = self._files[target] = os.path.isfile(target)
+        return found
+
+    def _is_dir(self, target: str) -> bool:
+        found = self._dirs.get(target)
+        if found is None:
+            found = self._dirs[target] = os.path.isdir(target)
+        return found
+
+    def __call__(self, page_rel: str, url: str) -> tuple[str | None, str]:
+        parts = urlsplit(url)
+        path = unquote(parts.path)
+        if path.startswith("/"):
+            if not path.startswith(self.base_path):
+                return None, parts.fragment
+            target = path[len(self.base_path) :]
+        elif path:
+            target = posixpath.join(posixpath.dirname(page_rel), path)
+        else:
+            target = page_rel
+        normal = posixpath.normpath(target)
+        if normal.startswith(".."):
+            return None, parts.fragment
+        resolved = self.site if normal == "." else f"{self.site}/{normal}"
+        if path.endswith("/") or self._is_dir(resolved):
+            resolved = f"{resolved}/index.html"
+        return resolved, unquote(parts.fragment)
+
+
+def _cached_parse(
+    paths: list[Path], site: Path, theme: ThemeScripts | None, workers: int | None, cache: BuildCache
+) -> dict[Path, _Page]:
+    """`parse_pages` of the pages the cache does not know, by the hash of their HTML, the rest from the cache.
+
+    The key also holds the page's path (findings name it), the theme's scripts (the markup scan
+    compares with them) and our code. Only pages without findings are stored, so every finding
+    is parsed (and reported) anew.
+    """
+    from .cache import code_fingerprint, digest
+
+    scripts = "none" if theme is None else json.dumps([sorted(theme.inline), sorted(theme.sources), theme.base_path])
+    keys: dict[Path, str] = {}
+    found: dict[Path, _Page] = {}
+    for path in paths:
+        raw, _ = read_regular_file(path, path.name, max_bytes=64 * 1024 * 1024)
+        if raw is None:  # the parse reports it
+            continue
+        keys[path] = key = digest(code_fingerprint(), scripts, path.relative_to(site).as_posix(), raw)
+        kept = _page_of(cache.get("links", key))
+        if kept is not None:
+            found[path] = kept
+    todo = [path for path in paths if path not in found]
+    for path, page in zip(todo, parse_pages(todo, site, theme, workers), strict=True):
+        found[path] = page
+        if path in keys and not page.unsafe and not page.raw:
+            links = [[url, line] for url, line in page.links]
+            duplicates = [[ident, line] for ident, line in page.duplicate_ids]
+            cache.put("links", keys[path], {"ids": sorted(page.ids), "duplicates": duplicates, "links": links})
+    return {path: found[path] for path in paths}
+
+
+def _page_of(value: dict[str, object] | None) -> _Page | None:
+    """A cached parse, checked field by field; None if anything is not as stored."""
+    if value is None:
+        return None
+    ids, duplicates, links = value.get("ids"), value.get("duplicates"), value.get("links")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        return None
+    pairs: list[list[tuple[str, int]]] = []
+    for listed in (duplicates, links):
+        if not isinstance(listed, list):
+            return None
+        checked = [
+            (item[0], item[1])
+            for item in listed
+            if isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and type(item[1]) is int
+        ]
+        if len(checked) != len(listed):
+            return None
+        pairs.append(checked)
+    return _Page(set(ids), pairs[0], pairs[1], [], [])
 
 
 def normal_target(site: Path, target: Path, fragment: str) -> str:

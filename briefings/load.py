@@ -110,6 +110,13 @@ class Document:
     def __repr__(self) -> str:
         return f"Document({self.path!r})"
 
+    @classmethod
+    def unparsed(cls, path: str, source: bytes) -> Document:
+        """The document of bytes known to parse (they did before), parsed on first use of its data or marks."""
+        doc = cls(path, None, {}, {}, source)
+        doc.release()
+        return doc
+
     @property
     def data(self) -> Any:
         """The file's data, as plain Python values."""

@@ -11,6 +11,7 @@ written into `docs/` (writing there during `mkdocs serve` would trigger endless 
 from __future__ import annotations
 
 import html
+import json
 import os
 import sys
 from collections.abc import Iterable
@@ -78,6 +79,7 @@ class BriefingsPlugin:
         self.theme_scripts: ThemeScripts | None = None  # learnt from the theme's 404 page
         self.prepared: Generated | None = None  # pages rendered before the build (`build.py build`)
         self.packed: dict[str, bytes] = {}  # src_uri -> a converted page's HTML, compressed until it is written
+        self.flagged: set[str] = set()  # pages a preview served with findings (withheld, raw syntax): never cached
 
     @property
     def current(self) -> Generated:
@@ -163,6 +165,16 @@ class BriefingsPlugin:
             # rendering reuses unchanged pages), so the list of pages is not kept twice.
             self.generated = replace(self.current, pages=[])
         return files
+
+    def cacheable(self, src_uri: str) -> bool:
+        """Whether the page as written may go into the build cache: not if a preview withheld it (or saw raw syntax)."""
+        return src_uri not in self.flagged
+
+    def page_context(self, src_uri: str) -> str:
+        """What the theme prints on a page besides its own Markdown, title and metadata, as one string (its cache key):
+        the briefing it belongs to and that briefing's pages (its sidebar, see on_page_context)."""
+        slug = self.current.slug_of.get(src_uri)
+        return json.dumps([slug, self.current.sections.get(slug) if slug is not None else None], ensure_ascii=False)
 
     @event_priority(-100)  # after the search plugin wrote its index
     def on_post_build(self, config: MkDocsConfig) -> None:
@@ -253,6 +265,10 @@ class BriefingsPlugin:
             engine.release_html(page)  # written next, already indexed: a build needs it no more
         scanned = parse_page(output, page.file.dest_uri, self.theme_scripts)
         found = scanned.unsafe
+        if scanned.raw or found:
+            self.flagged.add(page.file.src_uri)
+        else:
+            self.flagged.discard(page.file.src_uri)
         if scanned.raw:
             # Only a template (or Markdown that was never converted) writes syntax a reader sees
             # as characters: a build fails; a preview shows the page and says so in the terminal.

@@ -7,6 +7,7 @@ by `python build.py` renders first and hands the pages to MkDocs (`mkdocs_build`
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment
     from mkdocs.config.defaults import MkDocsConfig
 
+    from .cache import BuildCache, PageCache, RenderCache
     from .links import LinkReport
     from .markup import Unsafe
 
@@ -173,16 +175,20 @@ def changed_briefings(old: Dataset, new: Dataset) -> set[str] | None:
     return changed | (before.keys() - after.keys())
 
 
-def load_data(project: Project) -> tuple[Dataset, Region | None]:
+def load_data(project: Project, cache: BuildCache | None = None) -> tuple[Dataset, Region | None]:
     """Every data file, validated: the briefings and records, and the locator maps' boundary data.
 
     Raises one DataError listing the problems of both, so an editor sees them all at once.
+    cache: the build cache, which keeps each briefing file's own checks (cache.DataCache).
     """
+    from .cache import DataCache
+
     problems: list[Problem] = []
     dataset: Dataset | None = None
     region: Region | None = None
     try:
-        dataset = load_dataset(project.data_dir, project.root)
+        checks = DataCache(cache) if cache is not None else None
+        dataset = load_dataset(project.data_dir, project.root, checks=checks)
     except UnsafeFilesError:
         raise  # a link or a pipe in data/: nothing else is read
     except DataError as exc:
@@ -197,20 +203,46 @@ def load_data(project: Project) -> tuple[Dataset, Region | None]:
 
 
 def render(
-    project: Project, dataset: Dataset, region: Region | None, site: SiteInfo, previous: Generated | None = None
+    project: Project,
+    dataset: Dataset,
+    region: Region | None,
+    site: SiteInfo,
+    previous: Generated | None = None,
+    store: RenderCache | None = None,
 ) -> Generated:
-    """Every page of a validated dataset, in memory (reusing the unaffected pages of `previous`)."""
+    """Every page of a validated dataset, in memory (reusing the unaffected pages of `previous`, or of `store`:
+    the build cache's, `render_cache`)."""
     changed = changed_briefings(previous.dataset, dataset) if previous is not None else None
     old_pages = {p.src_uri: p for p in previous.pages} if previous is not None else None
     kept = previous.environment if previous is not None else None
     env = kept[1] if kept is not None and kept[0] == project.templates_dir else make_environment(project.templates_dir)
-    pages = render_pages(dataset, project.templates_dir, site, region, old_pages, changed, env)
+    pages = render_pages(dataset, project.templates_dir, site, region, old_pages, changed, env, store)
     slug_of = {p.src_uri: p.briefing for p in pages if p.briefing}
     titles = {p.src_uri: p.title for p in pages if p.src_uri.endswith(".md")}
     meta = {p.src_uri: p.meta for p in pages if p.meta}
     sections = briefing_sections(dataset)
     environment = (project.templates_dir, env)
     return Generated(dataset, pages, navigation(dataset), slug_of, titles, meta, sections, environment)
+
+
+def render_cache(
+    cache: BuildCache, project: Project, dataset: Dataset, region: Region | None, site: SiteInfo
+) -> RenderCache:
+    """The build cache's rendered pages for this data (see cache.RenderCache for what the key holds)."""
+    from .cache import RenderCache, code_fingerprint, digest, tree_fingerprint
+
+    key = digest(
+        code_fingerprint(),
+        tree_fingerprint(project.root, [project.templates_dir]),
+        json.dumps([site.url, site.name, site.author, site.description], ensure_ascii=False),
+        dataset.entities.model_dump_json(),
+        json.dumps([d.model_dump_json() for d in dataset.disputes]),
+        dataset.desk.model_dump_json(),
+        repr(region),
+        json.dumps(dataset.files, sort_keys=True, ensure_ascii=False),
+    )
+    hashes = {b.slug: digest(b.model_dump_json()) for b in dataset.briefings}
+    return RenderCache(cache, key, hashes)
 
 
 def generate(project: Project, site: SiteInfo, previous: Generated | None = None) -> Generated:
@@ -274,6 +306,25 @@ class BuildResult:
     pages: int
     links: LinkReport
     timings: dict[str, float]
+    cache: CacheReport | None = None  # None: built without the cache
+
+
+@dataclass(frozen=True)
+class CacheReport:
+    """What the build cache saved: pages written from it, pages converted, pages the link check parsed."""
+
+    rendered: int  # pages and files rendered from the data (not found in the cache)
+    reused: int
+    converted: int
+    parsed: int
+    pages: int  # HTML pages of the site (what the link check reads)
+
+    def summary(self) -> str:
+        """One line for the build's summary."""
+        return (
+            f"cache: {self.reused} pages reused, {self.converted} converted, {self.rendered} rendered;"
+            f" link check parsed {self.parsed} of {self.pages} pages"
+        )
 
 
 class _Collect(logging.Handler):
@@ -307,11 +358,17 @@ def engine_config(project: Project, out_dir: Path, site_url: str | None = None) 
 
 
 def mkdocs_build(
-    project: Project, out_dir: Path, generated: Generated | None = None, config: MkDocsConfig | None = None
-) -> None:
+    project: Project,
+    out_dir: Path,
+    generated: Generated | None = None,
+    config: MkDocsConfig | None = None,
+    store: engine.PageStore | None = None,
+) -> int:
     """The real MkDocs build, strict, into out_dir; of `generated` if given, else of pages the hook renders.
 
     config: mkdocs.yml as `engine_config(project, out_dir)` read it, if the caller has it already.
+    store: the build cache's pages (`page_cache`): unchanged pages are written from it (engine.build).
+    Returns the number of pages written from the store.
     """
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, ConfigurationError
@@ -322,9 +379,53 @@ def mkdocs_build(
             config.plugins.on_startup(command="build", dirty=False)  # as `mkdocs build` does: errors fail it
             if generated is not None:
                 prepare(config, generated)
-            build(config)
+            if store is None:
+                build(config)
+                return 0
+            return engine.build(config, store)
         except (Abort, ConfigurationError) as exc:
             raise BuildError(f"MkDocs build failed:\n{errors.reason(exc)}") from None
+
+
+def site_key(project: Project, config: MkDocsConfig, generated: Generated) -> str:
+    """What every page's output depends on besides its own inputs (see briefings/cache.py): the site key.
+
+    Our code and the packages' versions, mkdocs.yml (and what it inherits or reads from the
+    environment), the site address, every file of templates/, the theme's folders and docs/,
+    the navigation with its pages' titles, and every generated page's address.
+    """
+    from .cache import code_fingerprint, config_inputs, digest, tree_fingerprint
+
+    custom_dir = config.theme.custom_dir
+    folders = [project.templates_dir, Path(config.docs_dir), Path(custom_dir) if custom_dir else None]
+    nav_uris = [uri for entry in generated.nav for uri in _nav_uris(entry)]
+    return digest(
+        code_fingerprint(),
+        engine.active(),
+        *config_inputs(project.config_file, inherited_configs(project)),
+        str(config.site_url),
+        str(config.use_directory_urls),
+        tree_fingerprint(project.root, folders),
+        json.dumps(generated.nav, ensure_ascii=False),
+        json.dumps([generated.titles.get(uri) for uri in nav_uris], ensure_ascii=False),
+        json.dumps(sorted(p.src_uri for p in generated.pages), ensure_ascii=False),
+    )
+
+
+def _nav_uris(entry: NavEntry) -> list[str]:
+    found: list[str] = []
+    for value in entry.values():
+        found += [value] if isinstance(value, str) else [u for e in value for u in _nav_uris(e)]
+    return found
+
+
+def page_cache(cache: BuildCache, project: Project, config: MkDocsConfig, generated: Generated) -> PageCache:
+    """The build cache's pages for a build of `generated` with config (mkdocs_build's store)."""
+    from .cache import PageCache
+    from .mkdocs_adapter import BriefingsPlugin
+
+    plugin = BriefingsPlugin.of(config.plugins.values())
+    return PageCache(cache, site_key(project, config, generated), plugin.page_context, plugin.cacheable)
 
 
 def prepare(config: MkDocsConfig, generated: Generated) -> Generated:
@@ -349,10 +450,13 @@ def _mkdocs_errors() -> Iterator[_Collect]:
         logger.removeHandler(errors)
 
 
-def check_links(site: Path, project: Project | None = None, external: bool = False) -> LinkReport:
+def check_links(
+    site: Path, project: Project | None = None, external: bool = False, cache: BuildCache | None = None
+) -> LinkReport:
     """Our resolver, lychee and the markup scan over a built site; raise LinkCheckError on any problem.
 
     External links are checked for syntax offline; with external=True they are also fetched.
+    cache: the build cache, whose `links/` entries spare parsing the pages whose HTML is unchanged.
     """
     from .errors import LinkCheckError
     from .links import LycheeRun, check_external_online, check_external_syntax, check_feeds, check_site
@@ -361,7 +465,7 @@ def check_links(site: Path, project: Project | None = None, external: bool = Fal
         check_files_or_raise(project.root, [project.root / "lychee.toml"])
     config = project.root / "lychee.toml" if project else None
     with LycheeRun(site, config) as lychee:  # lychee runs beside our own check, on another core
-        report = check_site(site)
+        report = check_site(site, cache=cache)
         feed_links, feed_broken = check_feeds(site)
         second = lychee.report()
     report.checked += feed_links
@@ -373,9 +477,9 @@ def check_links(site: Path, project: Project | None = None, external: bool = Fal
     report.broken += check_external_syntax(report)
     if external:
         # -2: entries written before internal addresses were refused are not trusted as "still good".
-        cache = (project.root if project else site.parent) / ".cache" / "external-links-2.json"
-        check_folders_or_raise(cache.parent.parent, [cache.parent])  # no link to elsewhere, no pipe in it
-        report.broken += check_external_online(report, cache)
+        fetched = (project.root if project else site.parent) / ".cache" / "external-links-2.json"
+        check_folders_or_raise(fetched.parent.parent, [fetched.parent])  # no link to elsewhere, no pipe in it
+        report.broken += check_external_online(report, fetched)
     if report.broken:
         lines = [b.format() for b in report.broken]
         if report.unsafe and project is not None:
@@ -438,15 +542,18 @@ def input_dirs(project: Project) -> list[Path]:
 
 
 def build_site(
-    project: Project, progress: Callable[[str], None] | None = None, site_url: str | None = None
+    project: Project, progress: Callable[[str], None] | None = None, site_url: str | None = None, cache: bool = True
 ) -> BuildResult:
     """The whole build, in order: load -> validate -> render -> build -> check -> publish.
 
     site_url, if given, replaces mkdocs.yml's: the address (and sub-path) the site is served at.
+    cache: use the build cache in .cache/ (briefings/cache.py): unchanged pages are written from it
+    and only changed pages are parsed by the link check; the site is the same either way.
 
     Everything happens in a folder beside site/ that replaces it only if every stage
     succeeded: a failed build leaves the previous site as it was.
     """
+    from .cache import BuildCache
     from .publish import check_output_dir, recover_interrupted, staged
 
     say = progress or (lambda message: None)
@@ -461,25 +568,40 @@ def build_site(
     clock.start("validate")
     say("validate: reading data files")
     project.check_inputs()
-    dataset, region = load_data(project)  # load and validate: data errors surface before any build work
-    say(f"validate: {len(dataset.briefings)} briefings valid, {len(dataset.warnings)} warnings")
-    with staged(project.site_dir, protected, inputs) as temp:
-        config = engine_config(project, temp, site_url)
-        clock.start("render")
-        # Handed to the plugin, not kept here: it lets go of what MkDocs no longer needs (see BriefingsPlugin).
-        rendered = len(prepare(config, render(project, dataset, region, site_settings(config))).pages)
-        clock.start("build")
-        say(f"build: {rendered} pages and files rendered; running MkDocs (strict)")
-        mkdocs_build(project, temp, config=config)
-        del config  # its plugins hold the search index and the pages' state: nothing the check needs
-        pages = sum(1 for _ in temp.rglob("*.html"))
-        clock.start("check")
-        say(f"build: {pages} pages written; check: links, anchors, feeds, markup")
-        links = check_links(temp, project)
-        clock.start("publish")
-        say("publish: swapping the new site into place")
-    clock.stop()
-    return BuildResult(dataset, project.site_dir, pages, links, clock.timings)
+    kept = BuildCache(project.root) if cache else None
+    try:
+        dataset, region = load_data(project, kept)  # load and validate: data errors surface before any build work
+        say(f"validate: {len(dataset.briefings)} briefings valid, {len(dataset.warnings)} warnings")
+        with staged(project.site_dir, protected, inputs) as temp:
+            config = engine_config(project, temp, site_url)
+            clock.start("render")
+            site = site_settings(config)
+            renders = render_cache(kept, project, dataset, region, site) if kept is not None else None
+            generated = render(project, dataset, region, site, store=renders)
+            store = page_cache(kept, project, config, generated) if kept is not None else None
+            # Handed to the plugin, not kept here: it lets go of what MkDocs no longer needs (see BriefingsPlugin).
+            rendered = len(prepare(config, generated).pages)
+            del generated
+            clock.start("build")
+            say(f"build: {rendered} pages and files rendered; running MkDocs (strict)")
+            reused = mkdocs_build(project, temp, config=config, store=store)
+            del config  # its plugins hold the search index and the pages' state: nothing the check needs
+            pages = sum(1 for _ in temp.rglob("*.html"))
+            clock.start("check")
+            say(f"build: {pages} pages written ({reused} from the cache); check: links, anchors, feeds, markup")
+            links = check_links(temp, project, cache=kept)
+            clock.start("publish")
+            say("publish: swapping the new site into place")
+        clock.stop()
+        report = None
+        if kept is not None and store is not None:
+            kept.prune()  # a successful build: what it did not use goes
+            assert renders is not None
+            report = CacheReport(renders.rendered, reused, store.converted, kept.misses["links"], pages)
+    finally:
+        if kept is not None:
+            kept.close()
+    return BuildResult(dataset, project.site_dir, pages, links, clock.timings, report)
 
 
 def site_settings(config: MkDocsConfig) -> SiteInfo:

@@ -24,18 +24,34 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import engine, mkdocs_adapter
+from .cache import BuildCache, PageCache
 from .dataset import Dataset
 from .errors import indented
 from .feeds import SiteInfo
 from .locator import Region
 from .mkdocs_adapter import BriefingsPlugin
-from .pipeline import Generated, Project, briefing_sections, changed_briefings, load_data, navigation, render
+from .pipeline import (
+    Generated,
+    Project,
+    briefing_sections,
+    changed_briefings,
+    load_data,
+    navigation,
+    page_cache,
+    prepare,
+    render,
+    render_cache,
+)
 from .render import briefing_pages
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 log = logging.getLogger("briefings.preview")
 _STRUCTURE = ("templates", "overrides", "docs", "mkdocs.yml")
@@ -88,9 +104,11 @@ FIRST_ROUND_MAX = 3  # edited briefings whose pages a first round writes; more (
 class IncrementalSite:
     """A built site kept in memory so that data edits rebuild only what they change."""
 
-    def __init__(self, project: Project, site_dir: Path) -> None:
+    def __init__(self, project: Project, site_dir: Path, cache: bool = True) -> None:
         self.project = project
         self.site_dir = site_dir
+        self.cache = cache  # use the build cache in .cache/ for full builds (briefings/cache.py)
+        self.converted: int | None = None  # pages the last full build converted (None: without the cache)
         self.state: dict[str, Any] = {}
         self.structure = ""
         self.stamp: tuple[Any, ...] | None = None  # the data files as they were last read
@@ -101,13 +119,20 @@ class IncrementalSite:
     # ------------------------------------------------------------------ full build
 
     def full_build(self) -> UpdateResult:
-        """The same steps as the engine's full build, keeping what they produce."""
+        """The same steps as the engine's full build, keeping what they produce.
+
+        With the build cache (the default), pages are rendered and written from it where their
+        inputs are unchanged (a warm start takes seconds), and what is made is kept there.
+        """
         self.structure = _tree_hash([self.project.root / p for p in _STRUCTURE])
         self.stamp, self.loaded, self.shown = None, None, {}
         config = engine.load_config(self.project.config_file, self.site_dir)
         plugin = BriefingsPlugin.of(config.plugins.values())
         plugin.on_startup("serve", False)  # data errors become error pages, never a crash
-        kept = engine.build_keeping_state(config)
+        with BuildCache(self.project.root) if self.cache else nullcontext() as cache:
+            store = self._prepare(config, cache) if cache is not None else None
+            kept = engine.build_keeping_state(config, store)
+        self.converted = store.converted if store is not None else None
         self.state = {
             "kept": kept,
             "generated": plugin.current,
@@ -115,6 +140,21 @@ class IncrementalSite:
             "theme_scripts": plugin.theme_scripts,
         }
         return UpdateResult(True, [f.src_uri for f in kept.doc_files])
+
+    def _prepare(self, config: MkDocsConfig, cache: BuildCache) -> PageCache | None:
+        """Render every page with the build cache and hand them to the build; None (no cache) on any problem,
+        which the build then meets again and shows on every page as without the cache."""
+        try:
+            self.project.check_inputs()
+            dataset, region = load_data(self.project, cache)
+            site = mkdocs_adapter.site_info(config)
+            generated = render(
+                self.project, dataset, region, site, store=render_cache(cache, self.project, dataset, region, site)
+            )
+            prepare(config, generated)
+            return page_cache(cache, self.project, config, generated)
+        except Exception:
+            return None
 
     # ------------------------------------------------------------------ incremental
 
@@ -211,7 +251,7 @@ class IncrementalSite:
         return UpdateResult(False, rebuilt, more=True)
 
 
-def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(project: Project, host: str = "127.0.0.1", port: int = 8000, cache: bool = True) -> None:
     """Build once, then serve with live reload, rebuilding incrementally on every change.
 
     The temporary site is removed on every way out: Ctrl+C (SIGINT), SIGTERM, an error.
@@ -231,7 +271,7 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000) -> None:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)} if main_thread else {}
     server = None
     try:
-        site = IncrementalSite(project, site_dir)
+        site = IncrementalSite(project, site_dir, cache)
         site.full_build()
 
         def builder() -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import Environment, Template
 
@@ -41,12 +41,14 @@ def render_pages(
     previous: dict[str, Page] | None = None,
     changed: set[str] | None = None,
     env: Environment | None = None,
+    store: RenderStore | None = None,
 ) -> list[Page]:
     """Every generated page and file of the site, in memory.
 
     With `previous` pages and the set of `changed` briefing slugs, a page that depended on the same
     briefings before and now, none of them changed, and whose page number and count are the same,
     is reused, not rendered. env: a `make_environment(templates_dir)` kept from an earlier call.
+    store: the build cache's rendered pages (cache.RenderCache), the same rule across processes.
     """
 
     def reusable(spec: PageSpec) -> Page | None:
@@ -62,10 +64,25 @@ def render_pages(
     # One lookup per template per build: auto_reload would stat the file on every get_template.
     template_named = lru_cache(maxsize=None)(env.get_template)
     rel = relate(dataset)
-    return [
-        reusable(spec) or _fill(spec, template_named, rel, templates_dir)
-        for spec in page_plan(dataset, rel, site, region)
-    ]
+    pages = []
+    for spec in page_plan(dataset, rel, site, region):
+        page = reusable(spec) or (store.find(spec) if store is not None else None)
+        if page is None:
+            page = _fill(spec, template_named, rel, templates_dir)
+            if store is not None:
+                store.keep(page)
+        pages.append(page)
+    return pages
+
+
+class RenderStore(Protocol):
+    """Rendered pages kept between processes (cache.RenderCache)."""
+
+    def find(self, spec: PageSpec) -> Page | None:
+        """The page made from this spec before, if nothing it was made of changed."""
+
+    def keep(self, page: Page) -> None:
+        """Keep a page just rendered."""
 
 
 def briefing_pages(

@@ -215,9 +215,9 @@ def _guard_mkdocs_build() -> None:
     real = briefings.pipeline.mkdocs_build
 
     @functools.wraps(real)
-    def guarded(*args: object, **kwargs: object) -> None:
+    def guarded(*args: object, **kwargs: object) -> int:
         _Layer.require_slow("runs a real MkDocs build (here or in a fixture it uses)")
-        real(*args, **kwargs)  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
 
     briefings.pipeline.mkdocs_build = guarded  # type: ignore[assignment]
 

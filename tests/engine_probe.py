@@ -8,6 +8,7 @@ ProperDocs must be selected before anything imports mkdocs, and the hook cache i
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import logging
@@ -27,6 +28,12 @@ CALLS: list[tuple[str, str, list[str], list[str]]] = [
     ("mkdocs.commands.build", "_populate_page", ["page", "config", "files"], []),
     ("mkdocs.commands.build", "_build_theme_template", ["template_name", "env", "files", "config", "nav"], []),
     ("mkdocs.commands.build", "build", ["config"], []),
+    ("mkdocs.commands.build", "_build_extra_template", ["template_name", "files", "config", "nav"], []),
+    ("mkdocs.structure.pages", "Page.read_source", ["self", "config"], []),
+    ("mkdocs.structure.pages", "Page.render", ["self", "config", "files"], []),
+    ("mkdocs.structure.pages", "Page.validate_anchor_links", ["self"], ["files", "log_level"]),
+    ("mkdocs.utils", "write_file", ["content", "output_path"], []),
+    ("mkdocs.utils", "CountHandler", [], []),
     ("mkdocs.config", "load_config", [], ["config_file", "site_dir", "strict"]),
     ("mkdocs.structure.files", "get_files", ["config"], []),
     ("mkdocs.structure.files", "set_exclusions", ["files", "config"], []),
@@ -75,6 +82,13 @@ def signatures() -> dict[str, Any]:
     found["inclusion_is_included"] = hasattr(
         importlib.import_module("mkdocs.structure.files").InclusionLevel, "is_included"
     )
+    # engine.build mirrors the engine's build() and _populate_page step by step: a change to either is a
+    # change engine.build must follow (review it, then update the digests in test_engine_contract.py).
+    build_module = importlib.import_module("mkdocs.commands.build")
+    found["mirrored_sources"] = {
+        name: hashlib.sha256(inspect.getsource(getattr(build_module, name)).encode()).hexdigest()[:16]
+        for name in ("build", "_populate_page")
+    }
     found["engine_module"] = sys.modules["mkdocs"].__name__
     found["build_module_file"] = importlib.import_module("mkdocs.commands.build").__file__
     found["config_class"] = defaults.MkDocsConfig.__module__
@@ -176,9 +190,44 @@ def build(scratch: Path) -> dict[str, Any]:
     facts["after_page_has_new_body"] = "New body." in (site / "generated" / "index.html").read_text(encoding="utf-8")
     facts["after_lastmods"] = re.findall(r"<lastmod>([^<]*)</lastmod>", (site / "sitemap.xml").read_text())
     facts["builder_rounds"] = builder_rounds(site)
+    facts.update(cached_builds(scratch, plain))
     facts["logger"] = engine.logger().name
     facts["mkdocs_logger_parent"] = logging.getLogger("mkdocs").parent.name  # type: ignore[union-attr]
     return facts
+
+
+class DictStore:
+    """engine.PageStore in a dict, keyed by a page's address and Markdown (as briefings.cache keys it, in short)."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], tuple[bytes, str]] = {}
+
+    def lookup(self, page: Any) -> tuple[Any, str] | None:
+        found = self.entries.get((page.file.src_uri, page.markdown))
+        return None if found is None else ((lambda: found[0]), found[1])
+
+    def store(self, page: Any, output: bytes, fragment: str) -> None:
+        self.entries[(page.file.src_uri, page.markdown)] = (output, fragment)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def cached_builds(scratch: Path, plain: Path) -> dict[str, Any]:
+    """engine.build with an empty store, then with what it stored: both must write the engine's own build."""
+    store = DictStore()
+    first, second = scratch / "cached-1", scratch / "cached-2"
+    reused_first = engine.build(engine.load_config(scratch / "mkdocs.yml", first), store)
+    stored = len(store.entries)
+    reused_second = engine.build(engine.load_config(scratch / "mkdocs.yml", second), store)
+    expected = tree(plain)
+    return {
+        "cached_reused": [reused_first, reused_second],
+        "cached_stored": stored,
+        "cached_builds_as_engine_writes_them": [tree(first) == expected, tree(second) == expected],
+        "cached_differences": sorted(k for k in expected if tree(second).get(k) != expected[k]),
+    }
 
 
 def builder_rounds(root: Path) -> int:

@@ -160,3 +160,28 @@ def test_plugin_messages_reach_the_engines_logger(built):
     engine, facts = built
     assert facts["logger"] == engine
     assert facts["mkdocs_logger_parent"] == ("properdocs" if engine == "properdocs" else "root")
+
+
+# engine.build mirrors these two functions of each engine; a new version of either must be reviewed against it.
+MIRRORED = {
+    "mkdocs": {"build": "c476b64474acfaa2", "_populate_page": "31a70ea4caef1e12"},
+    "properdocs": {"build": "9ef8add479b2679c", "_populate_page": "b3c436870881aa43"},
+}
+
+
+def test_the_build_engine_build_mirrors_is_unchanged(signatures):
+    engine, facts = signatures
+    assert facts["mirrored_sources"] == MIRRORED[engine], (
+        f"{engine}'s build() or _populate_page() changed: review briefings.engine.build against it, update MIRRORED"
+    )
+
+
+@pytest.mark.slow
+def test_a_build_from_stored_pages_writes_the_engines_bytes(built):
+    # engine.build (the build cache's loop) writes every file as the engine's own build does, when
+    # it converts every page and when it writes every page from the store (search index included).
+    engine, facts = built
+    assert facts["cached_reused"] == [0, 2], engine
+    assert facts["cached_stored"] == 2, engine
+    assert facts["cached_differences"] == [], engine
+    assert facts["cached_builds_as_engine_writes_them"] == [True, True], engine

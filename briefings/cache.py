@@ -1,0 +1,529 @@
+"""The build cache that lasts between processes: `.cache/build-1/` under the project, safe to delete.
+
+What it holds, each entry under a key that covers every input that can change it (our own
+code, a hash of every file of this package, is in every key):
+
+- `models/`: a data file as validated (the model as JSON, validated again on read), keyed
+  by its path and bytes: a new process does not parse the YAML of unchanged files. Kept only
+  if validating the JSON gives back an equal model (`DataCache`);
+- `checks/`: one briefing file's own problems and warnings (the reference checks and the
+  wording lint, `DataCache`), keyed by its path and bytes, the shared records it is checked
+  against and the desk's grading setting; the rules across files run on every build;
+- `render/`: a page's Markdown and metadata as the page plan rendered them from the data
+  (`RenderCache`: reused when the briefings it shows are unchanged, as in the fast preview);
+- `pages/`: a page's final HTML as MkDocs wrote it and its search-index fragment, keyed by
+  `PageCache.key`: the site key (below) plus the page's own inputs as MkDocs holds them after the
+  plugins' Markdown event: its address, Markdown, title and metadata (JSON-LD, <title>, search
+  boost) and the briefing sidebar the theme prints on it. A hit skips the Markdown conversion
+  and the theme's template (engine.build).
+- `links/`: what the link check's parse found in a page (its ids and links), keyed by the
+  page's path, its HTML's hash and the theme's scripts the markup scan compares with; a page
+  with any finding is never stored, so it is parsed (and reported) every time.
+
+The site key is everything that is the same for every page: our own code (a hash of the
+package's files), the versions of MkDocs or ProperDocs, Material, Python-Markdown, pymdown,
+Jinja and Python, mkdocs.yml (and a config it inherits, and the environment variables it
+names with !ENV), the site address, every file under templates/, the theme's custom_dir
+and docs/, the navigation with the titles of its pages, and the list of every page. So a
+template edit, an added or removed page or a new latest briefing (the nav names its pages)
+makes every page a miss: slow once, never stale. The sitemap, 404 page, search index and
+non-page files are written on every build.
+
+Safety: the folder and its files are untrusted like any input. Nothing executes on load:
+entries are zlib-compressed JSON, each naming its own kind and key, read with a size bound
+and checked on read; anything unreadable, truncated, corrupt or mismatched is a miss. Every
+folder is opened relative to the one above it without following a symbolic link, so a
+`.cache` (or a folder in it) that is a link is not used at all and nothing is written through
+it; files are written under a fresh name and renamed into place. A cache that cannot be
+used is never an error: the build runs as if it were empty. After a successful build,
+entries this build did not use are removed, so the folder holds about one site's worth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import stat
+import sys
+import zlib
+from collections.abc import Callable, Iterable
+from functools import cache, partial
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from mkdocs.structure.pages import Page
+
+    from .errors import Problem
+    from .plan import PageSpec
+    from .render import Page as RenderedPage
+
+FOLDER = ".cache"
+NAME = "build-1"  # bump when the layout or an entry's meaning changes: old entries are then never read
+HEADER = b"briefings-build-cache-1\n"
+MAX_ENTRY = 64 * 1024 * 1024  # bytes of an entry, compressed and uncompressed
+KINDS = ("models", "checks", "render", "pages", "links")
+PACKAGES = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "pyyaml")
+M = TypeVar("M", bound=BaseModel)
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def digest(*parts: str | bytes) -> str:
+    """A sha256 of the parts, each length-prefixed (no two lists of parts give the same input)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+@cache
+def code_fingerprint() -> str:
+    """Our own code (every file of the package) and the versions of what renders and converts pages."""
+    package = Path(__file__).resolve().parent
+    parts: list[str | bytes] = [NAME, sys.version]
+    for path in sorted(package.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        parts += [path.relative_to(package).as_posix(), path.read_bytes()]
+    for name in PACKAGES:
+        try:
+            parts += [name, metadata.version(name)]
+        except metadata.PackageNotFoundError:
+            parts += [name, "-"]
+    return digest(*parts)
+
+
+def tree_fingerprint(root: Path, folders: Iterable[Path | None]) -> str:
+    """Names, kinds and contents of every entry under the folders (relative to root); links by name only."""
+    parts: list[str | bytes] = []
+    for folder in folders:
+        if folder is None:
+            continue
+        parts.append(str(folder.relative_to(root)) if folder.is_relative_to(root) else str(folder))
+        if not folder.is_dir() or folder.is_symlink():
+            parts.append("absent or not a folder")
+            continue
+        for here, dirs, names in os.walk(folder):  # does not follow links
+            dirs.sort()
+            for name in sorted(dirs + names):
+                path = Path(here, name)
+                parts.append(path.relative_to(folder).as_posix())
+                try:
+                    info = path.lstat()
+                except OSError:
+                    parts.append("gone")
+                    continue
+                parts.append(str(stat.S_IFMT(info.st_mode)))
+                if stat.S_ISREG(info.st_mode):
+                    parts.append(path.read_bytes())
+    return digest(*parts)
+
+
+def _open_dir(name: str, parent: int | None, create: bool) -> int | None:
+    """A folder's descriptor, opened without following a link (relative to `parent`); None if it cannot be."""
+    try:
+        if create:
+            try:
+                os.mkdir(name, 0o700, dir_fd=parent)
+            except FileExistsError:
+                pass
+        return os.open(name, _DIR_FLAGS, dir_fd=parent)
+    except OSError:  # a link (ELOOP), a file (ENOTDIR), no permission, a read-only disk...
+        return None
+
+
+def decode(raw: bytes, kind: str, key: str) -> dict[str, Any] | None:
+    """An entry's bytes as a JSON object naming this kind and key; None if they are anything else."""
+    if not raw.startswith(HEADER) or len(raw) > MAX_ENTRY:
+        return None
+    try:
+        inflate = zlib.decompressobj()
+        text = inflate.decompress(raw[len(HEADER) :], MAX_ENTRY)
+        if inflate.unconsumed_tail or not inflate.eof or inflate.unused_data:
+            return None  # too large, truncated, or followed by something else
+        value = json.loads(text.decode("utf-8"))
+    except (zlib.error, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict) or value.get("kind") != kind or value.get("key") != key:
+        return None
+    return value
+
+
+class BuildCache:
+    """The cache folder of one project, opened for one build (or one preview); `close` when done.
+
+    `hits` and `misses` count the entries of each kind found and not found, for the build's summary.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.hits: dict[str, int] = dict.fromkeys(KINDS, 0)
+        self.misses: dict[str, int] = dict.fromkeys(KINDS, 0)
+        self.used: dict[str, set[str]] = {kind: set() for kind in KINDS}
+        self._dirs: dict[str, int] = {}
+        self.enabled = self._open()
+
+    def _open(self) -> bool:
+        top = _open_dir(str(self.root), None, create=False)
+        if top is None:
+            return False
+        opened = [top]
+        try:
+            cache_dir = _open_dir(FOLDER, top, create=True)
+            if cache_dir is None:
+                return False
+            opened.append(cache_dir)
+            own = _open_dir(NAME, cache_dir, create=True)
+            if own is None:
+                return False
+            opened.append(own)
+            for kind in KINDS:
+                fd = _open_dir(kind, own, create=True)
+                if fd is None:
+                    return False
+                self._dirs[kind] = fd
+            return True
+        finally:
+            for fd in opened:
+                os.close(fd)
+            if len(self._dirs) < len(KINDS):
+                self.close()
+
+    def close(self) -> None:
+        """Let go of the folders (the cache is unusable afterwards)."""
+        for fd in self._dirs.values():
+            os.close(fd)
+        self._dirs = {}
+        self.enabled = False
+
+    def __enter__(self) -> BuildCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The entry stored under key, checked; None (a miss) if absent, unreadable or not what was stored."""
+        found = self.get_raw(kind, key)
+        return found[0] if found is not None else None
+
+    def get_raw(self, kind: str, key: str) -> tuple[dict[str, Any], bytes] | None:
+        """The entry, checked, and its bytes as stored (compressed: `decode` gives the entry again)."""
+        self.used[kind].add(key)
+        raw = self._read(kind, key) if self.enabled else None
+        value = decode(raw, kind, key) if raw is not None else None
+        if value is None:
+            self.misses[kind] += 1
+            return None
+        self.hits[kind] += 1
+        assert raw is not None
+        return value, raw
+
+    def _read(self, kind: str, key: str) -> bytes | None:
+        try:
+            fd = os.open(key, _READ_FLAGS, dir_fd=self._dirs[kind])
+        except OSError:
+            return None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY:
+                return None
+            raw = b""
+            while len(raw) <= MAX_ENTRY:
+                chunk = os.read(fd, MAX_ENTRY + 1 - len(raw))
+                if not chunk:
+                    break
+                raw += chunk
+            return raw
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+
+    def put(self, kind: str, key: str, value: dict[str, Any]) -> None:
+        """Store value under key (a fresh file renamed into place); a failure to write is no error."""
+        self.used[kind].add(key)
+        if not self.enabled:
+            return
+        text = json.dumps({**value, "kind": kind, "key": key}, ensure_ascii=False, separators=(",", ":"))
+        data = HEADER + zlib.compress(text.encode("utf-8", "surrogatepass"), 3)
+        folder = self._dirs[kind]
+        temp = f".{key}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(temp, _WRITE_FLAGS, 0o600, dir_fd=folder)
+            try:
+                with os.fdopen(fd, "wb", closefd=False) as out:
+                    out.write(data)
+            finally:
+                os.close(fd)
+            os.replace(temp, key, src_dir_fd=folder, dst_dir_fd=folder)  # replaces a link, never follows it
+        except OSError:
+            try:
+                os.unlink(temp, dir_fd=folder)
+            except OSError:
+                pass
+
+    def prune(self) -> None:
+        """Remove every entry this build did not use (called after a successful build): one site's worth stays."""
+        for kind, folder in self._dirs.items():
+            try:
+                names = os.listdir(folder)
+            except OSError:
+                continue
+            for name in names:
+                if name not in self.used[kind]:
+                    try:
+                        os.unlink(name, dir_fd=folder)  # a link is removed, not followed
+                    except OSError:  # a folder someone put there, or gone meanwhile
+                        pass
+
+
+def config_inputs(config_file: Path, inherited: list[Path]) -> list[str | bytes]:
+    """mkdocs.yml (and the file it inherits) as bytes, and the environment variables they read with !ENV."""
+    import re
+
+    parts: list[str | bytes] = []
+    for path in [config_file, *inherited]:
+        try:
+            raw = path.read_bytes() if path.is_file() and not path.is_symlink() else b"(none)"
+        except OSError:
+            raw = b"(unreadable)"
+        parts += [path.name, raw]
+        named = set(re.findall(rb"!ENV\s+['\"]?([A-Za-z_][A-Za-z0-9_]*)", raw))
+        for listed in re.findall(rb"!ENV\s*\[([^\]]*)\]", raw):  # !ENV [NAME, OTHER, default]: every word
+            named |= set(re.findall(rb"[A-Za-z_][A-Za-z0-9_]*", listed))
+        for name in sorted(named):
+            parts += [name, os.environ.get(name.decode(), "(unset)")]
+    return parts
+
+
+class PageCache:
+    """The `pages/` entries as engine.build asks for them (engine.PageStore): a page's output and search fragment.
+
+    context(src_uri): what else the theme prints on that page beyond its own Markdown, title and
+    metadata (the briefing it belongs to and that briefing's pages, listed in its sidebar).
+    cacheable(src_uri): False for a page whose output is not the page's own (a preview serves a
+    "Page withheld" page in place of unsafe markup; a build fails instead): it is never stored.
+    """
+
+    def __init__(
+        self, cache: BuildCache, site_key: str, context: Callable[[str], str], cacheable: Callable[[str], bool]
+    ) -> None:
+        self.cache = cache
+        self.site_key = site_key
+        self.context = context
+        self.cacheable = cacheable  # False for a page a preview withheld (its output is not the page's)
+        self.keys: dict[str, str] = {}  # src_uri -> its key in this build
+        self.converted = 0  # pages converted and rendered (not found)
+
+    def key(self, page: Page) -> str:
+        """Everything this page's output is made of, besides the site key: see the module's docstring."""
+        src_uri = page.file.src_uri
+        meta = json.dumps(page.meta, sort_keys=True, ensure_ascii=False, default=repr)
+        title = page.title if isinstance(page.title, str) else repr(page.title)
+        return digest(self.site_key, src_uri, page.url, page.markdown or "", title, meta, self.context(src_uri))
+
+    def lookup(self, page: Page) -> tuple[Callable[[], bytes], str] | None:
+        """The page's output (read when called) and search fragment, if its key is unchanged.
+
+        Until the page is written its entry stays compressed: a warm build of a large site
+        would otherwise hold every page's HTML at once.
+        """
+        key = self.keys[page.file.src_uri] = self.key(page)
+        found = self.cache.get_raw("pages", key)
+        if found is None or not isinstance(found[0].get("html"), str) or not isinstance(found[0].get("search"), str):
+            self.converted += 1
+            return None
+        value, raw = found
+        return partial(_page_output, raw, key), value["search"]
+
+    def store(self, page: Page, output: bytes, fragment: str) -> None:
+        """Keep a converted page's output and fragment under the key `lookup` computed for it."""
+        key = self.keys.get(page.file.src_uri)
+        if key is None or not self.cacheable(page.file.src_uri):
+            return
+        try:
+            html = output.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        self.cache.put("pages", key, {"html": html, "search": fragment})
+
+
+def _page_output(raw: bytes, key: str) -> bytes:
+    """The HTML of a `pages/` entry checked when it was read (its bytes have not changed since)."""
+    value = decode(raw, "pages", key)
+    assert value is not None, "an entry that decoded once decodes again"
+    html: str = value["html"]
+    return html.encode("utf-8", "surrogatepass")
+
+
+def encode_meta(value: Any) -> Any:
+    """A page's metadata as JSON, keeping what JSON would lose: Markup (trusted, printed as is) and tuples."""
+    from markupsafe import Markup
+
+    if isinstance(value, Markup):
+        return {"markup": str(value)}
+    if isinstance(value, str) or value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, tuple):
+        return {"tuple": [encode_meta(v) for v in value]}
+    if isinstance(value, list):
+        return [encode_meta(v) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"dict": {k: encode_meta(v) for k, v in value.items()}}
+    raise TypeError(f"cannot keep {type(value).__name__} in the cache")
+
+
+def decode_meta(value: Any) -> Any:
+    """What encode_meta wrote, back (ValueError if it is not what it writes)."""
+    from markupsafe import Markup
+
+    if isinstance(value, str) or value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, list):
+        return [decode_meta(v) for v in value]
+    if isinstance(value, dict) and len(value) == 1:
+        (tag, inner), *_ = value.items()
+        if tag == "markup" and isinstance(inner, str):
+            return Markup(inner)
+        if tag == "tuple" and isinstance(inner, list):
+            return tuple(decode_meta(v) for v in inner)
+        if tag == "dict" and isinstance(inner, dict):
+            return {k: decode_meta(v) for k, v in inner.items()}
+    raise ValueError("not a kept value")
+
+
+class RenderCache:
+    """The `render/` entries: a page's Markdown (or file text) and metadata as the page plan rendered it.
+
+    Keyed by the render key (our code, every file of templates/, the site settings, the shared
+    records, disputes and desk settings, the locator's region, which file holds which briefing)
+    and the page's address; the entry also names the briefings the page shows (`depends`),
+    each with the hash of its validated data at the time, and its page number and count. It is
+    reused only if all of these are the same now: the rule the fast preview reuses pages by
+    (render.render_pages), across processes. A page that shows every briefing is never kept.
+    """
+
+    def __init__(self, cache: BuildCache, key: str, hashes: dict[str, str]) -> None:
+        self.cache = cache
+        self.key = key
+        self.hashes = hashes  # slug -> hash of the briefing's validated data
+        self.rendered = 0
+
+    def find(self, spec: PageSpec) -> RenderedPage | None:
+        """The page kept for this spec, if everything it was made of is unchanged."""
+        from .render import Page as RenderedPage
+
+        if spec.depends is None:
+            return None
+        found = self.cache.get("render", digest(self.key, spec.src_uri))
+        if found is None:
+            return None
+        hashes = {slug: self.hashes.get(slug) for slug in sorted(spec.depends)}
+        content, meta = found.get("content"), found.get("meta")
+        if found.get("hashes") != hashes or found.get("inputs") != list(spec.inputs) or not isinstance(content, str):
+            return None
+        try:
+            decoded = decode_meta(meta)
+        except (ValueError, RecursionError):
+            return None
+        if decoded is not None and not isinstance(decoded, dict):
+            return None
+        return RenderedPage(spec.src_uri, content, spec.title, spec.briefing, decoded, spec.depends, spec.inputs)
+
+    def keep(self, page: RenderedPage) -> None:
+        """Keep a rendered page for the next build (if it depends on some briefings, not all)."""
+        self.rendered += 1
+        if page.depends is None or any(slug not in self.hashes for slug in page.depends):
+            return
+        try:
+            meta = encode_meta(page.meta)
+        except TypeError:
+            return
+        hashes = {slug: self.hashes[slug] for slug in sorted(page.depends)}
+        value = {"content": page.content, "meta": meta, "hashes": hashes, "inputs": list(page.inputs)}
+        self.cache.put("render", digest(self.key, page.src_uri), value)
+
+
+class DataCache:
+    """The `models/` and `checks/` entries (dataset.DataStore): validated data files, and what one briefing
+    file's own checks found."""
+
+    def __init__(self, cache: BuildCache) -> None:
+        self.cache = cache
+        self._entities: tuple[object, str] | None = None  # the records last hashed, and their hash
+
+    def key(self, display: str, digest_of_file: str, entities: object, require_grades: bool) -> str:
+        """Our code, the file's path and bytes, the records (as validated) and the grading setting."""
+        if self._entities is None or self._entities[0] is not entities:
+            dump = getattr(entities, "model_dump_json", None)
+            self._entities = (entities, dump() if callable(dump) else repr(entities))
+        return digest(code_fingerprint(), display, digest_of_file, self._entities[1], str(require_grades))
+
+    def find_model(self, display: str, digest_of_file: str, model: type[M]) -> M | None:
+        """The file's model, validated again from the JSON kept for these bytes (None if absent or invalid)."""
+        found = self.cache.get("models", digest(code_fingerprint(), model.__name__, display, digest_of_file))
+        text = found.get("json") if found is not None else None
+        if not isinstance(text, str):
+            return None
+        try:
+            return model.model_validate_json(text)
+        except ValueError:  # pydantic's ValidationError is a ValueError
+            return None
+
+    def keep_model(self, display: str, digest_of_file: str, instance: BaseModel) -> None:
+        """Keep a validated model as JSON, if validating that JSON gives the same model back (else never)."""
+        text = instance.model_dump_json()
+        try:
+            if type(instance).model_validate_json(text) != instance:
+                return
+        except ValueError:
+            return
+        key = digest(code_fingerprint(), type(instance).__name__, display, digest_of_file)
+        self.cache.put("models", key, {"json": text})
+
+    def find(self, key: str) -> tuple[tuple[Problem, ...], tuple[Problem, ...]] | None:
+        """The problems and warnings kept under key, each checked field by field."""
+        found = self.cache.get("checks", key)
+        if found is None:
+            return None
+        try:
+            problems = tuple(_problem(p) for p in found["problems"])
+            warnings = tuple(_problem(p) for p in found["warnings"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return problems, warnings
+
+    def keep(self, key: str, found: tuple[tuple[Problem, ...], tuple[Problem, ...]]) -> None:
+        """Keep what the checks found."""
+        problems, warnings = found
+        fields = ("file", "line", "column", "field", "message", "expected", "severity")
+        value = {
+            "problems": [[getattr(p, f) for f in fields] for p in problems],
+            "warnings": [[getattr(p, f) for f in fields] for p in warnings],
+        }
+        self.cache.put("checks", key, value)
+
+
+def _problem(value: Any) -> Problem:
+    """A kept Problem, its fields' types checked (ValueError otherwise)."""
+    from .errors import Problem
+
+    if not isinstance(value, list) or len(value) != 7:
+        raise ValueError("not a problem")
+    file, line, column, field, message, expected, severity = value
+    texts = (file, field, message, expected, severity)
+    if not all(isinstance(t, str) for t in texts) or severity not in ("error", "warning"):
+        raise ValueError("not a problem")
+    if not all(n is None or type(n) is int for n in (line, column)):
+        raise ValueError("not a problem")
+    return Problem(file, line, column, field, message, expected, severity)

@@ -1,0 +1,250 @@
+"""The build cache in .cache/: an incremental `build.py build` writes the same bytes as a clean one, edit after edit.
+
+Each step builds the scratch project with the cache (into its site/) and without it (`--no-cache`,
+into a folder of its own) and compares every file. The counts come from the build's JSON summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+from markupsafe import Markup
+
+from briefings.cache import FOLDER, NAME, BuildCache, decode_meta, encode_meta
+from briefings.pipeline import Project, mkdocs_build
+from briefings.preview import IncrementalSite
+from conftest import SECRET, SEED_FILE, main_in_process, seed_copy, tree_digest
+
+
+def build(project: Path, *args: str) -> dict[str, object]:
+    result = main_in_process(project, "--json", "build", *args)
+    assert result.returncode == 0, result.stderr
+    summary: dict[str, object] = json.loads(result.stdout.splitlines()[-1])
+    return summary
+
+
+def cache_counts(summary: dict[str, object]) -> dict[str, int]:
+    counts = summary["cache"]
+    assert isinstance(counts, dict)
+    return counts
+
+
+def html_pages(digest: dict[str, str]) -> set[str]:
+    return {path for path in digest if path.endswith(".html")}
+
+
+class Clean:
+    """Clean builds (no cache) of the project, each in a folder of its own, compared with its site/."""
+
+    def __init__(self, project: Path, scratch: Path) -> None:
+        self.project = project
+        self.scratch = scratch
+        self.builds = 0
+        self.last: dict[str, str] = {}
+
+    def assert_same(self, what: str) -> dict[str, str]:
+        """The project's site/ (built with the cache) is byte for byte a clean build; returns the clean digest."""
+        self.builds += 1
+        clean = self.scratch / f"clean-{self.builds}"
+        assert build(self.project, "--no-cache", "--site-dir", str(clean))["cache"] is None
+        ours, theirs = tree_digest(self.project / "site"), tree_digest(clean)
+        assert sorted(ours) == sorted(theirs), what
+        assert [path for path in ours if ours[path] != theirs[path]] == [], what
+        self.last = theirs
+        return theirs
+
+
+@pytest.mark.slow
+def test_incremental_builds_match_clean_builds_over_a_sequence_of_edits(project, tmp_path):
+    clean = Clean(project, tmp_path)
+    first = cache_counts(build(project))
+    assert first["pages_reused"] == 0
+    before = clean.assert_same("a cold build")
+    pages = len(html_pages(before))
+    assert first["pages_converted"] == pages - 1  # every page but the theme's 404 page
+
+    again = cache_counts(build(project))  # nothing changed: nothing converted, rendered from templates or parsed
+    assert again == {"pages_reused": pages - 1, "pages_converted": 0, "pages_parsed": 0}, again
+    assert tree_digest(project / "site") == before
+
+    briefings = project / "data" / "briefings"
+    data = project / SEED_FILE
+    entities = project / "data" / "entities.yaml"
+    template = project / "templates" / "quotes.md.j2"
+    added = briefings / "2025-07-02-cache-test.yaml"
+    steps = [
+        ("add a briefing", lambda: added.write_text(seed_copy(added.stem, dt.date(2025, 7, 2), "Cache test"))),
+        ("edit a briefing", lambda: data.write_text(data.read_text().replace("Ten of the wounded", "Ten wounded"))),
+        ("remove a briefing", added.unlink),
+        ("edit an entity", lambda: entities.write_text(entities.read_text().replace("Keith Kellogg", "K. Kellogg"))),
+        ("edit a template", lambda: template.write_text(template.read_text() + "\nEdited by the test.\n")),
+    ]
+    for what, edit in steps:
+        previous = clean.last
+        edit()
+        counts = cache_counts(build(project))
+        now = clean.assert_same(what)
+        changed = {path for path in html_pages(now) if previous.get(path) != now[path]}
+        assert changed, what  # each edit shows somewhere
+        if what == "edit a briefing":
+            # Only pages whose HTML changed were converted; every other page came from the cache.
+            assert 0 < counts["pages_converted"] <= len(changed), (what, counts, len(changed))
+            assert counts["pages_reused"] >= len(html_pages(now)) - 1 - len(changed), (what, counts)
+            assert counts["pages_parsed"] <= len(changed) + 1, (what, counts)  # + the 404 page, which lists the nav
+        if what == "edit a template":
+            assert counts["pages_converted"] >= 1, (what, counts)
+    assert not (project / FOLDER / NAME).is_symlink()
+
+
+def corrupt(folder: Path, secret: Path) -> int:
+    """Damage every kept entry in a different way; returns how many there were."""
+    entries = sorted(p for p in folder.rglob("*") if p.is_file())
+    for i, path in enumerate(entries):
+        raw = path.read_bytes()
+        match i % 6:
+            case 0:
+                path.write_bytes(raw[: len(raw) // 2])  # truncated
+            case 1:
+                path.write_bytes(b"garbage" * 10)
+            case 2:
+                path.write_bytes(raw[:-1] + bytes([raw[-1] ^ 0xFF]))  # one byte flipped
+            case 3:
+                path.unlink()
+                path.symlink_to(secret)  # a link to a file outside: never read
+            case 4:
+                other = entries[(i + 1) % len(entries)]
+                if other.exists() and not other.is_symlink():
+                    path.write_bytes(other.read_bytes())  # another key's entry under this name
+            case _:
+                path.write_bytes(b"")
+    return len(entries)
+
+
+@pytest.mark.slow
+def test_a_damaged_or_hostile_cache_gives_the_same_site(project, tmp_path, secret):
+    clean = Clean(project, tmp_path)
+    build(project)
+    own = project / FOLDER / NAME
+    assert corrupt(own, secret) > 0
+    build(project)
+    site = clean.assert_same("every entry damaged")
+    assert SECRET not in "".join((project / "site" / p).read_text(errors="replace") for p in site)
+    assert secret.read_text() == f"TOKEN={SECRET}\n"
+
+    # A .cache that is a link to a folder elsewhere is not used: nothing is read or written there.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.rename(project / FOLDER, tmp_path / "moved")
+    (project / FOLDER).symlink_to(elsewhere, target_is_directory=True)
+    counts = cache_counts(build(project))
+    assert counts["pages_reused"] == 0
+    assert list(elsewhere.iterdir()) == []
+    clean.assert_same(".cache is a link")
+
+    # Its own folder a link, or a file: the same.
+    (project / FOLDER).unlink()
+    (project / FOLDER).mkdir()
+    (project / FOLDER / NAME).symlink_to(tmp_path / "moved" / NAME, target_is_directory=True)
+    assert cache_counts(build(project))["pages_reused"] == 0
+    (project / FOLDER / NAME).unlink()
+    (project / FOLDER / NAME).write_text("not a folder")
+    assert cache_counts(build(project))["pages_reused"] == 0
+    clean.assert_same("the cache's folder is a file")
+
+    # Deleted: the same site again, and the cache refilled.
+    (project / FOLDER / NAME).unlink()
+    assert cache_counts(build(project))["pages_reused"] == 0
+    assert cache_counts(build(project))["pages_converted"] == 0
+    clean.assert_same("the cache deleted")
+
+
+@pytest.mark.slow
+def test_a_preview_starts_from_the_cache_and_then_updates_as_ever(project, tmp_path):
+    IncrementalSite(Project.at(project), tmp_path / "first").full_build()  # fills the cache
+    site = IncrementalSite(Project.at(project), tmp_path / "second")
+    site.full_build()
+    assert site.converted == 0  # every page written from the cache
+    reference = tmp_path / "reference"
+    mkdocs_build(Project.at(project), reference)
+    assert tree_digest(tmp_path / "second") == tree_digest(reference)
+    # Pages written from the cache are converted again when an edit needs them.
+    data = project / SEED_FILE
+    data.write_text(data.read_text().replace("Ten of the wounded", "Ten wounded"))
+    while site.update(first=True).more:
+        pass
+    again = tmp_path / "again"
+    mkdocs_build(Project.at(project), again)
+    assert tree_digest(tmp_path / "second") == tree_digest(again)
+
+
+# --------------------------------------------------------------------------- the store itself (fast)
+
+
+def test_entries_round_trip_and_anything_damaged_is_a_miss(tmp_path):
+    with BuildCache(tmp_path) as cache:
+        assert cache.enabled
+        cache.put("pages", "k1", {"html": "<p>é</p>", "search": ""})
+        assert cache.get("pages", "k1") == {"html": "<p>é</p>", "search": "", "kind": "pages", "key": "k1"}
+        assert cache.get("links", "k1") is None  # another kind
+        assert cache.get("pages", "k2") is None
+        entry = tmp_path / FOLDER / NAME / "pages" / "k1"
+        raw = entry.read_bytes()
+        for damaged in (raw[:-3], raw + b"x", b"", raw.replace(b"briefings", b"briefingz", 1)):
+            entry.write_bytes(damaged)
+            assert cache.get("pages", "k1") is None
+        (tmp_path / FOLDER / NAME / "pages" / "k3").write_bytes(raw)  # k1's entry under another key
+        assert cache.get("pages", "k3") is None
+        cache.used = {kind: set() for kind in cache.used}
+        cache.prune()
+    assert list((tmp_path / FOLDER / NAME / "pages").iterdir()) == []
+
+
+def test_a_cache_folder_that_is_a_link_is_neither_read_nor_written(tmp_path, secret):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / FOLDER).symlink_to(elsewhere, target_is_directory=True)
+    with BuildCache(root) as cache:
+        assert not cache.enabled
+        cache.put("pages", "k", {"html": "x"})
+        assert cache.get("pages", "k") is None
+    assert list(elsewhere.iterdir()) == []
+    (root / FOLDER).unlink()
+    with BuildCache(root) as cache:
+        entry = root / FOLDER / NAME / "pages" / "k"
+        entry.symlink_to(secret)
+        assert cache.get("pages", "k") is None  # never followed
+        cache.put("pages", "k", {"html": "x"})  # replaces the link, never writes through it
+    assert secret.read_text() == f"TOKEN={SECRET}\n" and not entry.is_symlink()
+
+
+def test_page_metadata_keeps_markup_and_tuples():
+    meta = {"jsonld": Markup("{}"), "og": [("og:type", "article")], "n": 1, "none": None}
+    back = decode_meta(json.loads(json.dumps(encode_meta(meta))))
+    assert back == meta and isinstance(back["jsonld"], Markup) and isinstance(back["og"][0], tuple)
+    with pytest.raises(ValueError):
+        decode_meta({"markup": 1})
+
+
+def test_the_link_checks_string_resolver_finds_what_the_path_resolver_finds(tmp_path):
+    from pathlib import PurePosixPath
+
+    from briefings.links import _resolve, _Resolver
+
+    site = tmp_path / "site"
+    for folder in ("a/b", "c"):
+        (site / folder).mkdir(parents=True)
+    for name in ("index.html", "a/index.html", "a/b/index.html", "x.css", "c/page.html"):
+        (site / name).write_text("x")
+    urls = ["#f", "?q", "a/", "a", "a#f", "../a/", "../../..", "..", "/base/a/", "/base/", "/other/", "a/b", "x.css#y"]
+    urls += ["./a/./b/", "a//b/", "%61/", "c/page.html#x", "c", "missing/", "../x.css", "/base/c/page.html", "."]
+    resolver = _Resolver(site, "/base/")
+    for page in ("index.html", "a/index.html", "a/b/index.html", "c/page.html"):
+        for url in urls:
+            target, fragment = _resolve(site, PurePosixPath(page), url, "/base/")
+            assert resolver(page, url) == (None if target is None else str(target), fragment), (page, url)

@@ -31,7 +31,10 @@ non-page files are written on every build.
 
 Safety: the folder and its files are untrusted like any input. Nothing executes on load:
 entries are zlib-compressed JSON, each naming its own kind and key, read with a size bound
-and checked on read; anything unreadable, truncated, corrupt or mismatched is a miss. Every
+and checked on read; anything unreadable, truncated, corrupt or mismatched is a miss. Each
+entry is sealed (HMAC-SHA256 of its kind, key and bytes) with a key kept outside the project
+(`machine_key`): an entry that came with the project instead of from a build here, committed
+with a change or planted, is a miss, so nobody without that key can forge a page. Every
 folder is opened relative to the one above it without following a symbolic link, so a
 `.cache` (or a folder in it) that is a link is not used at all and nothing is written through
 it; files are written under a fresh name and renamed into place. A cache that cannot be
@@ -42,6 +45,7 @@ entries this build did not use are removed, so the folder holds about one site's
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -66,6 +70,8 @@ if TYPE_CHECKING:
 FOLDER = ".cache"
 NAME = "build-1"  # bump when the layout or an entry's meaning changes: old entries are then never read
 HEADER = b"briefings-build-cache-1\n"
+SEAL = 32  # bytes of an entry's seal (HMAC-SHA256 under the machine's key), before the header
+KEY_FILE = ("briefings", "build-key")  # under the user's cache folder, never under the project
 MAX_ENTRY = 64 * 1024 * 1024  # bytes of an entry, compressed and uncompressed
 KINDS = ("models", "checks", "render", "pages", "links")
 PACKAGES = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "pyyaml")
@@ -158,6 +164,50 @@ def decode(raw: bytes, kind: str, key: str) -> dict[str, Any] | None:
     return value
 
 
+def machine_key() -> bytes | None:
+    """The secret every entry is sealed with, kept outside the project; None if there is none to be had.
+
+    It lives in the user's cache folder (`$XDG_CACHE_HOME/briefings/build-key`, else
+    `~/.cache/briefings/build-key`), made once with 32 random bytes. An entry that came with the
+    project rather than from a build on this machine (committed with a change, copied from
+    elsewhere, planted) carries no valid seal and is a miss: without the key nobody can forge
+    a page's HTML or metadata under the right address.
+    """
+    try:
+        base = os.environ.get("XDG_CACHE_HOME", "")
+        folder = (Path(base) if os.path.isabs(base) else Path.home() / ".cache").joinpath(KEY_FILE[0])
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / KEY_FILE[1]
+        if not os.path.lexists(path):
+            # Written whole under a fresh name, then linked into place: a reader never sees half a key.
+            temp = folder / f".{KEY_FILE[1]}.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(temp, _WRITE_FLAGS, 0o600)
+            try:
+                os.write(fd, secrets.token_bytes(SEAL))
+            finally:
+                os.close(fd)
+            try:
+                os.link(temp, path)
+            except FileExistsError:
+                pass  # another build made it first: use theirs
+            finally:
+                os.unlink(temp)
+        fd = os.open(path, _READ_FLAGS)
+        try:
+            info = os.fstat(fd)
+            key = os.read(fd, SEAL + 1) if stat.S_ISREG(info.st_mode) else b""
+        finally:
+            os.close(fd)
+    except (OSError, RuntimeError):  # no home, a read-only disk, a link in the key's place...
+        return None
+    return key if len(key) == SEAL else None
+
+
+def _seal(secret: bytes, kind: str, key: str, payload: bytes) -> bytes:
+    """The seal of an entry: what it is (kind and key) and its bytes, under the machine's key."""
+    return hmac.digest(secret, digest(kind, key, payload).encode("ascii"), "sha256")
+
+
 class BuildCache:
     """The cache folder of one project, opened for one build (or one preview); `close` when done.
 
@@ -170,7 +220,8 @@ class BuildCache:
         self.misses: dict[str, int] = dict.fromkeys(KINDS, 0)
         self.used: dict[str, set[str]] = {kind: set() for kind in KINDS}
         self._dirs: dict[str, int] = {}
-        self.enabled = self._open()
+        self.secret = machine_key()
+        self.enabled = self.secret is not None and self._open()
 
     def _open(self) -> bool:
         top = _open_dir(str(self.root), None, create=False)
@@ -219,7 +270,7 @@ class BuildCache:
     def get_raw(self, kind: str, key: str) -> tuple[dict[str, Any], bytes] | None:
         """The entry, checked, and its bytes as stored (compressed: `decode` gives the entry again)."""
         self.used[kind].add(key)
-        raw = self._read(kind, key) if self.enabled else None
+        raw = self._unseal(kind, key, self._read(kind, key)) if self.enabled else None
         value = decode(raw, kind, key) if raw is not None else None
         if value is None:
             self.misses[kind] += 1
@@ -227,6 +278,13 @@ class BuildCache:
         self.hits[kind] += 1
         assert raw is not None
         return value, raw
+
+    def _unseal(self, kind: str, key: str, sealed: bytes | None) -> bytes | None:
+        """An entry's bytes without their seal if the seal is this machine's for this kind and key, else None."""
+        if sealed is None or self.secret is None or len(sealed) < SEAL:
+            return None
+        payload = sealed[SEAL:]
+        return payload if hmac.compare_digest(sealed[:SEAL], _seal(self.secret, kind, key, payload)) else None
 
     def _read(self, kind: str, key: str) -> bytes | None:
         try:
@@ -255,7 +313,9 @@ class BuildCache:
         if not self.enabled:
             return
         text = json.dumps({**value, "kind": kind, "key": key}, ensure_ascii=False, separators=(",", ":"))
-        data = HEADER + zlib.compress(text.encode("utf-8", "surrogatepass"), 3)
+        payload = HEADER + zlib.compress(text.encode("utf-8", "surrogatepass"), 3)
+        assert self.secret is not None  # enabled
+        data = _seal(self.secret, kind, key, payload) + payload
         folder = self._dirs[kind]
         temp = f".{key}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         try:

@@ -155,6 +155,13 @@ def test_a_damaged_or_hostile_cache_gives_the_same_site(project, tmp_path, secre
     assert cache_counts(build(project))["pages_reused"] == 0
     clean.assert_same("the cache's folder is a file")
 
+    # Entries sealed with another machine's key (a .cache committed with a change): none is used.
+    build(project)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("XDG_CACHE_HOME", str(tmp_path / "another-machine"))
+        assert cache_counts(build(project))["pages_reused"] == 0
+    clean.assert_same("entries sealed elsewhere")
+
     # Deleted: the same site again, and the cache refilled.
     (project / FOLDER / NAME).unlink()
     assert cache_counts(build(project))["pages_reused"] == 0
@@ -201,6 +208,25 @@ def test_entries_round_trip_and_anything_damaged_is_a_miss(tmp_path):
         cache.used = {kind: set() for kind in cache.used}
         cache.prune()
     assert list((tmp_path / FOLDER / NAME / "pages").iterdir()) == []
+
+
+def test_an_entry_sealed_on_another_machine_is_a_miss(tmp_path, monkeypatch):
+    """Entries that come with the project (committed, copied, planted) do not carry this machine's seal."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))
+    with BuildCache(tmp_path) as cache:
+        cache.put("pages", "k", {"html": "<script>planted</script>", "search": ""})
+        assert cache.get("pages", "k") is not None
+    assert (tmp_path / "elsewhere" / "briefings" / "build-key").stat().st_size == 32
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "here"))
+    with BuildCache(tmp_path) as cache:
+        assert cache.enabled
+        assert cache.get("pages", "k") is None
+        cache.put("pages", "k", {"html": "<p>ours</p>", "search": ""})
+    with BuildCache(tmp_path) as cache:
+        assert cache.get("pages", "k") == {"html": "<p>ours</p>", "search": "", "kind": "pages", "key": "k"}
+    (tmp_path / "here" / "briefings" / "build-key").write_bytes(b"short")
+    with BuildCache(tmp_path) as cache:
+        assert not cache.enabled  # no usable key: no cache, never an unsealed one
 
 
 def test_a_cache_folder_that_is_a_link_is_neither_read_nor_written(tmp_path, secret):

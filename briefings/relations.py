@@ -229,7 +229,9 @@ def relate(dataset: Dataset) -> Relations:
         views = []
         for side in dispute.sides:
             briefing = slugs[side.briefing]
-            by_id = {i.id: (s, i) for s, i in _items(briefing)}
+            # Per briefing object, not per side: a briefing on many disputes' sides is walked once.
+            items = derived.of("anchored items", (briefing,), partial(_items, briefing))
+            by_id = {i.id: (s, i) for s, i in items}
             found = [by_id[ident] for ident in side.items]
             views.append(DisputeSideView(briefing, side.party, tuple(i for _, i in found), tuple(s for s, _ in found)))
             for ident in side.items:

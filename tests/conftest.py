@@ -200,6 +200,32 @@ class _Layer:
             pytest.fail(f"this test {what}: mark it @pytest.mark.slow (the default `pytest` run is the fast layer)")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each module is one xdist group (`--dist loadgroup`), so a module-scoped build runs once, on one worker.
+
+    A test that names its own group (a half of the fuzz test's examples) goes with that group instead:
+    a long module split this way runs on both workers. Those groups are handed out first, one to each
+    worker (handed out last, both could queue on one worker); then modules, most tests first.
+    """
+    size: dict[str, int] = {}
+    split: set[str] = set()
+    for item in items:
+        marker = item.get_closest_marker("xdist_group")
+        if marker is None:
+            group = item.nodeid.split("::")[0]
+            item.add_marker(pytest.mark.xdist_group(group))
+        else:
+            group = str(marker.args[0] if marker.args else marker.kwargs.get("name", "default"))
+            split.add(group)
+        item.stash[_GROUP] = group
+        size[group] = size.get(group, 0) + 1
+    items.sort(key=lambda item: (item.stash[_GROUP] not in split, -size[item.stash[_GROUP]]))
+
+
+_GROUP = pytest.StashKey[str]()
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Note the running test's layer before any of its fixtures (a module-scoped build included) is set up."""
     _Layer.slow = item.get_closest_marker("slow") is not None

@@ -143,6 +143,12 @@ def run_measured(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
 
 def run_with_rss(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
     """Like run_measured, but reads the child's own peak RSS with os.wait4."""
+    seconds, rss, _, out = run_with_usage(cmd, cwd)
+    return seconds, rss, out
+
+
+def run_with_usage(cmd: list[str], cwd: Path) -> tuple[float, int, float, str]:
+    """Wall seconds, peak RSS in bytes, CPU seconds (user + system) of the child, and its stdout."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     out_file = tempfile.TemporaryFile()
     err_file = tempfile.TemporaryFile()
@@ -155,7 +161,18 @@ def run_with_rss(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
     err_file.seek(0)
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd} failed ({proc.returncode}): {err_file.read().decode()[-2000:]}")
-    return seconds, usage.ru_maxrss * 1024, out_file.read().decode()
+    return seconds, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime, out_file.read().decode()
+
+
+def edit_summary(project: Path, slug: str) -> str:
+    """Give one briefing a new summary (text a reader sees on several pages); returns the file's old text."""
+    path = project / "data" / "briefings" / f"{slug}.yaml"
+    text = path.read_text(encoding="utf-8")
+    marker = f"Edited summary {random.randint(0, 10**9)}"
+    edited = re.sub(r'^"?summary"?: ".*"$', f'"summary": "{marker}"', text, count=1, flags=re.M)
+    assert edited != text, f"no summary line in {path}"
+    path.write_text(edited, encoding="utf-8")
+    return text
 
 
 GENERATOR_PROBE = r"""
@@ -443,11 +460,16 @@ def measure(n: int, work: Path) -> dict[str, Any]:
     """Every figure for one N."""
     project = make_project(work / "project", n)
     site = work / "site"
-    seconds, rss, out = run_with_rss(
-        [sys.executable, str(ROOT / "build.py"), "--project", str(project), "--json", "build", "--site-dir", str(site)],
-        project,
-    )
+    build = [sys.executable, str(ROOT / "build.py"), "--project", str(project), "--json", "build"]
+    # Cold: the project's .cache/ is empty (it is new). Then one older briefing's summary edited, cache warm.
+    seconds, rss, cpu, out = run_with_usage([*build, "--site-dir", str(site)], project)
     summary = json.loads(out)
+    edited = f"{(dt.date(2025, 7, 1) - dt.timedelta(days=n // 2)).isoformat()}-synthetic-{n // 2:04d}"
+    old_text = edit_summary(project, edited)
+    print(f"N={n}: build after one edit, cache warm ...", file=sys.stderr, flush=True)
+    warm_seconds, warm_rss, warm_cpu, warm_out = run_with_usage([*build, "--site-dir", str(site)], project)
+    (project / "data" / "briefings" / f"{edited}.yaml").write_text(old_text, encoding="utf-8")
+    warm = json.loads(warm_out)
     floor_seconds, floor_rss = floor_build(project, work)
     plain_seconds, _ = floor_build(project, work, plain=True)
     gen = generator_timing(project)
@@ -461,6 +483,13 @@ def measure(n: int, work: Path) -> dict[str, Any]:
         "n": n,
         "pages": summary["pages"],
         "full_build_s": seconds,
+        "full_build_cpu_s": cpu,
+        "edit_build_s": warm_seconds,
+        "edit_build_cpu_s": warm_cpu,
+        "edit_build_rss_mib": warm_rss / 2**20,
+        "edit_vs_cold": warm_seconds / seconds,
+        "edit_vs_cold_cpu": warm_cpu / cpu,
+        "edit_cache": warm.get("cache"),
         "build_s": build_seconds,
         "check_s": summary["seconds"]["check"],
         "floor_s": floor_seconds,
@@ -566,6 +595,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['plain_floor_s']:>8.2f} {r['build_vs_plain_floor']:>8.2f} "
             f"{r['ms_per_page']:>8.2f} {r['generator_vs_jinja']:>9.2f} {r['peak_rss_mib']:>8.0f} "
             f"{r['briefing_page_bytes']:>8} {r['check_s']:>8.2f}"
+        )
+    for r in rows:
+        print(
+            f"N={r['n']}: build after one edit (cache warm) {r['edit_build_s']:.2f}s = {r['edit_vs_cold']:.3f} of "
+            f"the cold build's {r['full_build_s']:.2f}s (CPU {r['edit_vs_cold_cpu']:.3f}); {r['edit_cache']}"
         )
     for key, value in ratios.items():
         if not isinstance(value, dict):

@@ -96,6 +96,8 @@ def resolve_links(content: str, src_uri: str) -> str:
     here = _url(src_uri) or "."  # the page's own URL is a folder
 
     def url(match: re.Match[str]) -> str:
+        if match.group(1).endswith("/"):  # a folder: written as a URL, not a source path; MkDocs leaves it too
+            return match.group(0)
         target = _url(posixpath.normpath(posixpath.join(folder, match.group(1))))
         rel = posixpath.relpath(target or ".", here)
         if target == "" or target.endswith("/"):

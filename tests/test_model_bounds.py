@@ -104,7 +104,7 @@ NUMBERS = [
         "value: 1000\n",
         "value: 40076\n",
         "- id: distance-border",
-        "7: strike.distances[0]: 40076 km is longer than any distance on Earth (at most 40,075 km)"
+        "7: strike.distances[0]: 40,076 km is longer than any distance on Earth (at most 40,075 km)"
         " (expected distances, unit km)",
     ),
     (

@@ -136,6 +136,7 @@ def test_links_resolve_as_mkdocs_resolves_them(page: str) -> None:
 
 def test_other_links_are_left_alone() -> None:
     text = '<a href="https://example.org/x.md">a</a> <a href="#frag">b</a> <a href="/abs.md">c</a> [d](x.md)'
+    text += ' <a href="../nowhere/#x">a folder URL as written</a> <a href="../">up</a>'
     assert resolve_links(text, "briefings/s/strike.md") == text
 
 

@@ -19,6 +19,9 @@ code, a hash of every file of this package, is in every key):
 - `links/`: what the link check's parse found in a page (its ids and links), keyed by the
   page's path, its HTML's hash and the theme's scripts the markup scan compares with; a page
   with any finding is never stored, so it is parsed (and reported) every time.
+  One more `links/` entry is the record of the last clean link check (`recheck.Recheck`):
+  per page, its HTML's hash, its ids' hash and the files and anchors its links need, so the
+  next check looks only at changed pages and the pages linking to what changed.
 
 The site key is everything that is the same for every page: our own code (a hash of the
 package's files), the versions of MkDocs or ProperDocs, Material, Python-Markdown, pymdown,

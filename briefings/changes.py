@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .display import figure_text
-from .integrity import walk_models
 from .lineage import LineageIndex, Node
 from .model import Attributed, Briefing, Dispute, Entities, Event, Figure
+from .traverse import walk_models
 from .vocabulary import Relation
 
 

@@ -218,6 +218,7 @@ def _build(args: argparse.Namespace) -> int:
             "pages_reused": result.cache.reused,
             "pages_converted": result.cache.converted,
             "pages_parsed": result.cache.parsed,
+            "pages_checked": result.cache.checked,
         },
     }
     if args.json:

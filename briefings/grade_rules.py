@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .integrity import RefProblem, walk_models
+from .integrity import RefProblem
 from .model import Attributed, Briefing
+from .traverse import walk_models
 
 
 def grade_warnings(briefing: Briefing) -> list[RefProblem]:

@@ -9,13 +9,14 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar, get_args
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
 from . import display
 from .model import Briefing, Claim, Disputes, Entities, Event, Figure, Source, Speaker
 from .scalars import Loc, Ref, _check_id, dotted
+from .traverse import walk_models
 from .vocabulary import ENTITY_KINDS, Qualifier, Section
 
 # --------------------------------------------------------------------------- cross-references
@@ -188,33 +189,7 @@ def check_briefing_refs(briefing: Briefing, entities: Entities) -> list[RefProbl
 
 def figures(briefing: Briefing) -> Iterator[tuple[Loc, Figure]]:
     """Every figure of a briefing with its location."""
-
-    def walk(obj: Any, loc: Loc) -> Iterator[tuple[Loc, Figure]]:
-        if isinstance(obj, Figure):
-            yield loc, obj
-        if isinstance(obj, BaseModel):
-            for name in type(obj).model_fields:
-                yield from walk(getattr(obj, name), (*loc, name))
-        elif isinstance(obj, list):
-            for i, item in enumerate(obj):
-                yield from walk(item, (*loc, i))
-
-    yield from walk(briefing, ())
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def walk_models(obj: object, loc: Loc, kind: type[M]) -> Iterator[tuple[Loc, M]]:
-    """Every instance of a record type under obj, with its location."""
-    if isinstance(obj, kind):
-        yield loc, obj
-    if isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            yield from walk_models(getattr(obj, name), (*loc, name), kind)
-    elif isinstance(obj, list):
-        for i, item in enumerate(obj):
-            yield from walk_models(item, (*loc, i), kind)
+    return walk_models(briefing, (), Figure)
 
 
 def _stated_figure_problems(briefing: Briefing) -> list[RefProblem]:

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .integrity import RefProblem, walk_models
+from .integrity import RefProblem
 from .model import Briefing, Claim, Dispute, Figure
 from .scalars import Loc
+from .traverse import walk_models
 from .vocabulary import Relation
 
 # The page of a briefing that shows the items of each part of it.

@@ -47,6 +47,7 @@ from .markup import (
 
 if TYPE_CHECKING:
     from .cache import BuildCache
+    from .recheck import Recheck
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ class LinkReport:
     external_checked: int | None = None  # http(s) URLs fetched or found in the cache; None: not fetched
     external_cached: int = 0
     external_failed: set[str] = field(default_factory=set)  # fetched URLs that failed
+    pages_checked: int = 0  # pages whose links were resolved (with the cache: changed pages and their linkers)
+    pages_parsed: int = 0  # pages parsed (the rest of those checked came from the cache)
 
     @property
     def external_broken(self) -> int:
@@ -286,29 +289,47 @@ def _resolve(site: Path, page_rel: PurePosixPath, url: str, base_path: str) -> t
 
 
 def check_site(
-    site: Path, base_path: str | None = None, workers: int | None = None, cache: BuildCache | None = None
+    site: Path,
+    base_path: str | None = None,
+    workers: int | None = None,
+    cache: BuildCache | None = None,
+    recheck: Recheck | None = None,
 ) -> LinkReport:
     """Our own offline check of every internal href/src/srcset and #fragment, plus the markup and raw-syntax scans.
 
     Root-absolute links resolve under base_path, by default the path the site is served under (its feed.json).
     Pages are parsed by `workers` processes (see `parse_pages`); the report is the same for any number.
-    With the build cache, a page whose HTML was parsed before without findings is not parsed
-    again: its ids and links come from the cache (`_cached_parse`).
+    With the build cache, only the pages a `Recheck` names are parsed and resolved (those whose HTML
+    changed, or whose links need a page or anchor that changed); the rest are counted from the
+    record of the last clean check. Give the Recheck if the caller made one (to hand lychee the same pages).
     """
+    from .recheck import Recheck
+
     site = site.resolve()
-    base_path = base_path_of(site) if base_path is None else base_path
-    base_path = base_path if base_path.endswith("/") else base_path + "/"
-    theme = theme_scripts(site)
-    paths = list(html_pages(site))
-    if cache is None:
-        pages = dict(zip(paths, parse_pages(paths, site, theme, workers), strict=True))
-    else:
-        pages = _cached_parse(paths, site, theme, workers, cache)
+    if recheck is None and cache is not None and base_path is None:
+        recheck = Recheck(site, cache, workers)
     report = LinkReport()
+    if recheck is not None:
+        base_path, todo, pages = recheck.base_path, recheck.todo, recheck.parsed
+        report.pages_parsed = recheck.parse_count
+        for rel, record in recheck.kept():
+            report.checked += record.checked
+            for url in record.external:
+                report.external.setdefault(url, []).append(rel)
+    else:
+        base_path = base_path_of(site) if base_path is None else base_path
+        todo = list(html_pages(site))
+        pages = dict(zip(todo, parse_pages(todo, site, theme_scripts(site), workers), strict=True))
+        report.pages_parsed = len(todo)
+    report.pages_checked = len(todo)
+    base_path = base_path if base_path.endswith("/") else base_path + "/"
     by_name = {str(path): page for path, page in pages.items()}
     resolve = _Resolver(site, base_path)
-    for path, page in pages.items():
+    for path in todo:
+        page = pages[path]
         rel = path.relative_to(site).as_posix()
+        found = len(report.broken)
+        checked, exists, anchors, external = 0, {rel}, set(), []
         for unsafe in page.unsafe:
             report.broken.append(Broken(rel, unsafe.found, unsafe.reason))
             report.unsafe.append((rel, unsafe))
@@ -322,8 +343,9 @@ def check_site(
         for url, _line in page.links:
             if _is_external(url):
                 report.external.setdefault(url, []).append(rel)
+                external.append(url)
                 continue
-            report.checked += 1
+            checked += 1
             target, fragment = resolve(rel, url)
             if target is None:
                 report.broken.append(Broken(rel, url, "points outside the site"))
@@ -331,11 +353,24 @@ def check_site(
             # normal_target (which resolves the path) only for a broken link: most links are fine.
             if target not in by_name and not resolve.is_file(target):
                 report.broken.append(Broken(rel, url, "no such file", normal_target(site, Path(target), fragment)))
-            elif fragment and os.path.splitext(target)[1] == ".html":
-                ids = by_name[target].ids if target in by_name else _parse(Path(target), site).ids
+                continue
+            exists.add(target)
+            if fragment and os.path.splitext(target)[1] == ".html":
+                anchors.add(target)
+                if target in by_name:
+                    ids = by_name[target].ids
+                elif recheck is not None:
+                    ids = recheck.ids_of(Path(target))
+                else:
+                    ids = _parse(Path(target), site).ids
                 if fragment not in ids:
                     reason = f"no element with id {fragment!r}"
                     report.broken.append(Broken(rel, url, reason, normal_target(site, Path(target), fragment)))
+        report.checked += checked
+        if recheck is not None and len(report.broken) == found:
+            prefix = str(site) + "/"
+            names = {t.removeprefix(prefix) for t in exists}
+            recheck.note(path, page, checked, names, {t.removeprefix(prefix) for t in anchors}, external)
     return report
 
 
@@ -384,26 +419,28 @@ class _Resolver:
         return resolved, unquote(parts.fragment)
 
 
-def _cached_parse(
-    paths: list[Path], site: Path, theme: ThemeScripts | None, workers: int | None, cache: BuildCache
-) -> dict[Path, _Page]:
-    """`parse_pages` of the pages the cache does not know, by the hash of their HTML, the rest from the cache.
+def cached_parse(
+    paths: list[Path],
+    site: Path,
+    theme: ThemeScripts | None,
+    workers: int | None,
+    cache: BuildCache,
+    digests: dict[Path, str],
+    key: str,
+) -> tuple[dict[Path, _Page], int]:
+    """`parse_pages` of the pages the cache does not know, by the hash of their HTML (digests), the rest from it;
+    and how many were parsed.
 
-    The key also holds the page's path (findings name it), the theme's scripts (the markup scan
-    compares with them) and our code. Only pages without findings are stored, so every finding
-    is parsed (and reported) anew.
+    key covers the theme's scripts (the markup scan compares with them) and our code; the entry's
+    key adds the page's path (findings name it) and its HTML's hash. Only pages without findings
+    are stored, so every finding is parsed (and reported) anew. A page without a hash is parsed.
     """
-    from .cache import code_fingerprint, digest
+    from .cache import digest
 
-    scripts = "none" if theme is None else json.dumps([sorted(theme.inline), sorted(theme.sources), theme.base_path])
-    keys: dict[Path, str] = {}
+    keys = {path: digest(key, path.relative_to(site).as_posix(), digests[path]) for path in paths if path in digests}
     found: dict[Path, _Page] = {}
-    for path in paths:
-        raw, _ = read_regular_file(path, path.name, max_bytes=64 * 1024 * 1024)
-        if raw is None:  # the parse reports it
-            continue
-        keys[path] = key = digest(code_fingerprint(), scripts, path.relative_to(site).as_posix(), raw)
-        kept = _page_of(cache.get("links", key))
+    for path, entry in keys.items():
+        kept = _page_of(cache.get("links", entry))
         if kept is not None:
             found[path] = kept
     todo = [path for path in paths if path not in found]
@@ -413,7 +450,7 @@ def _cached_parse(
             links = [[url, line] for url, line in page.links]
             duplicates = [[ident, line] for ident, line in page.duplicate_ids]
             cache.put("links", keys[path], {"ids": sorted(page.ids), "duplicates": duplicates, "links": links})
-    return {path: found[path] for path in paths}
+    return {path: found[path] for path in paths}, len(todo)
 
 
 def _page_of(value: dict[str, object] | None) -> _Page | None:
@@ -467,35 +504,41 @@ class LycheeRun:
     A context manager: leaving it stops lychee if it still runs and removes its scratch folder.
     """
 
-    def __init__(self, site: Path, config: Path | None = None) -> None:
+    def __init__(self, site: Path, config: Path | None = None, pages: list[Path] | None = None) -> None:
+        """pages: the pages whose links lychee checks (None: every page of the site; empty: lychee does not run)."""
         binary = lychee_binary()
         if binary is None:
             raise LinkCheckError("lychee is not installed (pip install -r requirements.lock)")
         self.site = site.resolve()
         self._scratch = tempfile.TemporaryDirectory(prefix="lychee-root-")
         self.root = _root_dir(self.site, Path(self._scratch.name))
-        cmd = _lychee_command(binary, self.site, self.root, config)
+        cmd = _lychee_command(binary, self.site, self.root, config, pages)
         env = {**os.environ, "RUST_BACKTRACE": "0"}
         # Output to files, not pipes: a pipe nobody reads yet would stall lychee once full.
         self._out = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
         self._err = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
-        self._proc = subprocess.Popen(
-            cmd, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL, cwd=self.site, env=env
-        )
+        self._proc = None
+        if pages is None or pages:
+            self._proc = subprocess.Popen(
+                cmd, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL, cwd=self.site, env=env
+            )
 
     def __enter__(self) -> LycheeRun:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.wait()
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait()
         self._out.close()
         self._err.close()
         self._scratch.cleanup()
 
     def report(self) -> LinkReport:
-        """Wait for lychee (at most ten minutes) and read what it found."""
+        """Wait for lychee (at most ten minutes) and read what it found (nothing if it had no page to check)."""
+        if self._proc is None:
+            return LinkReport()
         try:
             self._proc.wait(timeout=600)
         except subprocess.TimeoutExpired:
@@ -517,7 +560,7 @@ def _root_dir(site: Path, scratch: Path) -> Path:
     return scratch
 
 
-def _lychee_command(binary: str, site: Path, root: Path, config: Path | None) -> list[str]:
+def _lychee_command(binary: str, site: Path, root: Path, config: Path | None, pages: list[Path] | None) -> list[str]:
     cmd = [binary, "--no-progress", "--format", "json", "--root-dir", str(root)]
     if config is not None and config.exists():
         cmd += ["--config", str(config.resolve())]
@@ -525,7 +568,7 @@ def _lychee_command(binary: str, site: Path, root: Path, config: Path | None) ->
     # missing or edited lychee.toml cannot turn the check into one that skips them.
     cmd += ["--offline", "--include-fragments", "--include-verbatim", "--index-files", "index.html"]
     # The site folder is passed explicitly: lychee skips git-ignored folders found by walking.
-    return [*cmd, str(site)]
+    return [*cmd, *([str(site)] if pages is None else [str(page) for page in pages])]
 
 
 def _lychee_report(site: Path, root: Path, returncode: int, stdout: str, stderr: str) -> LinkReport:

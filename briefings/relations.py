@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import Any
 
-from pydantic import BaseModel
-
 from .changes import Changes, section_items, what_changed
 from .dataset import Dataset, items_in
 from .integrity import anchored, walk_refs
 from .lineage import LineageIndex, lineage_index
 from .model import Attributed, Briefing, Claim, Dispute, EntityRecord, Event, Figure, Source, Speaker
+from .traverse import walk_models
 from .vocabulary import ENTITY_KINDS, Section
 
 _KINDS = {k.kind for k in ENTITY_KINDS}
@@ -100,20 +99,12 @@ def _items(briefing: Briefing) -> list[tuple[Section, Any]]:
 
 def _attributed(briefing: Briefing) -> Iterator[tuple[str, Attributed]]:
     """Every claim, figure, quote and statement with the file of the page showing it (ids or not)."""
-
-    def walk(obj: object, page_file: str) -> Iterator[tuple[str, Attributed]]:
-        if isinstance(obj, Attributed) and not isinstance(obj, Event):
-            yield page_file, obj
-        if isinstance(obj, BaseModel):
-            for name in type(obj).model_fields:
-                yield from walk(getattr(obj, name), page_file)
-        elif isinstance(obj, list):
-            for item in obj:
-                yield from walk(item, page_file)
-
-    yield from walk(briefing.takeaways, "index.md")
-    for section in briefing.sections:
-        yield from walk(getattr(briefing, section.name), f"{section.value}.md")
+    parts = [("index.md", briefing.takeaways)]
+    parts += [(f"{section.value}.md", getattr(briefing, section.name)) for section in briefing.sections]
+    for page_file, part in parts:
+        for _, item in walk_models(part, (), Attributed):
+            if not isinstance(item, Event):
+                yield page_file, item
 
 
 def _about(item: Attributed) -> set[tuple[str, str]]:

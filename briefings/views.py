@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from .changes import Changes
 from .display import figure_value, unit_words
-from .integrity import anchored, figures, walk_models
+from .integrity import anchored, figures
 from .lineage import Node, Step
 from .locator import LocatorMap, Region, RingSpec, Spot, locator_map
 from .model import (
@@ -30,6 +30,7 @@ from .model import (
 from .relations import Relations
 from .routes import PageLinks, anchor, home
 from .scalars import INDEX_PAGE
+from .traverse import walk_models
 from .vocabulary import DISTANCE_UNIT, CombinedGrade, Relation, Section, combined
 
 

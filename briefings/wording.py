@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel
 
 from . import display
-from .integrity import RefProblem, as_published_warnings, walk_models, walk_refs
+from .integrity import RefProblem, as_published_warnings, walk_refs
 from .model import Attributed, Briefing, Claim, Entities, Event, Figure, Quote, Statement
 from .scalars import Loc, dotted
+from .traverse import walk_models
 from .vocabulary import Likelihood
 
 
@@ -40,26 +41,19 @@ def likelihood_warnings(briefing: Briefing) -> list[RefProblem]:
     """Claims whose text uses a likelihood word that contradicts their likelihood field."""
     warnings = []
 
-    def walk(obj: Any, loc: Loc) -> None:
-        if isinstance(obj, Claim) and obj.likelihood is not None:
-            other = likelihood_terms(obj.text) - {obj.likelihood}
-            if other:
-                words = ", ".join(o.label.lower() for o in sorted(other))
-                warnings.append(
-                    RefProblem(
-                        (*loc, "text"),
-                        f"text says {words} but likelihood is {obj.likelihood.value}",
-                        f"wording that matches {obj.likelihood.label.lower()} ({obj.likelihood.range})",
-                    )
+    for loc, claim in walk_models(briefing, (), Claim):
+        if claim.likelihood is None:
+            continue
+        other = likelihood_terms(claim.text) - {claim.likelihood}
+        if other:
+            words = ", ".join(o.label.lower() for o in sorted(other))
+            warnings.append(
+                RefProblem(
+                    (*loc, "text"),
+                    f"text says {words} but likelihood is {claim.likelihood.value}",
+                    f"wording that matches {claim.likelihood.label.lower()} ({claim.likelihood.range})",
                 )
-        if isinstance(obj, BaseModel):
-            for name in type(obj).model_fields:
-                walk(getattr(obj, name), (*loc, name))
-        elif isinstance(obj, list):
-            for i, item in enumerate(obj):
-                walk(item, (*loc, i))
-
-    walk(briefing, ())
+            )
     return warnings
 
 

@@ -1,4 +1,4 @@
-"""The build cache that lasts between processes: `.cache/build-1/` under the project, safe to delete.
+"""The build cache that lasts between processes: `.cache/build-2/` under the project, safe to delete.
 
 What it holds, each entry under a key that covers every input that can change it (our own
 code, a hash of every file of this package, is in every key):
@@ -33,7 +33,8 @@ makes every page a miss: slow once, never stale. The sitemap, 404 page, search i
 non-page files are written on every build.
 
 Safety: the folder and its files are untrusted like any input. Nothing executes on load:
-entries are zlib-compressed JSON, each naming its own kind and key, read with a size bound
+entries are zlib-compressed JSON (and, apart from it, a zlib-compressed blob of bytes: a
+page's HTML, Markdown or model JSON), each naming its own kind and key, read with a size bound
 and checked on read; anything unreadable, truncated, corrupt or mismatched is a miss. Each
 entry is sealed (HMAC-SHA256 of its kind, key and bytes) with a key kept outside the project
 (`machine_key`): an entry that came with the project instead of from a build here, committed
@@ -71,8 +72,9 @@ if TYPE_CHECKING:
     from .render import Page as RenderedPage
 
 FOLDER = ".cache"
-NAME = "build-1"  # bump when the layout or an entry's meaning changes: old entries are then never read
-HEADER = b"briefings-build-cache-1\n"
+NAME = "build-2"  # bump when the layout or an entry's meaning changes: old entries are then never read
+HEADER = b"briefings-build-cache-2\n"
+LENGTH = 8  # bytes of the length of an entry's compressed JSON, after the header
 SEAL = 32  # bytes of an entry's seal (HMAC-SHA256 under the machine's key), before the header
 KEY_FILE = ("briefings", "build-key")  # under the user's cache folder, never under the project
 MAX_ENTRY = 64 * 1024 * 1024  # bytes of an entry, compressed and uncompressed
@@ -151,20 +153,47 @@ def _open_dir(name: str, parent: int | None, create: bool) -> int | None:
 
 
 def decode(raw: bytes, kind: str, key: str) -> dict[str, Any] | None:
-    """An entry's bytes as a JSON object naming this kind and key; None if they are anything else."""
+    """An entry's bytes as a JSON object naming this kind and key; None if they are anything else.
+
+    An entry is the header, the length of its compressed JSON, that JSON, and then (if the entry
+    has one) its blob compressed on its own: read by `blob`, when it is needed, not here.
+    """
     if not raw.startswith(HEADER) or len(raw) > MAX_ENTRY:
         return None
+    start = len(HEADER) + LENGTH
+    end = start + int.from_bytes(raw[len(HEADER) : start], "big")
+    if len(raw) < end:
+        return None
+    text = _inflate(raw[start:end])
+    if text is None:
+        return None
     try:
-        inflate = zlib.decompressobj()
-        text = inflate.decompress(raw[len(HEADER) :], MAX_ENTRY)
-        if inflate.unconsumed_tail or not inflate.eof or inflate.unused_data:
-            return None  # too large, truncated, or followed by something else
         value = json.loads(text.decode("utf-8"))
-    except (zlib.error, UnicodeDecodeError, ValueError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     if not isinstance(value, dict) or value.get("kind") != kind or value.get("key") != key:
         return None
+    if end < len(raw) and raw[end : end + 1] != b"\x78":  # a zlib stream, inflated by `blob` when needed
+        return None
     return value
+
+
+def blob(raw: bytes) -> bytes | None:
+    """The blob of an entry `decode` accepted (None if it has none)."""
+    end = len(HEADER) + LENGTH + int.from_bytes(raw[len(HEADER) : len(HEADER) + LENGTH], "big")
+    return _inflate(raw[end:]) if end < len(raw) else None
+
+
+def _inflate(data: bytes) -> bytes | None:
+    """One whole zlib stream of at most MAX_ENTRY bytes inflated, nothing after it; else None."""
+    try:
+        inflate = zlib.decompressobj()
+        out = inflate.decompress(data, MAX_ENTRY)
+    except zlib.error:
+        return None
+    if inflate.unconsumed_tail or not inflate.eof or inflate.unused_data:
+        return None  # too large, truncated, or followed by something else
+    return out
 
 
 def machine_key() -> bytes | None:
@@ -310,22 +339,28 @@ class BuildCache:
         finally:
             os.close(fd)
 
-    def put(self, kind: str, key: str, value: dict[str, Any]) -> None:
-        """Store value under key (a fresh file renamed into place); a failure to write is no error."""
+    def put(self, kind: str, key: str, value: dict[str, Any], data: bytes | None = None) -> None:
+        """Store value, and a blob of bytes (data) read only when needed, under key (a fresh file renamed
+        into place); a failure to write is no error."""
         self.used[kind].add(key)
         if not self.enabled:
             return
         text = json.dumps({**value, "kind": kind, "key": key}, ensure_ascii=False, separators=(",", ":"))
-        payload = HEADER + zlib.compress(text.encode("utf-8", "surrogatepass"), 3)
+        packed = zlib.compress(text.encode("utf-8", "surrogatepass"), 3)
+        payload = HEADER + len(packed).to_bytes(LENGTH, "big") + packed
+        if data is not None:
+            # Stored apart from the JSON: a large text inside JSON costs escaping, and a lookup
+            # that needs only the JSON would inflate it too.
+            payload += zlib.compress(data, 3)
         assert self.secret is not None  # enabled
-        data = _seal(self.secret, kind, key, payload) + payload
+        sealed = _seal(self.secret, kind, key, payload) + payload
         folder = self._dirs[kind]
         temp = f".{key}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         try:
             fd = os.open(temp, _WRITE_FLAGS, 0o600, dir_fd=folder)
             try:
                 with os.fdopen(fd, "wb", closefd=False) as out:
-                    out.write(data)
+                    out.write(sealed)
             finally:
                 os.close(fd)
             os.replace(temp, key, src_dir_fd=folder, dst_dir_fd=folder)  # replaces a link, never follows it
@@ -403,30 +438,25 @@ class PageCache:
         """
         key = self.keys[page.file.src_uri] = self.key(page)
         found = self.cache.get_raw("pages", key)
-        if found is None or not isinstance(found[0].get("html"), str) or not isinstance(found[0].get("search"), str):
+        if found is None or not found[0].get("html") or not isinstance(found[0].get("search"), str):
             self.converted += 1
             return None
         value, raw = found
-        return partial(_page_output, raw, key), value["search"]
+        return partial(_page_output, raw), value["search"]
 
     def store(self, page: Page, output: bytes, fragment: str) -> None:
         """Keep a converted page's output and fragment under the key `lookup` computed for it."""
         key = self.keys.get(page.file.src_uri)
         if key is None or not self.cacheable(page.file.src_uri):
             return
-        try:
-            html = output.decode("utf-8")
-        except UnicodeDecodeError:
-            return
-        self.cache.put("pages", key, {"html": html, "search": fragment})
+        self.cache.put("pages", key, {"html": True, "search": fragment}, output)
 
 
-def _page_output(raw: bytes, key: str) -> bytes:
+def _page_output(raw: bytes) -> bytes:
     """The HTML of a `pages/` entry checked when it was read (its bytes have not changed since)."""
-    value = decode(raw, "pages", key)
-    assert value is not None, "an entry that decoded once decodes again"
-    html: str = value["html"]
-    return html.encode("utf-8", "surrogatepass")
+    html = blob(raw)
+    assert html is not None, "an entry that decoded once decodes again"
+    return html
 
 
 def encode_meta(value: Any) -> Any:
@@ -488,12 +518,20 @@ class RenderCache:
 
         if spec.depends is None:
             return None
-        found = self.cache.get("render", digest(self.key, spec.src_uri))
-        if found is None:
+        entry = self.cache.get_raw("render", digest(self.key, spec.src_uri))
+        if entry is None:
             return None
+        found, raw = entry
         hashes = {slug: self.hashes.get(slug) for slug in sorted(spec.depends)}
-        content, meta = found.get("content"), found.get("meta")
-        if found.get("hashes") != hashes or found.get("inputs") != list(spec.inputs) or not isinstance(content, str):
+        meta = found.get("meta")
+        if found.get("hashes") != hashes or found.get("inputs") != list(spec.inputs):
+            return None
+        kept = blob(raw)
+        try:
+            content = kept.decode("utf-8", "surrogatepass") if kept is not None else None
+        except UnicodeDecodeError:
+            return None
+        if content is None:
             return None
         try:
             decoded = decode_meta(meta)
@@ -513,8 +551,8 @@ class RenderCache:
         except TypeError:
             return
         hashes = {slug: self.hashes[slug] for slug in sorted(page.depends)}
-        value = {"content": page.content, "meta": meta, "hashes": hashes, "inputs": list(page.inputs)}
-        self.cache.put("render", digest(self.key, page.src_uri), value)
+        value = {"meta": meta, "hashes": hashes, "inputs": list(page.inputs)}
+        self.cache.put("render", digest(self.key, page.src_uri), value, page.content.encode("utf-8", "surrogatepass"))
 
 
 class DataCache:
@@ -534,9 +572,9 @@ class DataCache:
 
     def find_model(self, display: str, digest_of_file: str, model: type[M]) -> M | None:
         """The file's model, validated again from the JSON kept for these bytes (None if absent or invalid)."""
-        found = self.cache.get("models", digest(code_fingerprint(), model.__name__, display, digest_of_file))
-        text = found.get("json") if found is not None else None
-        if not isinstance(text, str):
+        found = self.cache.get_raw("models", digest(code_fingerprint(), model.__name__, display, digest_of_file))
+        text = blob(found[1]) if found is not None else None
+        if text is None:
             return None
         try:
             return model.model_validate_json(text)
@@ -552,7 +590,7 @@ class DataCache:
         except ValueError:
             return
         key = digest(code_fingerprint(), type(instance).__name__, display, digest_of_file)
-        self.cache.put("models", key, {"json": text})
+        self.cache.put("models", key, {}, text.encode("utf-8"))
 
     def find(self, key: str) -> tuple[tuple[Problem, ...], tuple[Problem, ...]] | None:
         """The problems and warnings kept under key, each checked field by field."""

@@ -297,68 +297,28 @@ def build(config: MkDocsConfig, store: PageStore | None = None) -> int:
     nothing is reused. Returns the number of pages reused. A contract test compares the site
     with the engine's own build, byte for byte, and fails when the engine's build changes.
     """
-    from mkdocs.commands.build import _build_extra_template, _build_page, _build_theme_template
+    from mkdocs.commands.build import _build_extra_template, _build_theme_template
     from mkdocs.exceptions import Abort, BuildError
-    from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
-    from mkdocs.structure.nav import get_navigation
-    from mkdocs.structure.pages import Page
-    from mkdocs.utils import CountHandler, clean_directory, write_file
+    from mkdocs.structure.files import InclusionLevel
+    from mkdocs.utils import CountHandler
 
     top = logger()
     warning_counter = CountHandler()
     warning_counter.setLevel(logging.WARNING)
     if config.strict:
         top.addHandler(warning_counter)
-    inclusion = InclusionLevel.is_included
-    reused: dict[str, tuple[Callable[[], bytes], str]] = {}
     try:
-        config = config.plugins.on_config(config)
-        config.plugins.on_pre_build(config=config)
-        clean_directory(config.site_dir)
-        files = get_files(config)
-        env = config.theme.get_env()
-        files.add_files_from_theme(env, config)
-        files = config.plugins.on_files(files, config=config)
-        set_exclusions(files, config)
-        nav = get_navigation(files, config)
-        nav = config.plugins.on_nav(nav, config=config, files=files)
-        search = KeptSearchIndex.of(config) if store is not None else None
-        if search is None:
-            store = None  # no fragments to reuse the search entries with
-        for file in files.documentation_pages(inclusion=inclusion):
-            if file.page is None and file.inclusion.is_not_in_nav():
-                Page(None, file, config)
-            assert file.page is not None
-            found = _populate_page(file.page, config, files, store)
-            if found is not None:
-                reused[file.src_uri] = found
-                if file.generated_by is not None:  # its title is in its metadata: the Markdown is not needed
-                    file.content_string = ""
-                    file.page.markdown = ""
-        count = len(reused)
+        started = _start(config, store, search_always=False, keep_markdown=False)
+        config, files, nav, env, search = started.config, started.files, started.nav, started.env, started.search
+        count = len(started.reused)
         env = config.plugins.on_env(env, config=config, files=files)
-        files.copy_static_files(inclusion=inclusion)
+        files.copy_static_files(inclusion=InclusionLevel.is_included)
         for template in config.theme.static_templates:
             _build_theme_template(template, env, files, config, nav)
         for template in config.extra_templates:
             _build_extra_template(template, files, config, nav)
-        doc_files = files.documentation_pages(inclusion=inclusion)
-        for file in doc_files:
-            page = file.page
-            assert page is not None
-            kept = reused.pop(file.src_uri, None)
-            if kept is not None:
-                assert search is not None
-                write_file(kept[0](), file.abs_dest_path)
-                search.fragments[page.url] = kept[1]
-                continue
-            start = len(search.plugin.search_index.entries) if search is not None else 0
-            _build_page(page, config, doc_files, nav, env, excluded=file.inclusion.is_excluded())
-            if search is not None and store is not None:
-                search.take(page.url, start)
-                if os.path.isfile(file.abs_dest_path):  # an empty output is not written ("Page skipped")
-                    with open(file.abs_dest_path, "rb") as written:
-                        store.store(page, written.read(), search.fragments[page.url])
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        _write_pages(started, env, doc_files)
         log_level = config.validation.links.anchors
         for file in doc_files:
             assert file.page is not None
@@ -379,6 +339,85 @@ def build(config: MkDocsConfig, store: PageStore | None = None) -> int:
         raise
     finally:
         top.removeHandler(warning_counter)
+
+
+@dataclass
+class _Started:
+    """What the first steps of a build made: up to every page read and through its Markdown events."""
+
+    config: MkDocsConfig
+    files: Files
+    nav: Navigation
+    env: jinja2.Environment
+    search: KeptSearchIndex | None
+    store: PageStore | None
+    reused: dict[str, tuple[Callable[[], bytes], str]]  # src_uri -> what the store had (output, search fragment)
+
+
+def _start(config: MkDocsConfig, store: PageStore | None, search_always: bool, keep_markdown: bool) -> _Started:
+    """The engine's build from on_config to every page populated (asking `store` for each), as its build does.
+
+    search_always: take over the search index even without a store (a preview updates it page by page).
+    keep_markdown: keep a reused generated page's Markdown (a preview compares it on the next edit).
+    """
+    from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+    from mkdocs.structure.nav import get_navigation
+    from mkdocs.structure.pages import Page
+    from mkdocs.utils import clean_directory
+
+    config = config.plugins.on_config(config)
+    config.plugins.on_pre_build(config=config)
+    clean_directory(config.site_dir)
+    files = get_files(config)
+    env = config.theme.get_env()
+    files.add_files_from_theme(env, config)
+    files = config.plugins.on_files(files, config=config)
+    set_exclusions(files, config)
+    nav = get_navigation(files, config)
+    nav = config.plugins.on_nav(nav, config=config, files=files)
+    search = KeptSearchIndex.of(config) if store is not None or search_always else None
+    if search is None:
+        store = None  # no fragments to reuse the search entries with
+    reused: dict[str, tuple[Callable[[], bytes], str]] = {}
+    for file in files.documentation_pages(inclusion=InclusionLevel.is_included):
+        if file.page is None and file.inclusion.is_not_in_nav():
+            Page(None, file, config)
+        assert file.page is not None
+        found = _populate_page(file.page, config, files, store)
+        if found is not None:
+            reused[file.src_uri] = found
+            if not keep_markdown and file.generated_by is not None:
+                file.content_string = ""  # its title is in its metadata: the Markdown is not needed
+                file.page.markdown = ""
+    return _Started(config, files, nav, env, search, store, reused)
+
+
+def _write_pages(started: _Started, env: jinja2.Environment, doc_files: Sequence[File]) -> None:
+    """Write every page: a reused one from the store, the others converted and rendered by the engine.
+
+    A converted page's search entries are taken from the index as its fragment, and with a store
+    its output and fragment are kept for the next build.
+    """
+    from mkdocs.commands.build import _build_page
+    from mkdocs.utils import write_file
+
+    config, search, store = started.config, started.search, started.store
+    for file in doc_files:
+        page = file.page
+        assert page is not None
+        kept = started.reused.pop(file.src_uri, None)
+        if kept is not None:
+            assert search is not None
+            write_file(kept[0](), file.abs_dest_path)
+            search.fragments[page.url] = kept[1]
+            continue
+        start = len(search.plugin.search_index.entries) if search is not None else 0
+        _build_page(page, config, doc_files, started.nav, env, excluded=file.inclusion.is_excluded())
+        if search is not None:
+            search.take(page.url, start)
+            if store is not None and os.path.isfile(file.abs_dest_path):  # an empty output is not written
+                with open(file.abs_dest_path, "rb") as written:
+                    store.store(page, written.read(), search.fragments[page.url])
 
 
 def _populate_page(
@@ -415,53 +454,17 @@ def build_keeping_state(config: MkDocsConfig, store: PageStore | None = None) ->
 
     store: as for `build`, pages whose inputs are unchanged are written from it (a preview's warm start).
     """
-    from mkdocs.commands.build import _build_page, _build_theme_template
-    from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
-    from mkdocs.structure.nav import get_navigation
-    from mkdocs.structure.pages import Page
-    from mkdocs.utils import clean_directory, write_file
+    from mkdocs.commands.build import _build_theme_template
+    from mkdocs.structure.files import InclusionLevel
 
-    config = config.plugins.on_config(config)
-    config.plugins.on_pre_build(config=config)
-    clean_directory(config.site_dir)
-    files = get_files(config)
-    env = config.theme.get_env()
-    files.add_files_from_theme(env, config)
-    files = config.plugins.on_files(files, config=config)
-    set_exclusions(files, config)
-    nav = get_navigation(files, config)
-    nav = config.plugins.on_nav(nav, config=config, files=files)
-    search = KeptSearchIndex.of(config)
-    if search is None:
-        store = None
-    inclusion = InclusionLevel.is_included
-    reused: dict[str, tuple[Callable[[], bytes], str]] = {}
-    for file in files.documentation_pages(inclusion=inclusion):
-        if file.page is None and file.inclusion.is_not_in_nav():
-            Page(None, file, config)
-        assert file.page is not None
-        found = _populate_page(file.page, config, files, store)
-        if found is not None:
-            reused[file.src_uri] = found
-    env = config.plugins.on_env(env, config=config, files=files)
-    files.copy_static_files(inclusion=inclusion)
+    started = _start(config, store, search_always=True, keep_markdown=True)
+    config, files, nav, search = started.config, started.files, started.nav, started.search
+    env = config.plugins.on_env(started.env, config=config, files=files)
+    files.copy_static_files(inclusion=InclusionLevel.is_included)
     for template in config.theme.static_templates:
         _build_theme_template(template, env, files, config, nav)
-    doc_files = files.documentation_pages(inclusion=inclusion)
-    for file in doc_files:
-        assert file.page is not None
-        kept_page = reused.pop(file.src_uri, None)
-        if kept_page is not None and search is not None:
-            write_file(kept_page[0](), file.abs_dest_path)
-            search.fragments[file.page.url] = kept_page[1]
-            continue
-        start = len(search.plugin.search_index.entries) if search is not None else 0
-        _build_page(file.page, config, doc_files, nav, env)
-        if search is not None:
-            search.take(file.page.url, start)
-            if store is not None and os.path.isfile(file.abs_dest_path):
-                with open(file.abs_dest_path, "rb") as written:
-                    store.store(file.page, written.read(), search.fragments[file.page.url])
+    doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+    _write_pages(started, env, doc_files)
     kept = KeptBuild(config, files, nav, env, doc_files, search)
     kept.sitemap_date = next((f.page.update_date for f in doc_files if f.page is not None), None)
     kept.post_build()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import traceback
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -74,14 +75,20 @@ def for_theme(value: Any) -> Any:
     if hasattr(value, "__html__"):
         return value
     if isinstance(value, str):
-        # Markdown and template syntax as character references too, as in the page body:
-        # the raw-syntax scan (markup.RawSyntaxScan) then knows the header's text is data.
-        return Markup(md_escape(value).replace("'", "&#39;"))
+        return _theme_text(str(value))
     if isinstance(value, dict):
         return {k: for_theme(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(for_theme(v) for v in value)
     return value
+
+
+@lru_cache(maxsize=4096)  # a pure function; every page's head repeats the site's name, dates, tags ...
+def _theme_text(value: str) -> Markup:
+    """A string for the theme, escaped."""
+    # Markdown and template syntax as character references too, as in the page body:
+    # the raw-syntax scan (markup.RawSyntaxScan) then knows the header's text is data.
+    return Markup(md_escape(value).replace("'", "&#39;"))
 
 
 def _finalize(value: Any) -> Any:

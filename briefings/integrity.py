@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from . import display
 from .model import Briefing, Claim, Disputes, Entities, Event, Figure, Source, Speaker
 from .scalars import Loc, Ref, _check_id, dotted
-from .traverse import walk_models
+from .traverse import reaching, walk_models
 from .vocabulary import ENTITY_KINDS, Qualifier, Section
 
 # --------------------------------------------------------------------------- cross-references
@@ -34,7 +34,10 @@ class RefProblem:
 def walk_refs(obj: object, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
     """Yield (loc, kind, id) for every Ref-marked field under a model instance."""
     if isinstance(obj, BaseModel):
+        inside = reaching(type(obj), has_refs)
         for name, kind in ref_fields(type(obj)).items():
+            if kind is None and name not in inside:
+                continue  # no reference can be under this field (its declared type holds none)
             value = getattr(obj, name)
             if kind is not None:
                 if isinstance(value, list):
@@ -57,6 +60,11 @@ def ref_fields(model: type[BaseModel]) -> dict[str, str | None]:
         kinds = [m.kind for m in info.metadata if isinstance(m, Ref)] + _ref_kinds_in(info.annotation)
         out[name] = kinds[0] if kinds else None
     return out
+
+
+def has_refs(model: type[BaseModel]) -> bool:
+    """Whether a model has a reference field of its own."""
+    return any(kind is not None for kind in ref_fields(model).values())
 
 
 def _ref_kinds_in(annotation: Any) -> list[str]:

@@ -9,6 +9,7 @@ Three independent checks over the built HTML, all offline:
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import ipaddress
 import json
@@ -811,46 +812,84 @@ def _write_cache(cache_file: Path, text: str) -> None:
 # --------------------------------------------------------------------------- feeds and exports
 
 
-def check_feeds(site: Path) -> tuple[int, list[Broken]]:
+def check_feeds(site: Path, recheck: Recheck | None = None) -> tuple[int, list[Broken]]:
     """Every site URL in feed.xml, feed.json and api/*.json resolves to a built file.
 
     The base URL is read from feed.json's home_page_url, so the check needs no configuration.
+    With a Recheck, a feed file whose bytes are as at the last clean check, and all of whose
+    targets are still there, is counted from its record.
     """
-    import xml.etree.ElementTree as ET
+    from .recheck import PageRecord
 
     feed_json = site / "feed.json"
     if not feed_json.exists():
         return 0, []
     base = json.loads(feed_json.read_text(encoding="utf-8"))["home_page_url"]
-    urls: list[tuple[str, str]] = []
+    total, broken = 0, []
+    for path in [feed_json, *sorted((site / "api").rglob("*.json")), site / "feed.xml"]:
+        if path.name == "feed.xml" and not path.exists():
+            continue
+        rel = path.relative_to(site).as_posix()
+        raw = path.read_bytes()
+        html = hashlib.sha256(raw).hexdigest()
+        kept = recheck.feed_verdict(rel, html, base) if recheck is not None else None
+        if kept is not None:
+            assert recheck is not None
+            total += kept.checked
+            recheck.note_feed(rel, kept)
+            continue
+        urls = _atom_urls(raw, base) if path.suffix == ".xml" else _json_urls(json.loads(raw), base)
+        found, targets = _check_site_urls(site, base, rel, urls)
+        total += len(urls)
+        broken += found
+        if recheck is not None and not found:
+            recheck.note_feed(rel, PageRecord(html, "", len(urls), tuple(sorted(targets)), (), ()))
+    return total, broken
 
-    def collect(node: object, where: str) -> None:
+
+def _json_urls(node: object, base: str) -> list[str]:
+    """Every string value under a JSON document that starts with the site's base URL, in document order."""
+    urls: list[str] = []
+
+    def collect(node: object) -> None:
         if isinstance(node, dict):
             for value in node.values():
-                collect(value, where)
+                collect(value)
         elif isinstance(node, list):
             for value in node:
-                collect(value, where)
+                collect(value)
         elif isinstance(node, str) and node.startswith(base):
-            urls.append((where, node))
+            urls.append(node)
 
-    for path in [feed_json, *sorted((site / "api").rglob("*.json"))]:
-        collect(json.loads(path.read_text(encoding="utf-8")), path.relative_to(site).as_posix())
-    atom = site / "feed.xml"
-    if atom.exists():
-        for element in ET.parse(atom).iter():
-            for value in [element.get("href"), element.text if element.tag.endswith("}id") else None]:
-                if value and value.startswith(base):
-                    urls.append(("feed.xml", value))
-    broken = []
-    for where, url in urls:
+    collect(node)
+    return urls
+
+
+def _atom_urls(raw: bytes, base: str) -> list[str]:
+    """Every href and id of an Atom feed that starts with the site's base URL."""
+    import xml.etree.ElementTree as ET
+
+    urls = []
+    for element in ET.fromstring(raw).iter():
+        for value in [element.get("href"), element.text if element.tag.endswith("}id") else None]:
+            if value and value.startswith(base):
+                urls.append(value)
+    return urls
+
+
+def _check_site_urls(site: Path, base: str, where: str, urls: list[str]) -> tuple[list[Broken], set[str]]:
+    """The URLs (under base) that name no built file, and the site-relative files the others name."""
+    broken, targets = [], set()
+    for url in urls:
         rel = unquote(urlsplit(url).path[len(urlsplit(base).path) :])
         target = site / rel
         if rel.endswith("/") or rel == "" or target.is_dir():
             target = target / "index.html"
         if not target.is_file():
             broken.append(Broken(where, url, "no such page in the built site", normal_target(site, target, "")))
-    return len(urls), broken
+        else:
+            targets.add(posixpath.normpath(target.relative_to(site).as_posix()))
+    return broken, targets
 
 
 if __name__ == "__main__":

@@ -472,7 +472,7 @@ def check_links(
     pages = recheck.lychee_inputs() if recheck is not None else None
     with LycheeRun(site, config, pages) as lychee:  # lychee runs beside our own check, on another core
         report = check_site(site, cache=cache, recheck=recheck)
-        feed_links, feed_broken = check_feeds(site)
+        feed_links, feed_broken = check_feeds(site, recheck)
         second = lychee.report()
     report.checked += feed_links
     report.broken += feed_broken

@@ -7,7 +7,9 @@ keeps, for every page, a hash of its HTML and of its ids, the files its links ne
 whose ids they need. The next check parses and resolves again only the pages whose HTML is new
 or changed, and the unchanged pages that link to a file that is gone or into a page whose ids
 changed; every other page is counted from the record. lychee, the second opinion, is given the
-same pages. Without a usable record (the first build, other code, other theme scripts, a site
+same pages. The feeds and JSON files (`links.check_feeds`) are recorded the same way: a file
+whose bytes and base URL are unchanged and whose targets are all still there is not read
+again. Without a usable record (the first build, other code, other theme scripts, a site
 served under another path) every page is checked, as without the cache.
 
 The record is one cache entry (kind `links`, sealed like every entry) under a key made of our
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .files import read_regular_file
-from .links import _Page, cached_parse, html_pages
+from .links import _Page, cached_parse
 from .markup import base_path_of, theme_scripts
 
 if TYPE_CHECKING:
@@ -71,14 +73,22 @@ class Recheck:
         )
         self.parse_key = digest(code_fingerprint(), scripts)
         self.key = digest(code_fingerprint(), "site-check", scripts, self.base_path, *inputs)
-        self.paths = list(html_pages(site))
-        self.html: dict[Path, str] = {}  # a page's hash; absent if it cannot be read (the parse reports why)
-        for path in self.paths:
-            raw, _ = read_regular_file(path, path.name, max_bytes=MAX_PAGE)
+        self.rels, self.files = _listing(site)
+        self.html: dict[str, str] = {}  # a page's hash; absent if it cannot be read (the parse reports why)
+        for rel in self.rels:
+            raw, _ = read_regular_file(site / rel, rel, max_bytes=MAX_PAGE)
             if raw is not None:
-                self.html[path] = hashlib.sha256(raw).hexdigest()
-        self.old = _records(cache.get("links", self.key))
+                self.html[rel] = hashlib.sha256(raw).hexdigest()
+        found = _records(cache.get("links", self.key))
+        self.old: dict[str, PageRecord] | None = None  # None: no usable record, every page is checked
+        self.old_feeds: dict[str, PageRecord] = {}
+        self.old_base = ""
+        if found is not None:
+            self.old, self.old_feeds, self.old_base = found
         self.new: dict[str, PageRecord] = {}
+        self.new_feeds: dict[str, PageRecord] = {}
+        self.base = ""  # the feeds' base URL, as check_feeds read it
+        self.gone: set[str] = set()  # files a recorded page or feed needs that are no longer there
         self.parse_count = 0  # pages parsed, not found in the cache
         self.todo, self.parsed = self._plan()
 
@@ -86,110 +96,136 @@ class Recheck:
         """A page's path relative to the site."""
         return path.relative_to(self.site).as_posix()
 
-    def parse(self, paths: list[Path]) -> dict[Path, _Page]:
+    def parse(self, rels: list[str]) -> dict[Path, _Page]:
         """The parse of each page: from the cache for HTML parsed before without findings, else parsed now."""
-        found, parsed = cached_parse(paths, self.site, self.theme, self.workers, self.cache, self.html, self.parse_key)
+        paths = [self.site / rel for rel in rels]
+        digests = {path: self.html[rel] for rel, path in zip(rels, paths, strict=True) if rel in self.html}
+        found, parsed = cached_parse(paths, self.site, self.theme, self.workers, self.cache, digests, self.parse_key)
         self.parse_count += parsed
         return found
 
     def ids_of(self, path: Path) -> set[str]:
         """The ids of a page that is not checked again (a link into it is)."""
         if path not in self.parsed:
-            self.parsed.update(self.parse([path]))
+            self.parsed.update(self.parse([self.rel(path)]))
         return self.parsed[path].ids
 
     def _plan(self) -> tuple[list[Path], dict[Path, _Page]]:
         """The pages to check again and their parses: every page without a record."""
-        old = self.old
+        old, html = self.old, self.html
+        self.todo_rels = set(self.rels)
         if old is None:
-            return self.paths, self.parse(self.paths)
-        changed = [p for p in self.paths if p not in self.html or old.get(self.rel(p), _NONE).html != self.html[p]]
+            return [self.site / rel for rel in self.rels], self.parse(self.rels)
+        changed = [rel for rel in self.rels if rel not in html or old.get(rel, _NONE).html != html[rel]]
         parsed = self.parse(changed)
-        files = _files(self.site)
-        gone = {rel for rel, record in old.items() for rel in (rel, *record.exists) if rel not in files}
-        reanchored = {
-            self.rel(p) for p, page in parsed.items() if old.get(self.rel(p), _NONE).ids != ids_digest(page.ids)
-        }
+        recorded = (*old.items(), *self.old_feeds.items())
+        self.gone = gone = {rel for rel, record in recorded for rel in (rel, *record.exists) if rel not in self.files}
+        reanchored = {rel for rel in changed if old.get(rel, _NONE).ids != ids_digest(parsed[self.site / rel].ids)}
         again = set(changed)
         if gone or reanchored:
-            for path in self.paths:
-                record = old.get(self.rel(path))
-                if path not in again and record is not None:
+            for rel in self.rels:
+                record = old.get(rel)
+                if rel not in again and record is not None:
                     if not gone.isdisjoint(record.exists) or not reanchored.isdisjoint(record.anchors):
-                        again.add(path)
-        todo = [p for p in self.paths if p in again]
-        parsed.update(self.parse([p for p in todo if p not in parsed]))
-        return todo, parsed
+                        again.add(rel)
+        todo = [rel for rel in self.rels if rel in again]
+        parsed.update(self.parse([rel for rel in todo if rel not in changed]))
+        self.todo_rels = set(todo)
+        return [self.site / rel for rel in todo], parsed
 
     def lychee_inputs(self) -> list[Path] | None:
         """What lychee is given: the pages checked again, or None for the whole site (every page is)."""
-        return None if len(self.todo) == len(self.paths) else self.todo
+        return None if len(self.todo) == len(self.rels) else self.todo
 
     def kept(self) -> list[tuple[str, PageRecord]]:
         """The pages not checked again, with what the last check counted on them."""
         if self.old is None:
             return []
-        todo = set(self.todo)
-        return [(self.rel(p), self.old[self.rel(p)]) for p in self.paths if p not in todo]
+        return [(rel, self.old[rel]) for rel in self.rels if rel not in self.todo_rels]
 
     def note(
         self, path: Path, page: _Page, checked: int, exists: set[str], anchors: set[str], external: list[str]
     ) -> None:
         """What checking one page found (it had no finding, or the record is never written)."""
-        if path in self.html:
+        rel = self.rel(path)
+        if rel in self.html:
             record = PageRecord(
-                self.html[path],
+                self.html[rel],
                 ids_digest(page.ids),
                 checked,
                 tuple(sorted(exists)),
                 tuple(sorted(anchors)),
                 tuple(external),
             )
-            self.new[self.rel(path)] = record
+            self.new[rel] = record
+
+    def feed_verdict(self, rel: str, html: str, base: str) -> PageRecord | None:
+        """The last clean check's verdict on a feed file, if its bytes, base URL and the files it needs are as then."""
+        self.base = base
+        record = self.old_feeds.get(rel)
+        if record is None or record.html != html or base != self.old_base or not self.gone.isdisjoint(record.exists):
+            return None
+        return record
+
+    def note_feed(self, rel: str, record: PageRecord) -> None:
+        """A feed file checked (or kept) without finding anything."""
+        self.new_feeds[rel] = record
 
     def save(self) -> None:
         """Write the record of this check (call only when it found nothing)."""
         records = dict(self.kept())
         records.update(self.new)
-        if len(records) != len(self.paths):
+        if len(records) != len(self.rels):
             return  # a page that could not be read: no record, the next check does everything
-        names = sorted({rel for r in records.values() for rel in (*r.exists, *r.anchors)})
+        every = (*records.values(), *self.new_feeds.values())
+        names = sorted({rel for r in every for rel in (*r.exists, *r.anchors)})
         index = {name: i for i, name in enumerate(names)}
-        pages = {
-            rel: [
-                r.html,
-                r.ids,
-                r.checked,
-                [index[x] for x in r.exists],
-                [index[x] for x in r.anchors],
-                list(r.external),
-            ]
-            for rel, r in sorted(records.items())
-        }
-        self.cache.put("links", self.key, {"names": names, "pages": pages})
+
+        def stored(r: PageRecord) -> list[Any]:
+            exists, anchors = [index[x] for x in r.exists], [index[x] for x in r.anchors]
+            return [r.html, r.ids, r.checked, exists, anchors, list(r.external)]
+
+        pages = {rel: stored(r) for rel, r in sorted(records.items())}
+        feeds = {rel: stored(r) for rel, r in sorted(self.new_feeds.items())}
+        self.cache.put("links", self.key, {"names": names, "pages": pages, "feeds": feeds, "base": self.base})
 
 
 _NONE = PageRecord("", "", 0, (), (), ())
 
 
-def _files(site: Path) -> set[str]:
-    """Every file of the site, relative to it (links not followed: the check treats them as files too)."""
-    out: set[str] = set()
-    for folder, _dirs, names in os.walk(site):
-        prefix = os.path.relpath(folder, site)
-        out.update(name if prefix == "." else f"{prefix}/{name}".replace(os.sep, "/") for name in names)
-    return out
+def _listing(site: Path) -> tuple[list[str], set[str]]:
+    """The site's HTML pages (relative, in `links.html_pages` order) and all its files (links not followed)."""
+    pages: list[str] = []
+    files: set[str] = set()
+    top = str(site)
+    for folder, _dirs, names in os.walk(top):
+        prefix = "" if folder == top else folder[len(top) + 1 :].replace(os.sep, "/") + "/"
+        for name in names:
+            rel = prefix + name
+            files.add(rel)
+            if name.endswith(".html"):
+                pages.append(rel)
+    pages.sort(key=lambda rel: rel.split("/"))  # as paths sort: part by part
+    return pages, files
 
 
-def _records(value: dict[str, Any] | None) -> dict[str, PageRecord] | None:
-    """The record as stored, checked field by field; None if anything is not as written."""
+def _records(value: dict[str, Any] | None) -> tuple[dict[str, PageRecord], dict[str, PageRecord], str] | None:
+    """The record as stored (pages, feed files, the feeds' base URL), checked field by field; None if
+    anything is not as written."""
     if value is None:
         return None
-    names, pages = value.get("names"), value.get("pages")
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or not isinstance(pages, dict):
+    names, base = value.get("names"), value.get("base")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or not isinstance(base, str):
+        return None
+    pages, feeds = _section(value.get("pages"), names), _section(value.get("feeds"), names)
+    return None if pages is None or feeds is None else (pages, feeds, base)
+
+
+def _section(stored: object, names: list[str]) -> dict[str, PageRecord] | None:
+    if not isinstance(stored, dict):
         return None
     out: dict[str, PageRecord] = {}
-    for rel, fields in pages.items():
+    for rel, fields in stored.items():
         if not (isinstance(fields, list) and len(fields) == 6):
             return None
         html, ids, checked, exists, anchors, external = fields

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 
-from briefings.cache import FOLDER, NAME, BuildCache, decode_meta, encode_meta
+from briefings.cache import FOLDER, NAME, BuildCache, blob, decode_meta, encode_meta
 from briefings.pipeline import Project, mkdocs_build
 from briefings.preview import IncrementalSite
 from conftest import SECRET, SEED_FILE, main_in_process, seed_copy, tree_digest
@@ -210,6 +210,23 @@ def test_entries_round_trip_and_anything_damaged_is_a_miss(tmp_path):
         cache.used = {kind: set() for kind in cache.used}
         cache.prune()
     assert list((tmp_path / FOLDER / NAME / "pages").iterdir()) == []
+
+
+def test_an_entry_keeps_its_blob_apart_and_a_damaged_one_is_a_miss(tmp_path):
+    html = "<p>é</p>".encode() * 1000
+    with BuildCache(tmp_path) as cache:
+        cache.put("pages", "k", {"search": "s"}, html)
+        found = cache.get_raw("pages", "k")
+        assert found is not None and found[0]["search"] == "s" and "html" not in found[0]
+        assert blob(found[1]) == html
+        assert blob(cache.get_raw("pages", "k")[1]) == html  # read again, the same
+        cache.put("pages", "none", {"search": "s"})
+        assert blob(cache.get_raw("pages", "none")[1]) is None
+        entry = tmp_path / FOLDER / NAME / "pages" / "k"
+        raw = entry.read_bytes()
+        for damaged in (raw[:-1], raw[:-200], raw + b"\x00", raw[:-5] + bytes(5 - 1) + b"\x01"):
+            entry.write_bytes(damaged)
+            assert cache.get_raw("pages", "k") is None
 
 
 def test_an_entry_sealed_on_another_machine_is_a_miss(tmp_path, monkeypatch):

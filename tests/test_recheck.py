@@ -107,3 +107,29 @@ def test_without_the_cache_every_page_is_checked(site, tmp_path):
         check_links(site, cache=cache)
     report = check_links(site)
     assert report.pages_checked == 5
+
+
+def test_pages_are_listed_in_the_order_the_full_check_reads_them(tmp_path):
+    from briefings.links import html_pages
+    from briefings.recheck import _listing
+
+    for rel in ("a/b.html", "a-b/c.html", "a.html", "a/index.html", "z/y/x.html", "a b/c.html", "feed.json"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    pages, files = _listing(tmp_path)
+    assert pages == [p.relative_to(tmp_path).as_posix() for p in html_pages(tmp_path)]
+    assert "feed.json" in files and len(files) == 7
+
+
+def test_a_feed_file_naming_a_page_that_went_away_is_reported_though_unchanged(site, tmp_path):
+    base = "https://example.org/"
+    (site / "feed.json").write_text(f'{{"home_page_url": "{base}", "items": [{{"url": "{base}a/"}}]}}')
+    (site / "api").mkdir()
+    (site / "api" / "d.json").write_text(f'{{"pages": ["{base}d/", "{base}c/"]}}')
+    pages, links, broken = check(site, tmp_path)
+    assert broken == [] and check(site, tmp_path) == (0, links, [])
+    (site / "d" / "index.html").unlink()
+    (site / "d").rmdir()
+    write_site(site, {"home": SITE["home"].replace('<a href="d/">d</a>', "")})
+    _, _, broken = check(site, tmp_path)
+    assert broken == ["api/d.json -> https://example.org/d/: no such page in the built site"]

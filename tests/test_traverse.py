@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from briefings import model
 from briefings.dataset import load_dataset
+from briefings.integrity import ref_fields, walk_refs
 from briefings.traverse import descend, walk_models
 from conftest import ROOT
 
@@ -44,3 +45,31 @@ def test_fields_of_plain_values_are_not_visited():
     fields = descend(model.Briefing, model.Claim)
     assert "slug" not in fields and "published" not in fields and "tags" not in fields
     assert "strike" in fields
+
+
+def every_ref(obj: object, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str, str]]:
+    """walk_refs without pruning: every field of every model visited."""
+    if isinstance(obj, BaseModel):
+        for name, kind in ref_fields(type(obj)).items():
+            value = getattr(obj, name)
+            if kind is not None:
+                if isinstance(value, list):
+                    for i, item in enumerate(value):
+                        yield (*loc, name, i), kind, item
+                elif value is not None:
+                    yield (*loc, name), kind, value
+            else:
+                yield from every_ref(value, (*loc, name))
+    elif isinstance(obj, list):
+        for i, item in enumerate(obj):
+            yield from every_ref(item, (*loc, i))
+
+
+def test_the_reference_walk_finds_every_reference_visiting_every_field_finds():
+    dataset = load_dataset(ROOT / "data", ROOT)
+    total = 0
+    for record in (*dataset.briefings, dataset.entities):
+        found = list(walk_refs(record, ()))
+        assert found == list(every_ref(record, ()))
+        total += len(found)
+    assert total

@@ -420,6 +420,47 @@ class _Resolver:
         return resolved, unquote(parts.fragment)
 
 
+def parse_key(theme: ThemeScripts | None) -> str:
+    """What a kept parse of any page depends on besides the page: our code, and the theme's scripts
+    (the markup scan compares with them)."""
+    from .cache import code_fingerprint, digest
+
+    scripts = "none" if theme is None else json.dumps([sorted(theme.inline), sorted(theme.sources), theme.base_path])
+    return digest(code_fingerprint(), scripts)
+
+
+def keep_parse(cache: BuildCache, key: str, rel: str, html_digest: str, page: _Page) -> None:
+    """Keep a page's parse under key (`parse_key`), its path and its HTML's hash, if it found nothing.
+
+    A page with any finding is never kept, so it is parsed (and reported) anew every time.
+    """
+    from .cache import digest
+
+    if not page.unsafe and not page.raw:
+        links = [[url, line] for url, line in page.links]
+        duplicates = [[ident, line] for ident, line in page.duplicate_ids]
+        value = {"ids": sorted(page.ids), "duplicates": duplicates, "links": links}
+        cache.put("links", digest(key, rel, html_digest), value)
+
+
+class ParseKeeper:
+    """Keeps the parse a build's own markup scan made of each page it wrote (mkdocs_adapter.on_post_page),
+    under the key the link check looks it up by: that page is then not parsed twice."""
+
+    def __init__(self, cache: BuildCache) -> None:
+        self.cache = cache
+        self._key: tuple[ThemeScripts | None, str] | None = None
+
+    def __call__(self, rel: str, output: str, page: _Page, theme: ThemeScripts | None) -> None:
+        """Keep one page's parse; output: the page as the engine writes it next."""
+        if self._key is None or self._key[0] is not theme:
+            self._key = (theme, parse_key(theme))
+        # The bytes MkDocs writes (mkdocs.commands.build._build_page); if an engine wrote others,
+        # the hash would differ and the link check would parse the page itself: slower, never wrong.
+        written = output.encode("utf-8", errors="xmlcharrefreplace")
+        keep_parse(self.cache, self._key[1], rel, hashlib.sha256(written).hexdigest(), page)
+
+
 def cached_parse(
     paths: list[Path],
     site: Path,
@@ -430,27 +471,22 @@ def cached_parse(
     key: str,
 ) -> tuple[dict[Path, _Page], int]:
     """`parse_pages` of the pages the cache does not know, by the hash of their HTML (digests), the rest from it;
-    and how many were parsed.
-
-    key covers the theme's scripts (the markup scan compares with them) and our code; the entry's
-    key adds the page's path (findings name it) and its HTML's hash. Only pages without findings
-    are stored, so every finding is parsed (and reported) anew. A page without a hash is parsed.
+    and how many were parsed. key: `parse_key(theme)`. A page without a hash is parsed.
     """
     from .cache import digest
 
-    keys = {path: digest(key, path.relative_to(site).as_posix(), digests[path]) for path in paths if path in digests}
+    rels = {path: path.relative_to(site).as_posix() for path in paths}
     found: dict[Path, _Page] = {}
-    for path, entry in keys.items():
-        kept = _page_of(cache.get("links", entry))
-        if kept is not None:
-            found[path] = kept
+    for path in paths:
+        if path in digests:
+            kept = _page_of(cache.get("links", digest(key, rels[path], digests[path])))
+            if kept is not None:
+                found[path] = kept
     todo = [path for path in paths if path not in found]
     for path, page in zip(todo, parse_pages(todo, site, theme, workers), strict=True):
         found[path] = page
-        if path in keys and not page.unsafe and not page.raw:
-            links = [[url, line] for url, line in page.links]
-            duplicates = [[ident, line] for ident, line in page.duplicate_ids]
-            cache.put("links", keys[path], {"ids": sorted(page.ids), "duplicates": duplicates, "links": links})
+        if path in digests:
+            keep_parse(cache, key, rels[path], digests[path], page)
     return {path: found[path] for path in paths}, len(todo)
 
 

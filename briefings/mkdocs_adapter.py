@@ -31,7 +31,7 @@ from .environment import for_theme
 from .errors import DataError, Problem, RenderError, escape_log_output, indented, printable
 from .feeds import SiteInfo, site_url_problem
 from .files import UnsafeFilesError, display_path
-from .links import parse_page
+from .links import ParseKeeper, parse_page
 from .markup import ThemeScripts, data_documents, trace, url_path
 from .passthrough import anchor_ids, with_passthrough
 from .pipeline import LATEST_BRIEFING, THIS_BRIEFING, Generated, Project, error_pages, generate
@@ -80,6 +80,9 @@ class BriefingsPlugin:
         self.prepared: Generated | None = None  # pages rendered before the build (`build.py build`)
         self.packed: dict[str, bytes] = {}  # src_uri -> a converted page's HTML, compressed until it is written
         self.flagged: set[str] = set()  # pages a preview served with findings (withheld, raw syntax): never cached
+        # A build with the cache keeps what its own scan parsed of each page, so the link check need
+        # not parse that page again (set by pipeline.page_cache; `links.ParseKeeper`).
+        self.keep_parse: ParseKeeper | None = None
 
     @property
     def current(self) -> Generated:
@@ -180,7 +183,7 @@ class BriefingsPlugin:
     def on_post_build(self, config: MkDocsConfig) -> None:
         """After a build (not a preview's), keep nothing of it: the next stages read the written site."""
         if not self.serving:
-            self.generated = self.files = self.theme_scripts = None
+            self.generated = self.files = self.theme_scripts = self.keep_parse = None
             self.packed = {}
 
     def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
@@ -264,6 +267,8 @@ class BriefingsPlugin:
         if not self.serving:
             engine.release_html(page)  # written next, already indexed: a build needs it no more
         scanned = parse_page(output, page.file.dest_uri, self.theme_scripts)
+        if self.keep_parse is not None and not self.serving:
+            self.keep_parse(page.file.dest_uri, output, scanned, self.theme_scripts)
         found = scanned.unsafe
         if scanned.raw or found:
             self.flagged.add(page.file.src_uri)

@@ -423,9 +423,11 @@ def _nav_uris(entry: NavEntry) -> list[str]:
 def page_cache(cache: BuildCache, project: Project, config: MkDocsConfig, generated: Generated) -> PageCache:
     """The build cache's pages for a build of `generated` with config (mkdocs_build's store)."""
     from .cache import PageCache
+    from .links import ParseKeeper
     from .mkdocs_adapter import BriefingsPlugin
 
     plugin = BriefingsPlugin.of(config.plugins.values())
+    plugin.keep_parse = ParseKeeper(cache)  # the build's own scan of each page spares the link check a parse
     return PageCache(cache, site_key(project, config, generated), plugin.page_context, plugin.cacheable)
 
 

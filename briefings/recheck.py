@@ -20,14 +20,13 @@ every clean check.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .files import read_regular_file
-from .links import _Page, cached_parse
+from .links import _Page, cached_parse, parse_key
 from .markup import base_path_of, theme_scripts
 
 if TYPE_CHECKING:
@@ -60,7 +59,7 @@ class Recheck:
         self, site: Path, cache: BuildCache, workers: int | None = None, inputs: tuple[str | bytes, ...] = ()
     ) -> None:
         """inputs: whatever else the verdicts depend on (lychee's configuration and version), for the record's key."""
-        from .cache import code_fingerprint, digest
+        from .cache import digest
 
         self.site = site = site.resolve()
         self.cache = cache
@@ -68,11 +67,8 @@ class Recheck:
         base = base_path_of(site)
         self.base_path = base if base.endswith("/") else base + "/"
         self.theme = theme = theme_scripts(site)
-        scripts = (
-            "none" if theme is None else json.dumps([sorted(theme.inline), sorted(theme.sources), theme.base_path])
-        )
-        self.parse_key = digest(code_fingerprint(), scripts)
-        self.key = digest(code_fingerprint(), "site-check", scripts, self.base_path, *inputs)
+        self.parse_key = parse_key(theme)
+        self.key = digest(self.parse_key, "site-check", self.base_path, *inputs)
         self.rels, self.files = _listing(site)
         self.html: dict[str, str] = {}  # a page's hash; absent if it cannot be read (the parse reports why)
         for rel in self.rels:

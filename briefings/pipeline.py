@@ -463,7 +463,9 @@ def check_links(
     anchor that changed are parsed and checked, by us and by lychee (`Recheck`).
     """
     from .errors import LinkCheckError
-    from .links import LycheeRun, check_external_online, check_external_syntax, check_feeds, check_site
+    from .external import check_external_online, check_external_syntax
+    from .links import check_feeds, check_site
+    from .lychee import LycheeRun
     from .recheck import Recheck
 
     if project is not None:  # lychee reads lychee.toml: never a pipe (it would wait forever) nor a link

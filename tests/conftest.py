@@ -156,7 +156,7 @@ def allow_server(base: str) -> Callable[..., bool]:
     """An address policy for the external check that allows exactly one loopback test server (base URL)."""
     from urllib.parse import urlsplit
 
-    from briefings.links import public_only
+    from briefings.external import public_only
 
     parts = urlsplit(base)
     return lambda ip, port: (str(ip), port) == (parts.hostname, parts.port) or public_only(ip, port)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from briefings.links import LinkReport, check_external_online, fetch_status, public_only
+from briefings.external import check_external_online, fetch_status, public_only
+from briefings.links import LinkReport
 from conftest import ROOT, allow_server, briefings_latest_first, copy_project, loopback_server
 
 

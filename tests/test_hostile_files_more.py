@@ -286,7 +286,8 @@ def test_schema_never_writes_through_a_linked_readme(cli_project, tmp_path):
 
 
 def test_link_cache_is_never_read_or_written_through_a_link(tmp_path, secret):
-    from briefings.links import LinkReport, check_external_online
+    from briefings.external import check_external_online
+    from briefings.links import LinkReport
 
     cache = tmp_path / ".cache" / "external-links-2.json"
     cache.parent.mkdir()
@@ -301,7 +302,9 @@ def test_link_cache_that_is_a_pipe_is_refused_without_hanging(cli_project, built
     (cli_project / ".cache").mkdir()
     os.mkfifo(cli_project / ".cache" / "external-links-2.json")
     code = (
-        "import sys; from pathlib import Path; from briefings.links import LinkReport, check_external_online\n"
+        "import sys; from pathlib import Path\n"
+        "from briefings.external import check_external_online\n"
+        "from briefings.links import LinkReport\n"
         "check_external_online(LinkReport(), Path(sys.argv[1])); print('done')\n"
     )
     child = subprocess.run(

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from briefings.cli import main
-from briefings.links import LinkReport, check_external_online, check_site, run_lychee
+from briefings.external import check_external_online
+from briefings.links import LinkReport, check_site
+from briefings.lychee import run_lychee
 from conftest import ROOT, allow_server, loopback_server
 
 GOOD = """<!doctype html><html><head><title>x</title>
@@ -174,7 +176,7 @@ def test_check_links_command_passes_a_clean_site(tmp_path, capsys):
 def test_malformed_external_url_is_reported_offline(tmp_path):
     site = make_site(tmp_path, with_faults=False)
     (site / "index.html").write_text(GOOD.format(up="").replace("https://example.org/ok", "https://exa mple.org/"))
-    from briefings.links import check_external_syntax
+    from briefings.external import check_external_syntax
 
     report = check_site(site)
     assert [b.format() for b in check_external_syntax(report)] == [

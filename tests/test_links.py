@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from briefings.links import check_site, html_pages, run_lychee
+from briefings.links import check_site, html_pages
+from briefings.lychee import run_lychee
 from conftest import ROOT
 
 

@@ -28,6 +28,7 @@ from briefings.model import Briefing
 from briefings.passthrough import with_passthrough
 from briefings.pipeline import Project, engine_config, load_data, mkdocs_build, render
 from briefings.reference import text_field_paths
+from briefings.render import briefing_pages
 from briefings.scalars import _check_short_text
 from briefings.validation import validate
 from conftest import HOSTILE_TEXT, SEED, SEED_FILE, SEED_SLUG, copy_project
@@ -102,10 +103,13 @@ class Converter:
             assert seed.slug == SEED_SLUG
             briefings = tuple(seed if b.slug == SEED_SLUG else b for b in dataset.briefings)
             dataset = dataclasses.replace(dataset, briefings=briefings)
-        generated = render(self.project, dataset, self.region, self.site, previous=self.baseline)
+        # The seed's own pages, as render_pages makes them (the fast preview's first round): the
+        # other pages (listings, entities) are not checked here, so they are not rendered.
+        env = self.baseline.environment[1]
+        pages = briefing_pages(dataset, {SEED_SLUG}, self.project.templates_dir, self.site, self.region, env)
         out = {}
-        for page in generated.pages:
-            if page.briefing == SEED_SLUG and page.src_uri.endswith(".md"):
+        for page in pages:
+            if page.src_uri.endswith(".md"):
                 self.markdown.reset()
                 out[page.src_uri] = self.markdown.convert(page.content)
         return out
@@ -120,6 +124,18 @@ def fuzz_project(tmp_path_factory) -> tuple[Converter, dict, list[tuple], dict]:
     converter = Converter(Project.at(root))
     baseline, _ = shapes_of(converter.pages())
     return converter, doc.data, paths, baseline
+
+
+def test_the_seeds_pages_alone_are_its_pages_in_the_whole_site(fuzz_project):
+    """What the examples check (briefing_pages, the fast preview's first round) is what a build renders."""
+    converter = fuzz_project[0]
+    baseline = converter.baseline
+    whole = {p.src_uri: p.content for p in baseline.pages if p.briefing == SEED_SLUG and p.src_uri.endswith(".md")}
+    env = baseline.environment[1]
+    project = converter.project
+    alone = briefing_pages(baseline.dataset, {SEED_SLUG}, project.templates_dir, converter.site, converter.region, env)
+    assert {p.src_uri: p.content for p in alone if p.src_uri.endswith(".md")} == whole
+    assert any(uri.endswith("/strike.md") for uri in whole)
 
 
 def test_fuzz_finds_the_text_fields(fuzz_project):

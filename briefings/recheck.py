@@ -20,13 +20,12 @@ every clean check.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .files import read_regular_file
-from .links import _Page, cached_parse, parse_key
+from .links import _Page, cached_parse, parse_key, site_listing
 from .markup import base_path_of, theme_scripts
 
 if TYPE_CHECKING:
@@ -69,7 +68,7 @@ class Recheck:
         self.theme = theme = theme_scripts(site)
         self.parse_key = parse_key(theme)
         self.key = digest(self.parse_key, "site-check", self.base_path, *inputs)
-        self.rels, self.files = _listing(site)
+        self.rels, self.files = site_listing(site)
         self.html: dict[str, str] = {}  # a page's hash; absent if it cannot be read (the parse reports why)
         for rel in self.rels:
             raw, _ = read_regular_file(site / rel, rel, max_bytes=MAX_PAGE)
@@ -86,7 +85,9 @@ class Recheck:
         self.base = ""  # the feeds' base URL, as check_feeds read it
         self.gone: set[str] = set()  # files a recorded page or feed needs that are no longer there
         self.parse_count = 0  # pages parsed, not found in the cache
-        self.todo, self.parsed = self._plan()
+        todo, self.parsed = self._plan()
+        self.todo_rels = set(todo)
+        self.todo = [site / rel for rel in todo]
 
     def rel(self, path: Path) -> str:
         """A page's path relative to the site."""
@@ -106,12 +107,11 @@ class Recheck:
             self.parsed.update(self.parse([self.rel(path)]))
         return self.parsed[path].ids
 
-    def _plan(self) -> tuple[list[Path], dict[Path, _Page]]:
-        """The pages to check again and their parses: every page without a record."""
+    def _plan(self) -> tuple[list[str], dict[Path, _Page]]:
+        """The pages to check again (relative) and their parses: every page without a record."""
         old, html = self.old, self.html
-        self.todo_rels = set(self.rels)
         if old is None:
-            return [self.site / rel for rel in self.rels], self.parse(self.rels)
+            return self.rels, self.parse(self.rels)
         changed = [rel for rel in self.rels if rel not in html or old.get(rel, _NONE).html != html[rel]]
         parsed = self.parse(changed)
         recorded = (*old.items(), *self.old_feeds.items())
@@ -126,8 +126,7 @@ class Recheck:
                         again.add(rel)
         todo = [rel for rel in self.rels if rel in again]
         parsed.update(self.parse([rel for rel in todo if rel not in changed]))
-        self.todo_rels = set(todo)
-        return [self.site / rel for rel in todo], parsed
+        return todo, parsed
 
     def lychee_inputs(self) -> list[Path] | None:
         """What lychee is given: the pages checked again, or None for the whole site (every page is)."""
@@ -187,22 +186,6 @@ class Recheck:
 
 
 _NONE = PageRecord("", "", 0, (), (), ())
-
-
-def _listing(site: Path) -> tuple[list[str], set[str]]:
-    """The site's HTML pages (relative, in `links.html_pages` order) and all its files (links not followed)."""
-    pages: list[str] = []
-    files: set[str] = set()
-    top = str(site)
-    for folder, _dirs, names in os.walk(top):
-        prefix = "" if folder == top else folder[len(top) + 1 :].replace(os.sep, "/") + "/"
-        for name in names:
-            rel = prefix + name
-            files.add(rel)
-            if name.endswith(".html"):
-                pages.append(rel)
-    pages.sort(key=lambda rel: rel.split("/"))  # as paths sort: part by part
-    return pages, files
 
 
 def _records(value: dict[str, Any] | None) -> tuple[dict[str, PageRecord], dict[str, PageRecord], str] | None:

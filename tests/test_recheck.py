@@ -110,14 +110,14 @@ def test_without_the_cache_every_page_is_checked(site, tmp_path):
 
 
 def test_pages_are_listed_in_the_order_the_full_check_reads_them(tmp_path):
-    from briefings.links import html_pages
-    from briefings.recheck import _listing
+    from briefings.links import site_listing
 
     for rel in ("a/b.html", "a-b/c.html", "a.html", "a/index.html", "z/y/x.html", "a b/c.html", "feed.json"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x")
-    pages, files = _listing(tmp_path)
-    assert pages == [p.relative_to(tmp_path).as_posix() for p in html_pages(tmp_path)]
+    pages, files = site_listing(tmp_path)
+    paths = sorted(p for p in tmp_path.rglob("*.html"))  # how paths sort: part by part
+    assert pages == [p.relative_to(tmp_path).as_posix() for p in paths]
     assert "feed.json" in files and len(files) == 7
 
 

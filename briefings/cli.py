@@ -93,6 +93,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="neither read nor write the build cache in PROJECT/.cache/ (the site is the same either way)",
     )
+    b.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="cores that convert pages not in the build cache (default: every usable core; the site is the same)",
+    )
     command("check", "validate the data files without building")
     n = command("new", "write a skeleton data file for a new briefing")
     n.add_argument("slug", help="the new briefing's slug, e.g. 2025-07-02-odesa-port-strike")
@@ -190,6 +196,17 @@ def _site_url(given: str | None) -> str | None:
     return None
 
 
+def _jobs(value: str) -> int:
+    """--jobs: a whole number of cores, at least 1."""
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of cores, 1 or more, not {value!r}")
+    return jobs
+
+
 def _build(args: argparse.Namespace) -> int:
     from .pipeline import build_site
 
@@ -198,7 +215,8 @@ def _build(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     quiet = args.quiet or args.json
     progress = None if quiet else lambda message: print(f"  {message}", file=sys.stderr)
-    result = build_site(project, progress, site_url=site_url, cache=not getattr(args, "no_cache", False))
+    cache = not getattr(args, "no_cache", False)
+    result = build_site(project, progress, site_url=site_url, cache=cache, jobs=getattr(args, "jobs", None))
     total = time.perf_counter() - start
     warnings = [w.format() for w in result.dataset.warnings]
     for line in warnings:

@@ -19,12 +19,15 @@ import logging
 import os
 import sys
 import zlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import UsageError
+from .forked import Forked, ForkedError
 
 if TYPE_CHECKING:
     import jinja2
@@ -285,7 +288,7 @@ class PageStore(Protocol):
         """Keep what a converted page wrote and indexed, for the next build."""
 
 
-def build(config: MkDocsConfig, store: PageStore | None = None) -> int:
+def build(config: MkDocsConfig, store: PageStore | None = None, jobs: int = 1) -> int:
     """The engine's `build` (mkdocs.commands.build.build, not serving, not dirty), step by step; with `store`,
     a page whose inputs are unchanged is written from it instead of converted and rendered again.
 
@@ -296,6 +299,9 @@ def build(config: MkDocsConfig, store: PageStore | None = None) -> int:
     (KeptSearchIndex: the same bytes as the plugin's). Without Material's search plugin
     nothing is reused. Returns the number of pages reused. A contract test compares the site
     with the engine's own build, byte for byte, and fails when the engine's build changes.
+
+    jobs: with a store, the pages it lacks are converted and written on this many cores, a share
+    each (`_write_pages_shared`): the same bytes as on one.
     """
     from mkdocs.commands.build import _build_extra_template, _build_theme_template
     from mkdocs.exceptions import Abort, BuildError
@@ -308,7 +314,7 @@ def build(config: MkDocsConfig, store: PageStore | None = None) -> int:
     if config.strict:
         top.addHandler(warning_counter)
     try:
-        started = _start(config, store, search_always=False, keep_markdown=False)
+        started = _start(config, store, search_always=False, keep_markdown=False, defer=jobs > 1)
         config, files, nav, env, search = started.config, started.files, started.nav, started.env, started.search
         count = len(started.reused)
         env = config.plugins.on_env(env, config=config, files=files)
@@ -318,7 +324,7 @@ def build(config: MkDocsConfig, store: PageStore | None = None) -> int:
         for template in config.extra_templates:
             _build_extra_template(template, files, config, nav)
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
-        _write_pages(started, env, doc_files)
+        _write_pages_shared(started, env, doc_files, jobs)
         log_level = config.validation.links.anchors
         for file in doc_files:
             assert file.page is not None
@@ -352,13 +358,17 @@ class _Started:
     search: KeptSearchIndex | None
     store: PageStore | None
     reused: dict[str, tuple[Callable[[], bytes], str]]  # src_uri -> what the store had (output, search fragment)
+    pending: list[File] = field(default_factory=list)  # pages the store lacked, left unconverted (`defer`)
 
 
-def _start(config: MkDocsConfig, store: PageStore | None, search_always: bool, keep_markdown: bool) -> _Started:
+def _start(
+    config: MkDocsConfig, store: PageStore | None, search_always: bool, keep_markdown: bool, defer: bool = False
+) -> _Started:
     """The engine's build from on_config to every page populated (asking `store` for each), as its build does.
 
     search_always: take over the search index even without a store (a preview updates it page by page).
     keep_markdown: keep a reused generated page's Markdown (a preview compares it on the next edit).
+    defer: with a store, leave the pages it lacks unconverted (`pending`), to be shared among cores.
     """
     from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
     from mkdocs.structure.nav import get_navigation
@@ -379,21 +389,27 @@ def _start(config: MkDocsConfig, store: PageStore | None, search_always: bool, k
     if search is None:
         store = None  # no fragments to reuse the search entries with
     reused: dict[str, tuple[Callable[[], bytes], str]] = {}
+    pending: list[File] = []
+    convert = not defer or store is None
     for file in files.documentation_pages(inclusion=InclusionLevel.is_included):
         if file.page is None and file.inclusion.is_not_in_nav():
             Page(None, file, config)
         assert file.page is not None
-        found = _populate_page(file.page, config, files, store)
+        found = _populate_page(file.page, config, files, store, convert)
+        if found is None and not convert:
+            pending.append(file)
         if found is not None:
             reused[file.src_uri] = found
             if not keep_markdown and file.generated_by is not None:
                 file.content_string = ""  # its title is in its metadata: the Markdown is not needed
                 file.page.markdown = ""
-    return _Started(config, files, nav, env, search, store, reused)
+    return _Started(config, files, nav, env, search, store, reused, pending)
 
 
-def _write_pages(started: _Started, env: jinja2.Environment, doc_files: Sequence[File]) -> None:
-    """Write every page: a reused one from the store, the others converted and rendered by the engine.
+def _write_pages(
+    started: _Started, env: jinja2.Environment, doc_files: Sequence[File], only: Collection[str] | None = None
+) -> None:
+    """Write every page (or those whose src_uri is in `only`): reused ones from the store, the rest by the engine.
 
     A converted page's search entries are taken from the index as its fragment, and with a store
     its output and fragment are kept for the next build.
@@ -402,7 +418,7 @@ def _write_pages(started: _Started, env: jinja2.Environment, doc_files: Sequence
     from mkdocs.utils import write_file
 
     config, search, store = started.config, started.search, started.store
-    for file in doc_files:
+    for file in doc_files if only is None else [f for f in doc_files if f.src_uri in only]:
         page = file.page
         assert page is not None
         kept = started.reused.pop(file.src_uri, None)
@@ -420,25 +436,122 @@ def _write_pages(started: _Started, env: jinja2.Environment, doc_files: Sequence
                     store.store(page, written.read(), search.fragments[page.url])
 
 
-def _populate_page(
-    page: Page, config: MkDocsConfig, files: Files, store: PageStore | None
-) -> tuple[Callable[[], bytes], str] | None:
-    """mkdocs.commands.build._populate_page, asking `store` after the Markdown events: what it found, if anything."""
+MIN_SHARE = 8  # pages to convert per core, at least, before a helper is worth forking
+
+
+def _write_pages_shared(started: _Started, env: jinja2.Environment, doc_files: Sequence[File], jobs: int) -> None:
+    """`_write_pages`, with the pages left unconverted (`pending`) shared among `jobs` cores.
+
+    Each forked helper converts and writes its share (every `jobs`-th pending page) and stores
+    it, as this process does with the rest; what this process needs of a helper's pages comes
+    back: their search fragments (placed in build order) and anchors (the engine's anchor check
+    runs over every page here). A page converted in a helper reads the other pages' titles
+    unconverted, as a page converted beside reused ones does in a warm build.
+    """
     from mkdocs.exceptions import BuildError
 
-    config._current_page = page
+    config, files, search = started.config, started.files, started.search
+    pending = started.pending
+    helpers = min(jobs, len(pending) // MIN_SHARE) - 1
+    shares = [pending[i :: helpers + 1] for i in range(helpers + 1)] if helpers > 0 else [pending]
+    if helpers > 0:
+        assert search is not None  # deferring needs a store, and a store the search fragments
+        for file in doc_files:  # each page's place in the index, in build order, whoever writes it
+            assert file.page is not None
+            search.fragments.setdefault(file.page.url, "")
+    forked = [Forked(partial(_write_share, started, env, doc_files, share), (BuildError,)) for share in shares[1:]]
     try:
+        for file in shares[0]:
+            assert file.page is not None
+            _convert(file.page, config, files)
+        theirs = {file.src_uri for share in shares[1:] for file in share}
+        _write_pages(started, env, doc_files, [f.src_uri for f in doc_files if f.src_uri not in theirs])
+        results = [helper.result() for helper in forked]
+    except ForkedError as e:
+        raise (BuildError(str(e)) if e.expected else RuntimeError(f"a helper process failed: {e}")) from None
+    finally:
+        for helper in forked:
+            helper.stop()
+    for share, result in zip(shares[1:], results, strict=True):
+        for file in share:
+            page = file.page
+            assert page is not None and search is not None
+            search.fragments[page.url] = result["fragments"][page.url]
+            anchors = result["anchors"].get(file.src_uri)
+            page.present_anchor_ids = set(anchors) if anchors is not None else None
+            links = result["links"].get(file.src_uri)
+            page.links_to_anchors = None if links is None else _files_of(files, links)
+
+
+def _files_of(files: Files, links: dict[str, dict[str, str]]) -> dict[File, dict[str, str]]:
+    """A page's links to anchors keyed by file again (a helper sends them keyed by src_uri)."""
+    found = {}
+    for uri, anchors in links.items():
+        file = files.get_file_from_path(uri)
+        assert file is not None, f"a helper linked to {uri}, which is not among the files"
+        found[file] = anchors
+    return found
+
+
+def _write_share(
+    started: _Started, env: jinja2.Environment, doc_files: Sequence[File], share: list[File]
+) -> dict[str, Any]:
+    """In a forked helper: convert and write these pages; their search fragments and anchors for the parent."""
+    for file in share:
+        assert file.page is not None
+        _convert(file.page, started.config, started.files)
+    _write_pages(started, env, doc_files, {file.src_uri for file in share})
+    assert started.search is not None
+    fragments, anchors, links = {}, {}, {}
+    for file in share:
+        page = file.page
+        assert page is not None
+        fragments[page.url] = started.search.fragments.get(page.url, "")
+        if page.present_anchor_ids is not None:
+            anchors[file.src_uri] = sorted(page.present_anchor_ids)
+        if page.links_to_anchors is not None:
+            links[file.src_uri] = {to.src_uri: dict(v) for to, v in page.links_to_anchors.items()}
+    return {"fragments": fragments, "anchors": anchors, "links": links}
+
+
+def _populate_page(
+    page: Page, config: MkDocsConfig, files: Files, store: PageStore | None, convert: bool = True
+) -> tuple[Callable[[], bytes], str] | None:
+    """mkdocs.commands.build._populate_page, asking `store` after the Markdown events: what it found, if anything.
+
+    convert: False leaves a page the store lacks unconverted (`_convert` does it later, maybe in a helper).
+    """
+    with _reading(page, config):
         page = config.plugins.on_pre_page(page, config=config, files=files)
         page.read_source(config)
         assert page.markdown is not None
         page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
         found = store.lookup(page) if store is not None else None
-        if found is not None:
-            return found
-        page.render(config, files)
-        assert page.content is not None
-        page.content = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
-        return None
+        if found is None and convert:
+            _render(page, config, files)
+        return found
+
+
+def _convert(page: Page, config: MkDocsConfig, files: Files) -> None:
+    """The rest of `_populate_page` for a page it left unconverted."""
+    with _reading(page, config):
+        _render(page, config, files)
+
+
+def _render(page: Page, config: MkDocsConfig, files: Files) -> None:
+    page.render(config, files)
+    assert page.content is not None
+    page.content = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
+
+
+@contextmanager
+def _reading(page: Page, config: MkDocsConfig) -> Iterator[None]:
+    """The page being read, as plugins see it (config._current_page); an error names it, as the engine's does."""
+    from mkdocs.exceptions import BuildError
+
+    config._current_page = page
+    try:
+        yield
     except Exception as e:
         message = f"Error reading page '{page.file.src_uri}':"
         if not isinstance(e, BuildError):

@@ -364,11 +364,13 @@ def mkdocs_build(
     generated: Generated | None = None,
     config: MkDocsConfig | None = None,
     store: engine.PageStore | None = None,
+    jobs: int = 1,
 ) -> int:
     """The real MkDocs build, strict, into out_dir; of `generated` if given, else of pages the hook renders.
 
     config: mkdocs.yml as `engine_config(project, out_dir)` read it, if the caller has it already.
-    store: the build cache's pages (`page_cache`): unchanged pages are written from it (engine.build).
+    store: the build cache's pages (`page_cache`): unchanged pages are written from it (engine.build),
+    and the others converted on `jobs` cores.
     Returns the number of pages written from the store.
     """
     from mkdocs.commands.build import build
@@ -383,7 +385,7 @@ def mkdocs_build(
             if store is None:
                 build(config)
                 return 0
-            return engine.build(config, store)
+            return engine.build(config, store, jobs)
         except (Abort, ConfigurationError) as exc:
             raise BuildError(f"MkDocs build failed:\n{errors.reason(exc)}") from None
 
@@ -568,18 +570,24 @@ def input_dirs(project: Project) -> list[Path]:
 
 
 def build_site(
-    project: Project, progress: Callable[[str], None] | None = None, site_url: str | None = None, cache: bool = True
+    project: Project,
+    progress: Callable[[str], None] | None = None,
+    site_url: str | None = None,
+    cache: bool = True,
+    jobs: int | None = None,
 ) -> BuildResult:
     """The whole build, in order: load -> validate -> render -> build -> check -> publish.
 
     site_url, if given, replaces mkdocs.yml's: the address (and sub-path) the site is served at.
     cache: use the build cache in .cache/ (briefings/cache.py): unchanged pages are written from it
     and only changed pages are parsed by the link check; the site is the same either way.
+    jobs: cores that convert the pages the cache lacks (default: every usable one; with the cache only).
 
     Everything happens in a folder beside site/ that replaces it only if every stage
     succeeded: a failed build leaves the previous site as it was.
     """
     from .cache import BuildCache
+    from .forked import usable_cores
     from .publish import check_output_dir, recover_interrupted, staged
 
     say = progress or (lambda message: None)
@@ -610,7 +618,7 @@ def build_site(
             del generated
             clock.start("build")
             say(f"build: {rendered} pages and files rendered; running MkDocs (strict)")
-            reused = mkdocs_build(project, temp, config=config, store=store)
+            reused = mkdocs_build(project, temp, config=config, store=store, jobs=jobs or usable_cores())
             del config  # its plugins hold the search index and the pages' state: nothing the check needs
             pages = sum(1 for _ in temp.rglob("*.html"))
             clock.start("check")

@@ -359,6 +359,8 @@ class _Started:
     store: PageStore | None
     reused: dict[str, tuple[Callable[[], bytes], str]]  # src_uri -> what the store had (output, search fragment)
     pending: list[File] = field(default_factory=list)  # pages the store lacked, left unconverted (`defer`)
+    # A pending generated page's Markdown, compressed until it is converted (`_convert_pending`).
+    packed: dict[str, bytes] = field(default_factory=dict)
 
 
 def _start(
@@ -390,6 +392,7 @@ def _start(
         store = None  # no fragments to reuse the search entries with
     reused: dict[str, tuple[Callable[[], bytes], str]] = {}
     pending: list[File] = []
+    packed: dict[str, bytes] = {}
     convert = not defer or store is None
     for file in files.documentation_pages(inclusion=InclusionLevel.is_included):
         if file.page is None and file.inclusion.is_not_in_nav():
@@ -398,12 +401,19 @@ def _start(
         found = _populate_page(file.page, config, files, store, convert)
         if found is None and not convert:
             pending.append(file)
+            if file.generated_by is not None:
+                # Held compressed until converted: with every page pending, the Markdown of the whole
+                # site would otherwise be held at once (converting page by page lets go of it as it goes).
+                assert file.page.markdown is not None
+                packed[file.src_uri] = zlib.compress(file.page.markdown.encode("utf-8", "surrogatepass"), 1)
+                file.content_string = ""
+                file.page.markdown = ""
         if found is not None:
             reused[file.src_uri] = found
             if not keep_markdown and file.generated_by is not None:
                 file.content_string = ""  # its title is in its metadata: the Markdown is not needed
                 file.page.markdown = ""
-    return _Started(config, files, nav, env, search, store, reused, pending)
+    return _Started(config, files, nav, env, search, store, reused, pending, packed)
 
 
 def _write_pages(
@@ -450,7 +460,7 @@ def _write_pages_shared(started: _Started, env: jinja2.Environment, doc_files: S
     """
     from mkdocs.exceptions import BuildError
 
-    config, files, search = started.config, started.files, started.search
+    files, search = started.files, started.search
     pending = started.pending
     helpers = min(jobs, len(pending) // MIN_SHARE) - 1
     shares = [pending[i :: helpers + 1] for i in range(helpers + 1)] if helpers > 0 else [pending]
@@ -460,10 +470,11 @@ def _write_pages_shared(started: _Started, env: jinja2.Environment, doc_files: S
             assert file.page is not None
             search.fragments.setdefault(file.page.url, "")
     forked = [Forked(partial(_write_share, started, env, doc_files, share), (BuildError,)) for share in shares[1:]]
+    for file in [file for share in shares[1:] for file in share]:
+        started.packed.pop(file.src_uri, None)  # a helper converts it
     try:
         for file in shares[0]:
-            assert file.page is not None
-            _convert(file.page, config, files)
+            _convert_pending(started, file)
         theirs = {file.src_uri for share in shares[1:] for file in share}
         _write_pages(started, env, doc_files, [f.src_uri for f in doc_files if f.src_uri not in theirs])
         results = [helper.result() for helper in forked]
@@ -497,10 +508,11 @@ def _write_share(
     started: _Started, env: jinja2.Environment, doc_files: Sequence[File], share: list[File]
 ) -> dict[str, Any]:
     """In a forked helper: convert and write these pages; their search fragments and anchors for the parent."""
+    mine = {file.src_uri for file in share}
+    started.packed = {uri: packed for uri, packed in started.packed.items() if uri in mine}
     for file in share:
-        assert file.page is not None
-        _convert(file.page, started.config, started.files)
-    _write_pages(started, env, doc_files, {file.src_uri for file in share})
+        _convert_pending(started, file)
+    _write_pages(started, env, doc_files, mine)
     assert started.search is not None
     fragments, anchors, links = {}, {}, {}
     for file in share:
@@ -519,7 +531,7 @@ def _populate_page(
 ) -> tuple[Callable[[], bytes], str] | None:
     """mkdocs.commands.build._populate_page, asking `store` after the Markdown events: what it found, if anything.
 
-    convert: False leaves a page the store lacks unconverted (`_convert` does it later, maybe in a helper).
+    convert: False leaves a page the store lacks unconverted (`_convert_pending` later, maybe in a helper).
     """
     with _reading(page, config):
         page = config.plugins.on_pre_page(page, config=config, files=files)
@@ -532,10 +544,15 @@ def _populate_page(
         return found
 
 
-def _convert(page: Page, config: MkDocsConfig, files: Files) -> None:
-    """The rest of `_populate_page` for a page it left unconverted."""
-    with _reading(page, config):
-        _render(page, config, files)
+def _convert_pending(started: _Started, file: File) -> None:
+    """The rest of `_populate_page` for a page it left unconverted (its Markdown unpacked first)."""
+    page = file.page
+    assert page is not None
+    packed = started.packed.pop(file.src_uri, None)
+    if packed is not None:
+        page.markdown = zlib.decompress(packed).decode("utf-8", "surrogatepass")
+    with _reading(page, started.config):
+        _render(page, started.config, started.files)
 
 
 def _render(page: Page, config: MkDocsConfig, files: Files) -> None:

@@ -10,6 +10,7 @@ counts its warnings and its errors read as this process's) and the error it ende
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -28,7 +29,9 @@ class ForkedError(Exception):
 
 
 def usable_cores() -> int:
-    """The cores this process may run on."""
+    """The cores this process may run on (1 where processes cannot fork)."""
+    if not hasattr(os, "fork"):
+        return 1
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -74,10 +77,14 @@ class Forked:
 
     def __init__(self, work: Callable[[], Any], expected: tuple[type[BaseException], ...] = ()) -> None:
         read, write = os.pipe()
+        # What exists now is the parent's: frozen, the helper's garbage collections never walk it
+        # (which costs time and copies every page of memory they touch). The parent thaws it at once.
+        gc.freeze()
         pid = os.fork()
         if pid == 0:  # the helper: never returns
             os.close(read)
             _run(work, write, expected)
+        gc.unfreeze()
         os.close(write)
         self.pid: int | None = pid
         self.fd: int | None = read

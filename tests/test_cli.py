@@ -49,6 +49,14 @@ def test_usage_error_exits_3(capsys):
     assert "invalid choice: 'frobnicate'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("jobs", ["0", "1.5"])
+def test_jobs_that_is_not_a_count_of_cores_is_a_usage_error(tmp_path, capsys, jobs):
+    assert main(["--project", str(tmp_path), "build", "--jobs", jobs]) == 3
+    err = capsys.readouterr().err
+    assert f"expected a whole number of cores, 1 or more, not '{jobs}'" in err
+    assert "Traceback" not in err and not (tmp_path / "site").exists()
+
+
 def test_check_links_without_site_is_a_usage_error(tmp_path, capsys):
     assert main(["--project", str(tmp_path), "check-links"]) == 3
     assert "no built site at" in capsys.readouterr().err

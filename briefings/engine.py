@@ -506,7 +506,7 @@ def _files_of(files: Files, links: dict[str, dict[str, str]]) -> dict[File, dict
 
 def _write_share(
     started: _Started, env: jinja2.Environment, doc_files: Sequence[File], share: list[File]
-) -> dict[str, Any]:
+) -> list[dict[str, Any]]:
     """In a forked helper: convert and write these pages; their search fragments and anchors for the parent."""
     mine = {file.src_uri for file in share}
     started.packed = {uri: packed for uri, packed in started.packed.items() if uri in mine}
@@ -523,7 +523,7 @@ def _write_share(
             anchors[file.src_uri] = sorted(page.present_anchor_ids)
         if page.links_to_anchors is not None:
             links[file.src_uri] = {to.src_uri: dict(v) for to, v in page.links_to_anchors.items()}
-    return {"fragments": fragments, "anchors": anchors, "links": links}
+    return [{"fragments": fragments, "anchors": anchors, "links": links}]
 
 
 def _populate_page(

@@ -1,11 +1,13 @@
 """Work done in a forked copy of this process, on another core; its result and its log records come back.
 
 The engine hands a forked helper a share of a cold build's pages to convert and write
-(engine.build): a fork holds every structure the build made so far (configuration, files,
-navigation, theme environment, plugins' state), so it converts its pages exactly as this
-process would, and nothing is pickled or read again. The helper sends back JSON through a
-pipe: what its work returned, every log record it emitted (replayed here, so strict mode
-counts its warnings and its errors read as this process's) and the error it ended with.
+(engine.build), and the renderer a share of the pages to fill (render.fill_shared): a fork
+holds every structure made so far (dataset, templates, configuration, navigation, plugins'
+state), so it does its share exactly as this process would, and nothing is pickled or read
+again. The helper sends back JSON frames through a pipe: first every log record it emitted
+(replayed here, so strict mode counts its warnings and its errors read as this process's) and
+the error it ended with, then each item its work returned, read and decoded one at a time (a
+large share never sits here twice, as bytes and as objects).
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import logging
 import os
 import signal
 import traceback
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
 
 
 class ForkedError(Exception):
@@ -70,12 +72,13 @@ def _capture_logs() -> _Capture:
 
 
 class Forked:
-    """A forked helper running `work`; `result()` waits for it, `stop()` ends it if still running.
+    """A forked helper running `work` (which returns a list); `items()` or `result()` read what it sent,
+    `stop()` ends it if still running.
 
     expected: the kinds of error whose message is for the user (ForkedError.expected).
     """
 
-    def __init__(self, work: Callable[[], Any], expected: tuple[type[BaseException], ...] = ()) -> None:
+    def __init__(self, work: Callable[[], list[Any]], expected: tuple[type[BaseException], ...] = ()) -> None:
         read, write = os.pipe()
         # What exists now is the parent's: frozen, the helper's garbage collections never walk it
         # (which costs time and copies every page of memory they touch). The parent thaws it at once.
@@ -87,37 +90,51 @@ class Forked:
         gc.unfreeze()
         os.close(write)
         self.pid: int | None = pid
-        self.fd: int | None = read
+        self.pipe: BinaryIO | None = os.fdopen(read, "rb", buffering=1 << 20)
 
-    def result(self) -> Any:
-        """What the work returned, once the helper ended; its log records are handled here first.
+    def items(self) -> Iterator[Any]:
+        """Each item the work returned, as it is read; the helper's log records are handled here first.
 
-        Raises ForkedError with the helper's error, or when it ended without saying (killed).
+        Raises ForkedError with the helper's error, or when it ended without saying all (killed).
         """
-        assert self.fd is not None and self.pid is not None, "result() once"
-        chunks = []
-        while chunk := os.read(self.fd, 1 << 20):
-            chunks.append(chunk)
-        os.close(self.fd)
-        self.fd = None
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None
-        try:
-            sent = json.loads(b"".join(chunks))
-        except ValueError:
-            raise ForkedError(f"a helper process ended without a result ({_ended(status)})", False) from None
-        for fields in sent["records"]:
+        assert self.pipe is not None and self.pid is not None, "read once"
+        header = _frame(self.pipe)
+        if header is None:
+            raise ForkedError(f"a helper process ended without a result ({self._end()})", False)
+        for fields in header["records"]:
             record = logging.makeLogRecord({**fields, "args": None})
             logging.getLogger(record.name).handle(record)
-        if sent["error"] is not None:
-            raise ForkedError(sent["error"], sent["expected"])
-        return sent["value"]
+        if header["error"] is not None:
+            self._end()
+            raise ForkedError(header["error"], header["expected"])
+        for _ in range(header["items"]):
+            item = _frame(self.pipe)
+            if item is None:
+                raise ForkedError(f"a helper process ended before sending all ({self._end()})", False)
+            yield item["item"]
+        self._end()
+
+    def result(self) -> Any:
+        """The one item the work returned (see `items`)."""
+        [item] = list(self.items())
+        return item
+
+    def _end(self) -> str:
+        """Close the pipe, wait for the helper; how it ended."""
+        assert self.pipe is not None and self.pid is not None
+        self.pipe.close()
+        self.pipe = None
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if os.WIFSIGNALED(status):
+            return f"signal {os.WTERMSIG(status)}"
+        return f"exit status {os.waitstatus_to_exitcode(status)}"
 
     def stop(self) -> None:
-        """End the helper if it still runs (this process failed first) and let go of it."""
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+        """End the helper if it still runs (this process failed first, or stopped reading) and let go of it."""
+        if self.pipe is not None:
+            self.pipe.close()
+            self.pipe = None
         if self.pid is not None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
@@ -127,28 +144,47 @@ class Forked:
             self.pid = None
 
 
-def _ended(status: int) -> str:
-    if os.WIFSIGNALED(status):
-        return f"signal {os.WTERMSIG(status)}"
-    return f"exit status {os.waitstatus_to_exitcode(status)}"
+LENGTH = 8  # bytes of a frame's length, big-endian
 
 
-def _run(work: Callable[[], Any], fd: int, expected: tuple[type[BaseException], ...]) -> None:
+def _frame(pipe: BinaryIO) -> Any:
+    """The next frame's JSON, None at the end of the pipe (or a frame cut short)."""
+    size = pipe.read(LENGTH)
+    if len(size) < LENGTH:
+        return None
+    payload = pipe.read(int.from_bytes(size, "big"))
+    if len(payload) < int.from_bytes(size, "big"):
+        return None
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return None
+
+
+def _send(out: BinaryIO, value: Any) -> None:
+    payload = json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    out.write(len(payload).to_bytes(LENGTH, "big"))
+    out.write(payload)
+
+
+def _run(work: Callable[[], list[Any]], fd: int, expected: tuple[type[BaseException], ...]) -> None:
     """The helper's whole life: do the work, send what came of it, exit without running the parent's cleanup."""
     status = 1
     try:
         capture = _capture_logs()
-        sent: dict[str, Any] = {"value": None, "error": None, "expected": False}
+        header: dict[str, Any] = {"error": None, "expected": False, "items": 0}
+        value: list[Any] = []
         try:
-            sent["value"] = work()
+            value = list(work())
+            header["items"] = len(value)
             status = 0
         except BaseException as exc:  # every way out is reported to the parent
-            sent["error"] = str(exc) or type(exc).__name__
-            sent["expected"] = isinstance(exc, expected)
-        sent["records"] = capture.records
-        data = json.dumps(sent, ensure_ascii=False).encode("utf-8", "surrogatepass")
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+            header["error"] = str(exc) or type(exc).__name__
+            header["expected"] = isinstance(exc, expected)
+        header["records"] = capture.records
+        with os.fdopen(fd, "wb", buffering=1 << 20) as out:
+            _send(out, header)
+            for item in value:
+                _send(out, {"item": item})
     finally:
         os._exit(status)  # never the parent's atexit handlers, finally blocks or temporary-folder cleanup

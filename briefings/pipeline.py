@@ -209,14 +209,15 @@ def render(
     site: SiteInfo,
     previous: Generated | None = None,
     store: RenderCache | None = None,
+    jobs: int = 1,
 ) -> Generated:
     """Every page of a validated dataset, in memory (reusing the unaffected pages of `previous`, or of `store`:
-    the build cache's, `render_cache`)."""
+    the build cache's, `render_cache`), those to render filled on `jobs` cores."""
     changed = changed_briefings(previous.dataset, dataset) if previous is not None else None
     old_pages = {p.src_uri: p for p in previous.pages} if previous is not None else None
     kept = previous.environment if previous is not None else None
     env = kept[1] if kept is not None and kept[0] == project.templates_dir else make_environment(project.templates_dir)
-    pages = render_pages(dataset, project.templates_dir, site, region, old_pages, changed, env, store)
+    pages = render_pages(dataset, project.templates_dir, site, region, old_pages, changed, env, store, jobs)
     slug_of = {p.src_uri: p.briefing for p in pages if p.briefing}
     titles = {p.src_uri: p.title for p in pages if p.src_uri.endswith(".md")}
     meta = {p.src_uri: p.meta for p in pages if p.meta}
@@ -611,14 +612,15 @@ def build_site(
             clock.start("render")
             site = site_settings(config)
             renders = render_cache(kept, project, dataset, region, site) if kept is not None else None
-            generated = render(project, dataset, region, site, store=renders)
+            cores = jobs or usable_cores()
+            generated = render(project, dataset, region, site, store=renders, jobs=cores if kept is not None else 1)
             store = page_cache(kept, project, config, generated) if kept is not None else None
             # Handed to the plugin, not kept here: it lets go of what MkDocs no longer needs (see BriefingsPlugin).
             rendered = len(prepare(config, generated).pages)
             del generated
             clock.start("build")
             say(f"build: {rendered} pages and files rendered; running MkDocs (strict)")
-            reused = mkdocs_build(project, temp, config=config, store=store, jobs=jobs or usable_cores())
+            reused = mkdocs_build(project, temp, config=config, store=store, jobs=cores)
             del config  # its plugins hold the search index and the pages' state: nothing the check needs
             pages = sum(1 for _ in temp.rglob("*.html"))
             clock.start("check")

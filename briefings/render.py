@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -42,6 +42,7 @@ def render_pages(
     changed: set[str] | None = None,
     env: Environment | None = None,
     store: RenderStore | None = None,
+    jobs: int = 1,
 ) -> list[Page]:
     """Every generated page and file of the site, in memory.
 
@@ -49,6 +50,7 @@ def render_pages(
     briefings before and now, none of them changed, and whose page number and count are the same,
     is reused, not rendered. env: a `make_environment(templates_dir)` kept from an earlier call.
     store: the build cache's rendered pages (cache.RenderCache), the same rule across processes.
+    jobs: cores that fill the pages to render (`fill_shared`); the same pages as on one.
     """
 
     def reusable(spec: PageSpec) -> Page | None:
@@ -64,15 +66,70 @@ def render_pages(
     # One lookup per template per build: auto_reload would stat the file on every get_template.
     template_named = lru_cache(maxsize=None)(env.get_template)
     rel = relate(dataset)
+    specs = page_plan(dataset, rel, site, region)
+    found = [reusable(spec) or (store.find(spec) if store is not None else None) for spec in specs]
+    todo = [spec for spec, page in zip(specs, found, strict=True) if page is None]
+    made = iter(fill_shared(todo, jobs, lambda spec: fill_page(spec, template_named, rel, templates_dir)))
     pages = []
-    for spec in page_plan(dataset, rel, site, region):
-        page = reusable(spec) or (store.find(spec) if store is not None else None)
+    for page in found:
         if page is None:
-            page = _fill(spec, template_named, rel, templates_dir)
+            page = next(made)
             if store is not None:
                 store.keep(page)
         pages.append(page)
     return pages
+
+
+MIN_SHARE = 32  # pages to fill per core, at least, before a helper is worth forking
+
+
+def fill_shared(specs: list[PageSpec], jobs: int, fill: Callable[[PageSpec], Page]) -> list[Page]:
+    """fill(spec) for every spec, in order, on up to `jobs` cores: forked helpers fill every `jobs`-th spec.
+
+    A helper sends its pages back as JSON (Markdown and metadata as the build cache keeps them,
+    `encode_meta`), never pickled. If anything fails, in a helper or here, every spec is filled
+    again here in order, so an error is the one a single core meets first, said the same way.
+    """
+    from .cache import decode_meta, encode_meta
+    from .forked import Forked, ForkedError
+
+    helpers = min(jobs, len(specs) // MIN_SHARE) - 1
+    if helpers <= 0:
+        return [fill(spec) for spec in specs]
+
+    def share_of(helper: int) -> list[list[Any] | None]:
+        """In a helper: its share filled, each [content, encoded metadata], or None where this process must fill it."""
+        sent: list[list[Any] | None] = []
+        for spec in specs[helper :: helpers + 1]:
+            page = fill(spec)
+            try:
+                sent.append([page.content, encode_meta(page.meta)])
+            except TypeError:  # metadata the JSON form cannot hold: made again in the parent
+                sent.append(None)
+        return sent
+
+    forked = [Forked(partial(share_of, h)) for h in range(1, helpers + 1)]
+    try:
+        made: list[Page | None] = [None] * len(specs)
+        for i in range(0, len(specs), helpers + 1):
+            made[i] = fill(specs[i])
+        for h, helper in enumerate(forked, start=1):
+            for i, sent in zip(range(h, len(specs), helpers + 1), helper.items(), strict=True):
+                spec = specs[i]
+                if sent is None:
+                    made[i] = fill(spec)
+                    continue
+                meta = decode_meta(sent[1])
+                made[i] = Page(spec.src_uri, sent[0], spec.title, spec.briefing, meta, spec.depends, spec.inputs)
+    except (ForkedError, Exception):
+        for helper in forked:
+            helper.stop()
+        return [fill(spec) for spec in specs]  # raises the error one core meets first
+    finally:
+        for helper in forked:
+            helper.stop()
+    assert all(page is not None for page in made)
+    return [page for page in made if page is not None]
 
 
 class RenderStore(Protocol):
@@ -96,10 +153,10 @@ def briefing_pages(
     rel = relate(dataset)
     chosen = [b for b in dataset.briefings if b.slug in slugs]
     specs = [spec for b in chosen for spec in briefing_specs(b, dataset, rel, site, region)]
-    return [_fill(spec, env.get_template, rel, templates_dir) for spec in specs]
+    return [fill_page(spec, env.get_template, rel, templates_dir) for spec in specs]
 
 
-def _fill(spec: PageSpec, template_named: Callable[[str], Template], rel: Relations, templates_dir: Path) -> Page:
+def fill_page(spec: PageSpec, template_named: Callable[[str], Template], rel: Relations, templates_dir: Path) -> Page:
     """One page of the plan, made: its template filled (or its text made) and its metadata."""
     if spec.text is not None:
         content = spec.text()

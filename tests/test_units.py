@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 
@@ -16,14 +17,18 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from briefings import render as render_module
 from briefings.dataset import Dataset, load_dataset
 from briefings.display import format_date, format_when, miles, number
-from briefings.environment import for_theme, md_escape
+from briefings.environment import for_theme, make_environment, md_escape
 from briefings.mkdocs_adapter import site_info
 from briefings.model import When
 from briefings.passthrough import with_passthrough
 from briefings.pipeline import Project, changed_briefings, engine_config
+from briefings.plan import PageSpec, page_plan
 from briefings.relations import relate
+from briefings.render import Page as RenderedPage
+from briefings.render import fill_page, fill_shared
 from briefings.vocabulary import Qualifier
 from conftest import ROOT
 
@@ -221,3 +226,41 @@ def test_the_readme_lists_exactly_the_characters_the_escaping_turns_into_referen
     assert set(listed.group(1).split()) == _SPECIAL
     for ch in _SPECIAL:
         assert md_escape(ch) == f"&#{ord(ch)};"
+
+
+# --------------------------------------------------------------------------- filling pages on several cores
+
+
+def bundled_specs() -> tuple[list[PageSpec], Callable[[PageSpec], RenderedPage]]:
+    """The bundled site's page plan, and how render_pages fills one page of it."""
+    dataset = bundled()
+    site = site_info(engine_config(Project.at(ROOT), ROOT / "unused-site"))
+    rel = relate(dataset)
+    env = make_environment(ROOT / "templates")
+    return page_plan(dataset, rel, site), lambda spec: fill_page(spec, env.get_template, rel, ROOT / "templates")
+
+
+def test_pages_filled_on_two_cores_are_the_pages_one_core_fills():
+    specs, fill = bundled_specs()
+    assert len(specs) >= 2 * render_module.MIN_SHARE  # enough for a helper
+    one, two = fill_shared(specs, 1, fill), fill_shared(specs, 2, fill)
+    assert one == two  # content, title, briefing, metadata (Markup and tuples kept), dependencies
+    assert [type(v) for p in two if p.meta for v in p.meta.values()] == [
+        type(v) for p in one if p.meta for v in p.meta.values()
+    ]
+
+
+def test_filling_on_two_cores_fails_as_one_core_does_with_the_first_error():
+    specs, fill = bundled_specs()
+    broken = {specs[5].src_uri, specs[8].src_uri}  # one in this process's share and one in the helper's
+
+    def failing(spec: PageSpec) -> RenderedPage:
+        if spec.src_uri in broken:
+            raise ValueError(f"cannot fill {spec.src_uri}")
+        return fill(spec)
+
+    with pytest.raises(ValueError) as serial:
+        fill_shared(specs, 1, failing)
+    with pytest.raises(ValueError) as shared:
+        fill_shared(specs, 2, failing)
+    assert str(shared.value) == str(serial.value) == f"cannot fill {specs[5].src_uri}"

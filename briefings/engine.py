@@ -469,7 +469,14 @@ def _write_pages_shared(started: _Started, env: jinja2.Environment, doc_files: S
         for file in doc_files:  # each page's place in the index, in build order, whoever writes it
             assert file.page is not None
             search.fragments.setdefault(file.page.url, "")
-    forked = [Forked(partial(_write_share, started, env, doc_files, share), (BuildError,)) for share in shares[1:]]
+    forked: list[Forked] = []
+    try:
+        for share in shares[1:]:
+            forked.append(Forked(partial(_write_share, started, env, doc_files, share), (BuildError,)))
+    except OSError:  # no process to fork (a limit reached): this one converts every page
+        for helper in forked:
+            helper.stop()
+        forked, shares = [], [pending]
     for file in [file for share in shares[1:] for file in share]:
         started.packed.pop(file.src_uri, None)  # a helper converts it
     try:

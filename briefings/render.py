@@ -91,7 +91,7 @@ def fill_shared(specs: list[PageSpec], jobs: int, fill: Callable[[PageSpec], Pag
     again here in order, so an error is the one a single core meets first, said the same way.
     """
     from .cache import decode_meta, encode_meta
-    from .forked import Forked, ForkedError
+    from .forked import Forked
 
     helpers = min(jobs, len(specs) // MIN_SHARE) - 1
     if helpers <= 0:
@@ -108,8 +108,10 @@ def fill_shared(specs: list[PageSpec], jobs: int, fill: Callable[[PageSpec], Pag
                 sent.append(None)
         return sent
 
-    forked = [Forked(partial(share_of, h)) for h in range(1, helpers + 1)]
+    forked: list[Forked] = []
     try:
+        for h in range(1, helpers + 1):
+            forked.append(Forked(partial(share_of, h)))
         made: list[Page | None] = [None] * len(specs)
         for i in range(0, len(specs), helpers + 1):
             made[i] = fill(specs[i])
@@ -121,7 +123,7 @@ def fill_shared(specs: list[PageSpec], jobs: int, fill: Callable[[PageSpec], Pag
                     continue
                 meta = decode_meta(sent[1])
                 made[i] = Page(spec.src_uri, sent[0], spec.title, spec.briefing, meta, spec.depends, spec.inputs)
-    except (ForkedError, Exception):
+    except Exception:  # a helper's error (ForkedError), this process's, or a fork refused
         for helper in forked:
             helper.stop()
         return [fill(spec) for spec in specs]  # raises the error one core meets first

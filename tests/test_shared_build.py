@@ -7,6 +7,7 @@ build cache; a hook records which process wrote each page, so a test knows the h
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,18 @@ def test_an_error_in_a_helpers_page_fails_the_build_naming_the_page(cold, caplog
         assert "Error reading page 'p01.md':" in errors, (jobs, errors)
         assert "p01.md is broken on purpose" in errors, (jobs, errors)
         assert not (root / "site" / "p01" / "index.html").exists()
+
+
+@pytest.mark.slow
+def test_a_refused_fork_builds_on_one_core(cold, tmp_path, monkeypatch):
+    reference = tmp_path / "reference"
+    engine_build(cold(), reference)
+
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # what fork says at a process limit
+
+    monkeypatch.setattr(os, "fork", refuse)
+    root = cold()
+    reused, writers = shared_build(root, root / "site", 2)
+    assert reused == 0 and list(writers.values()) == [PAGES]
+    assert tree_digest(root / "site") == tree_digest(reference)

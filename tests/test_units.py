@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
@@ -264,3 +265,14 @@ def test_filling_on_two_cores_fails_as_one_core_does_with_the_first_error():
     with pytest.raises(ValueError) as shared:
         fill_shared(specs, 2, failing)
     assert str(shared.value) == str(serial.value) == f"cannot fill {specs[5].src_uri}"
+
+
+def test_pages_are_filled_on_one_core_when_a_fork_is_refused(monkeypatch):
+    specs, fill = bundled_specs()
+    one = fill_shared(specs, 1, fill)
+
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    assert fill_shared(specs, 2, fill) == one

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import UsageError
 from .forked import Forked, ForkedError
+from .forked import shares as forked_shares
 
 if TYPE_CHECKING:
     import jinja2
@@ -462,9 +463,8 @@ def _write_pages_shared(started: _Started, env: jinja2.Environment, doc_files: S
 
     files, search = started.files, started.search
     pending = started.pending
-    helpers = min(jobs, len(pending) // MIN_SHARE) - 1
-    shares = [pending[i :: helpers + 1] for i in range(helpers + 1)] if helpers > 0 else [pending]
-    if helpers > 0:
+    shares = [[pending[i] for i in share] for share in forked_shares(len(pending), jobs, MIN_SHARE)]
+    if len(shares) > 1:
         assert search is not None  # deferring needs a store, and a store the search fragments
         for file in doc_files:  # each page's place in the index, in build order, whoever writes it
             assert file.page is not None
@@ -483,7 +483,7 @@ def _write_pages_shared(started: _Started, env: jinja2.Environment, doc_files: S
         for file in shares[0]:
             _convert_pending(started, file)
         theirs = {file.src_uri for share in shares[1:] for file in share}
-        _write_pages(started, env, doc_files, [f.src_uri for f in doc_files if f.src_uri not in theirs])
+        _write_pages(started, env, doc_files, {f.src_uri for f in doc_files if f.src_uri not in theirs})
         results = [helper.result() for helper in forked]
     except ForkedError as e:
         raise (BuildError(str(e)) if e.expected else RuntimeError(f"a helper process failed: {e}")) from None

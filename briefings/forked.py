@@ -40,6 +40,16 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def shares(count: int, jobs: int, minimum: int) -> list[range]:
+    """The positions of `count` items dealt among up to `jobs` processes, each given at least `minimum`.
+
+    Interleaved (every `jobs`-th item), so long and short items spread evenly; the first share
+    is this process's, each other one a helper's. One share when the items are too few to split.
+    """
+    parts = max(1, min(jobs, count // max(1, minimum)))
+    return [range(i, count, parts) for i in range(parts)]
+
+
 class _Capture(logging.Handler):
     """Every record the helper's loggers handle, once, as JSON-ready fields."""
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from .errors import LinkCheckError, printable
+from .forked import usable_cores
 from .markup import (
     BAD_SCHEMES,
     VOID_TAGS,
@@ -191,11 +192,6 @@ def _parse_chunk(paths: list[Path], site: Path, theme: ThemeScripts | None) -> l
 PARALLEL_FROM = 200  # pages: below this, starting worker processes costs more than it saves
 
 
-def available_cores() -> int:
-    """The CPU cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def parse_pages(paths: list[Path], site: Path, theme: ThemeScripts | None, workers: int | None = None) -> list[_Page]:
     """`_parse` of every path, in order, spread over `workers` processes (default: every core, for large sites).
 
@@ -207,7 +203,7 @@ def parse_pages(paths: list[Path], site: Path, theme: ThemeScripts | None, worke
     come back in the order of `paths`, so the report reads the same however many workers made it.
     """
     if workers is None:
-        workers = available_cores() if len(paths) >= PARALLEL_FROM else 1
+        workers = usable_cores() if len(paths) >= PARALLEL_FROM else 1
     workers = max(1, min(workers, len(paths)))
     shares = [paths[i::workers] for i in range(workers)]  # interleaved: big and small pages spread evenly
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")])}

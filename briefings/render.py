@@ -91,16 +91,16 @@ def fill_shared(specs: list[PageSpec], jobs: int, fill: Callable[[PageSpec], Pag
     again here in order, so an error is the one a single core meets first, said the same way.
     """
     from .cache import decode_meta, encode_meta
-    from .forked import Forked
+    from .forked import Forked, shares
 
-    helpers = min(jobs, len(specs) // MIN_SHARE) - 1
-    if helpers <= 0:
+    mine, *theirs = shares(len(specs), jobs, MIN_SHARE)
+    if not theirs:
         return [fill(spec) for spec in specs]
 
-    def share_of(helper: int) -> list[list[Any] | None]:
+    def share_of(positions: range) -> list[list[Any] | None]:
         """In a helper: its share filled, each [content, encoded metadata], or None where this process must fill it."""
         sent: list[list[Any] | None] = []
-        for spec in specs[helper :: helpers + 1]:
+        for spec in (specs[i] for i in positions):
             page = fill(spec)
             try:
                 sent.append([page.content, encode_meta(page.meta)])
@@ -110,13 +110,13 @@ def fill_shared(specs: list[PageSpec], jobs: int, fill: Callable[[PageSpec], Pag
 
     forked: list[Forked] = []
     try:
-        for h in range(1, helpers + 1):
-            forked.append(Forked(partial(share_of, h)))
+        for positions in theirs:
+            forked.append(Forked(partial(share_of, positions)))
         made: list[Page | None] = [None] * len(specs)
-        for i in range(0, len(specs), helpers + 1):
+        for i in mine:
             made[i] = fill(specs[i])
-        for h, helper in enumerate(forked, start=1):
-            for i, sent in zip(range(h, len(specs), helpers + 1), helper.items(), strict=True):
+        for positions, helper in zip(theirs, forked, strict=True):
+            for i, sent in zip(positions, helper.items(), strict=True):
                 spec = specs[i]
                 if sent is None:
                     made[i] = fill(spec)

@@ -327,13 +327,18 @@ class BuildCache:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY:
                 return None
-            raw = b""
-            while len(raw) <= MAX_ENTRY:
-                chunk = os.read(fd, MAX_ENTRY + 1 - len(raw))
+            # Read what fstat reports (plus one byte, to see a file that grew meanwhile), never more than
+            # MAX_ENTRY: each os.read allocates the size it is asked for, so asking for MAX_ENTRY every
+            # time cost a 64 MiB allocation per entry (a third of a warm build's cache reads).
+            parts, size = [], 0
+            while size <= MAX_ENTRY:
+                want = info.st_size + 1 - size if size <= info.st_size else 1 << 20
+                chunk = os.read(fd, min(want, MAX_ENTRY + 1 - size))
                 if not chunk:
                     break
-                raw += chunk
-            return raw
+                parts.append(chunk)
+                size += len(chunk)
+            return b"".join(parts)
         except OSError:
             return None
         finally:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from briefings.cli import main
+from briefings.cli import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import logging
 import os
@@ -320,3 +321,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous site was left as it was", file=sys.stderr)
         return 130
+
+
+def run() -> NoReturn:
+    """The command line as a program (build.py, the `briefings` script): main(), then exit at once.
+
+    Tearing the interpreter down frees every object the build made one by one (two seconds at
+    1,000 briefings, for nothing: the process ends). The exit handlers still run (temporary
+    folders, logging) and the output is flushed; only that teardown is skipped.
+    """
+    code = main()
+    atexit._run_exitfuncs()  # what a normal exit runs first; os._exit alone would skip it
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            pass
+    os._exit(code)

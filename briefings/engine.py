@@ -20,6 +20,7 @@ import os
 import sys
 import zlib
 from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -426,25 +427,38 @@ def _write_pages(
     its output and fragment are kept for the next build.
     """
     from mkdocs.commands.build import _build_page
-    from mkdocs.utils import write_file
 
     config, search, store = started.config, started.search, started.store
-    for file in doc_files if only is None else [f for f in doc_files if f.src_uri in only]:
-        page = file.page
-        assert page is not None
-        kept = started.reused.pop(file.src_uri, None)
-        if kept is not None:
-            assert search is not None
-            write_file(kept[0](), file.abs_dest_path)
-            search.fragments[page.url] = kept[1]
-            continue
-        start = len(search.plugin.search_index.entries) if search is not None else 0
-        _build_page(page, config, doc_files, started.nav, env, excluded=file.inclusion.is_excluded())
-        if search is not None:
-            search.take(page.url, start)
-            if store is not None and os.path.isfile(file.abs_dest_path):  # an empty output is not written
-                with open(file.abs_dest_path, "rb") as written:
-                    store.store(page, written.read(), search.fragments[page.url])
+    with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="briefings-write") as writers:
+        written = []
+        for file in doc_files if only is None else [f for f in doc_files if f.src_uri in only]:
+            page = file.page
+            assert page is not None
+            kept = started.reused.pop(file.src_uri, None)
+            if kept is not None:
+                assert search is not None
+                written.append(writers.submit(_write_kept, kept[0], file.abs_dest_path))
+                search.fragments[page.url] = kept[1]
+                continue
+            start = len(search.plugin.search_index.entries) if search is not None else 0
+            _build_page(page, config, doc_files, started.nav, env, excluded=file.inclusion.is_excluded())
+            if search is not None:
+                search.take(page.url, start)
+                if store is not None and os.path.isfile(file.abs_dest_path):  # an empty output is not written
+                    with open(file.abs_dest_path, "rb") as output:
+                        store.store(page, output.read(), search.fragments[page.url])
+        for done in written:
+            done.result()  # a page that could not be written fails the build, as on one thread
+
+
+WRITERS = 2  # threads writing reused pages: inflating and writing release the GIL, so they run beside the loop
+
+
+def _write_kept(output: Callable[[], bytes], path: str) -> None:
+    """Write a reused page's output (inflated from the store) to path."""
+    from mkdocs.utils import write_file
+
+    write_file(output(), path)
 
 
 MIN_SHARE = 8  # pages to convert per core, at least, before a helper is worth forking

@@ -589,7 +589,7 @@ def build_site(
     """
     from .cache import BuildCache
     from .forked import usable_cores
-    from .publish import check_output_dir, recover_interrupted, staged
+    from .publish import Removal, check_output_dir, recover_interrupted, staged
 
     say = progress or (lambda message: None)
     clock = Stopwatch()
@@ -604,10 +604,11 @@ def build_site(
     say("validate: reading data files")
     project.check_inputs()
     kept = BuildCache(project.root) if cache else None
+    removal = Removal()  # the previous site goes on a thread of its own while the cache is pruned
     try:
         dataset, region = load_data(project, kept)  # load and validate: data errors surface before any build work
         say(f"validate: {len(dataset.briefings)} briefings valid, {len(dataset.warnings)} warnings")
-        with staged(project.site_dir, protected, inputs) as temp:
+        with staged(project.site_dir, protected, inputs, removal) as temp:
             config = engine_config(project, temp, site_url)
             clock.start("render")
             site = site_settings(config)
@@ -628,7 +629,6 @@ def build_site(
             links = check_links(temp, project, cache=kept)
             clock.start("publish")
             say("publish: swapping the new site into place")
-        clock.stop()
         report = None
         if kept is not None and store is not None:
             kept.prune()  # a successful build: what it did not use goes
@@ -636,9 +636,12 @@ def build_site(
             report = CacheReport(
                 renders.rendered, reused, store.converted, links.pages_parsed, links.pages_checked, pages
             )
+        removal.wait()
+        clock.stop()
     finally:
         if kept is not None:
             kept.close()
+        removal.wait()
     return BuildResult(dataset, project.site_dir, pages, links, clock.timings, report)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,11 +105,39 @@ def remove_leftovers(site: Path) -> list[Path]:
     return removed
 
 
+class Removal:
+    """Folders removed on threads of their own while the build goes on; `wait` before the build returns.
+
+    Removing a site of thousands of pages is thousands of unlink calls, which release the GIL:
+    the previous site goes while the build cache is pruned.
+    """
+
+    def __init__(self) -> None:
+        self._threads: list[threading.Thread] = []
+
+    def start(self, path: Path) -> None:
+        """Begin removing path (errors ignored, as for the previous site removed in place)."""
+        thread = threading.Thread(
+            target=shutil.rmtree, args=(path,), kwargs={"ignore_errors": True}, name="briefings-remove"
+        )
+        thread.start()
+        self._threads.append(thread)
+
+    def wait(self) -> None:
+        """Return when every folder started is gone."""
+        for thread in self._threads:
+            thread.join()
+        self._threads.clear()
+
+
 @contextmanager
-def staged(site: Path, protected: list[Path], inputs: Iterable[Path] = ()) -> Iterator[Path]:
+def staged(
+    site: Path, protected: list[Path], inputs: Iterable[Path] = (), removal: Removal | None = None
+) -> Iterator[Path]:
     """Yield an empty folder beside site to build into; when the block succeeds, swap it into place atomically.
 
     If the block raises (or is interrupted), the folder is removed and site is left as it was.
+    removal: remove the previous site on a thread (the caller waits for it), not before returning.
     """
     site = site.resolve()
     check_output_dir(site, protected, inputs)
@@ -132,7 +161,10 @@ def staged(site: Path, protected: list[Path], inputs: Iterable[Path] = ()) -> It
         if old.exists() and not site.exists():
             old.rename(site)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    if removal is not None:
+        removal.start(old)
+    else:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def publish(site: Path, protected: list[Path], build_into: Callable[[Path], None], inputs: Iterable[Path] = ()) -> None:

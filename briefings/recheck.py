@@ -20,7 +20,9 @@ every clean check.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,15 @@ if TYPE_CHECKING:
     from .cache import BuildCache
 
 MAX_PAGE = 64 * 1024 * 1024  # bytes of one page read for its hash (the parse reports a larger one)
+
+
+HASHERS = 2  # threads reading and hashing the site's pages
+
+
+def _page_hash(site: Path, rel: str) -> str | None:
+    """The sha256 of a page's bytes; None if it cannot be read as a regular file."""
+    raw, _ = read_regular_file(site / rel, rel, max_bytes=MAX_PAGE)
+    return hashlib.sha256(raw).hexdigest() if raw is not None else None
 
 
 @dataclass(frozen=True)
@@ -70,10 +81,11 @@ class Recheck:
         self.key = digest(self.parse_key, "site-check", self.base_path, *inputs)
         self.rels, self.files = site_listing(site)
         self.html: dict[str, str] = {}  # a page's hash; absent if it cannot be read (the parse reports why)
-        for rel in self.rels:
-            raw, _ = read_regular_file(site / rel, rel, max_bytes=MAX_PAGE)
-            if raw is not None:
-                self.html[rel] = hashlib.sha256(raw).hexdigest()
+        # Reading and hashing release the GIL: two threads read the site on two cores.
+        with ThreadPoolExecutor(max_workers=HASHERS, thread_name_prefix="briefings-hash") as hashers:
+            for rel, hashed in zip(self.rels, hashers.map(partial(_page_hash, site), self.rels), strict=True):
+                if hashed is not None:
+                    self.html[rel] = hashed
         found = _records(cache.get("links", self.key))
         self.old: dict[str, PageRecord] | None = None  # None: no usable record, every page is checked
         self.old_feeds: dict[str, PageRecord] = {}

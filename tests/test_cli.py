@@ -11,7 +11,7 @@ import tomllib
 import pytest
 
 from briefings import __version__
-from briefings.cli import main
+from briefings.cli import main, run
 from conftest import ROOT, SEED, SEED_FILE, briefings_latest_first, run_cli
 
 
@@ -151,7 +151,7 @@ def test_console_script_entry_point_runs_the_same_command_line():
     assert pyproject["build-system"]["build-backend"] == "setuptools.build_meta"
     assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "briefings.__version__"}
     module, _, name = pyproject["project"]["scripts"]["briefings"].partition(":")
-    assert getattr(importlib.import_module(module), name) is main
+    assert getattr(importlib.import_module(module), name) is run
     wrapper = f"import sys; from {module} import {name}; sys.exit({name}())"  # what pip writes into bin/briefings
     proc = subprocess.run(
         [sys.executable, "-c", wrapper, "--version"], capture_output=True, text=True, cwd=ROOT, timeout=60
@@ -165,3 +165,18 @@ def test_console_script_entry_point_runs_the_same_command_line():
         timeout=120,
     )
     assert proc.returncode == 0 and proc.stdout.startswith("ok: ")
+
+
+def test_the_program_exits_with_mains_code_after_the_exit_handlers_and_its_output():
+    """`run` (build.py, the console script) skips only the interpreter's teardown: exit handlers run,
+    output reaches a pipe, and the exit code is main()'s."""
+    program = (
+        "import atexit, sys; atexit.register(print, 'exit handler ran'); "
+        "from briefings.cli import run; sys.argv[1:] = ['--project', sys.argv[1], 'check']; run()"
+    )
+    for project, code, said in ((ROOT, 0, "ok: "), (ROOT / "no-such-project", 2, "")):
+        proc = subprocess.run(
+            [sys.executable, "-c", program, str(project)], capture_output=True, text=True, cwd=ROOT, timeout=120
+        )
+        assert proc.returncode == code, proc.stderr
+        assert proc.stdout.startswith(said) and proc.stdout.endswith("exit handler ran\n"), proc.stdout

@@ -22,6 +22,14 @@ code, a hash of every file of this package, is in every key):
   One more `links/` entry is the record of the last clean link check (`recheck.Recheck`):
   per page, its HTML's hash, its ids' hash and the files and anchors its links need, so the
   next check looks only at changed pages and the pages linking to what changed.
+- `sites/`: what a build published (`PageCache.remember`), keyed by the site folder's path:
+  for each page, the key of its `pages/` entry and its file's identity (inode, size and
+  modification time). The next build links a reused page's file from the published site into
+  the new one (a hard link) instead of inflating and writing it again, if the file there is
+  still that regular file, unchanged since (a file edited in place has another modification
+  time, a replaced one another inode); anything else is written from the entry as before. So
+  an unchanged page keeps its file, and a deploy that compares modification times (rsync)
+  skips it.
 
 The site key is everything that is the same for every page: our own code (a hash of the
 package's files), the versions of MkDocs or ProperDocs, Material, Python-Markdown, pymdown,
@@ -78,7 +86,7 @@ LENGTH = 8  # bytes of the length of an entry's compressed JSON, after the heade
 SEAL = 32  # bytes of an entry's seal (HMAC-SHA256 under the machine's key), before the header
 KEY_FILE = ("briefings", "build-key")  # under the user's cache folder, never under the project
 MAX_ENTRY = 64 * 1024 * 1024  # bytes of an entry, compressed and uncompressed
-KINDS = ("models", "checks", "render", "pages", "links")
+KINDS = ("models", "checks", "render", "pages", "links", "sites")
 PACKAGES = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "pyyaml")
 M = TypeVar("M", bound=BaseModel)
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -409,6 +417,20 @@ def config_inputs(config_file: Path, inherited: list[Path]) -> list[str | bytes]
     return parts
 
 
+Identity = tuple[int, int, int]  # a file's inode, size and modification time (ns)
+
+
+def identity(info: os.stat_result) -> Identity:
+    """What tells one version of a file from another without reading it (the link check's record)."""
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def published_identity(info: os.stat_result) -> tuple[int, int, int, int]:
+    """identity and the inode's change time, which no one can set back (utime cannot, unlike the
+    modification time): a published file edited or touched in place since is never linked."""
+    return (*identity(info), info.st_ctime_ns)
+
+
 class PageCache:
     """The `pages/` entries as engine.build asks for them (engine.PageStore): a page's output and search fragment.
 
@@ -416,17 +438,31 @@ class PageCache:
     metadata (the briefing it belongs to and that briefing's pages, listed in its sidebar).
     cacheable(src_uri): False for a page whose output is not the page's own (a preview serves a
     "Page withheld" page in place of unsafe markup; a build fails instead): it is never stored.
+    published: the site folder a build replaces: a reused page whose file there is as the last
+    build left it is linked from there (`sites/` in the module's docstring); None: always written.
     """
 
     def __init__(
-        self, cache: BuildCache, site_key: str, context: Callable[[str], str], cacheable: Callable[[str], bool]
+        self,
+        cache: BuildCache,
+        site_key: str,
+        context: Callable[[str], str],
+        cacheable: Callable[[str], bool],
+        published: Path | None = None,
     ) -> None:
         self.cache = cache
         self.site_key = site_key
         self.context = context
         self.cacheable = cacheable  # False for a page a preview withheld (its output is not the page's)
         self.keys: dict[str, str] = {}  # src_uri -> its key in this build
+        self.dests: dict[str, str] = {}  # src_uri -> its file in the site, relative
         self.converted = 0  # pages converted and rendered (not found)
+        self.published = published
+        # dest_uri -> (key, file) as the last build published it
+        self.files: dict[str, tuple[str, tuple[int, int, int, int]]] = {}
+        self.linked: set[str] = set()  # dest_uri of the pages linked from the published site (by writer threads)
+        if published is not None:
+            self.files = _published_files(cache.get("sites", site_entry(published)))
 
     def key(self, page: Page) -> str:
         """Everything this page's output is made of, besides the site key: see the module's docstring."""
@@ -435,19 +471,24 @@ class PageCache:
         title = page.title if isinstance(page.title, str) else repr(page.title)
         return digest(self.site_key, src_uri, page.url, page.markdown or "", title, meta, self.context(src_uri))
 
-    def lookup(self, page: Page) -> tuple[Callable[[], bytes], str] | None:
-        """The page's output (read when called) and search fragment, if its key is unchanged.
+    def lookup(self, page: Page) -> tuple[Callable[[str], None], str] | None:
+        """What writes the page's output to a path (when called) and its search fragment, if its key is unchanged.
 
         Until the page is written its entry stays compressed: a warm build of a large site
         would otherwise hold every page's HTML at once.
         """
         key = self.keys[page.file.src_uri] = self.key(page)
+        dest = self.dests[page.file.src_uri] = page.file.dest_uri
         found = self.cache.get_raw("pages", key)
         if found is None or not found[0].get("html") or not isinstance(found[0].get("search"), str):
             self.converted += 1
             return None
         value, raw = found
-        return partial(_page_output, raw), value["search"]
+        source = None
+        published = self.files.get(dest)
+        if self.published is not None and published is not None and published[0] == key:
+            source = (os.path.join(self.published, dest), published[1])
+        return partial(_write_page, raw, source, self.linked, dest), value["search"]
 
     def store(self, page: Page, output: bytes, fragment: str) -> None:
         """Keep a converted page's output and fragment under the key `lookup` computed for it."""
@@ -456,12 +497,74 @@ class PageCache:
             return
         self.cache.put("pages", key, {"html": True, "search": fragment}, output)
 
+    def remember(self, site: Path) -> None:
+        """After the site is published there: each page's key and its file's identity, for the next build."""
+        files = {}
+        for src_uri, dest in self.dests.items():
+            try:
+                info = os.lstat(site / dest)
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                files[dest] = [self.keys[src_uri], *published_identity(info)]
+        self.cache.put("sites", site_entry(site), {"files": files})
 
-def _page_output(raw: bytes) -> bytes:
-    """The HTML of a `pages/` entry checked when it was read (its bytes have not changed since)."""
+
+def site_entry(site: Path) -> str:
+    """The `sites/` key of a site folder."""
+    return digest("published site", os.fsencode(site.resolve()))
+
+
+def _published_files(value: dict[str, Any] | None) -> dict[str, tuple[str, tuple[int, int, int, int]]]:
+    """A `sites/` entry's files as stored, checked; empty if anything is not as written."""
+    files = value.get("files") if value is not None else None
+    if not isinstance(files, dict):
+        return {}
+    out = {}
+    for dest, fields in files.items():
+        if not (isinstance(fields, list) and len(fields) == 5 and isinstance(fields[0], str)):
+            return {}
+        if not all(type(n) is int and n >= 0 for n in fields[1:]):
+            return {}
+        out[dest] = (fields[0], (fields[1], fields[2], fields[3], fields[4]))
+    return out
+
+
+def _write_page(
+    raw: bytes, source: tuple[str, tuple[int, int, int, int]] | None, linked: set[str], dest: str, path: str
+) -> None:
+    """Put a reused page's output at path: linked from the published site if its file there is the one
+    the last build left (then dest goes into linked), else inflated from the `pages/` entry (checked when
+    it was read)."""
+    if source is not None and _link_unchanged(source[0], source[1], path):
+        linked.add(dest)
+        return
     html = blob(raw)
     assert html is not None, "an entry that decoded once decodes again"
-    return html
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as out:
+        out.write(html)
+
+
+def _link_unchanged(source: str, expected: tuple[int, int, int, int], path: str) -> bool:
+    """Hard-link source to path if it is a regular file with the expected identity; whether it was.
+
+    The link itself is checked again (linking sets the change time, so without it): had source been
+    replaced between the look and the link, the link is removed and the caller writes the page instead.
+    """
+    try:
+        info = os.lstat(source)
+        if not stat.S_ISREG(info.st_mode) or published_identity(info) != expected:
+            return False
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.link(source, path, follow_symlinks=False)
+    except OSError:  # another file system, no permission, a link limit: written instead
+        return False
+    linked = os.lstat(path)
+    if stat.S_ISREG(linked.st_mode) and identity(linked) == expected[:3]:
+        return True
+    os.unlink(path)  # raises if it cannot: never write through a link to another file
+    return False
 
 
 def encode_meta(value: Any) -> Any:

@@ -282,9 +282,9 @@ class KeptBuild:
 class PageStore(Protocol):
     """Where `build` finds a page's written HTML and search fragment from an earlier build (see cache.PageCache)."""
 
-    def lookup(self, page: Page) -> tuple[Callable[[], bytes], str] | None:
-        """The page's output (read when called) and search fragment if its inputs are unchanged; called after
-        the Markdown events."""
+    def lookup(self, page: Page) -> tuple[Callable[[str], None], str] | None:
+        """If the page's inputs are unchanged: what writes its output to a path (when called), and its search
+        fragment; called after the Markdown events."""
 
     def store(self, page: Page, output: bytes, fragment: str) -> None:
         """Keep what a converted page wrote and indexed, for the next build."""
@@ -359,7 +359,7 @@ class _Started:
     env: jinja2.Environment
     search: KeptSearchIndex | None
     store: PageStore | None
-    reused: dict[str, tuple[Callable[[], bytes], str]]  # src_uri -> what the store had (output, search fragment)
+    reused: dict[str, tuple[Callable[[str], None], str]]  # src_uri -> what the store had (output, search fragment)
     pending: list[File] = field(default_factory=list)  # pages the store lacked, left unconverted (`defer`)
     # A pending generated page's Markdown, compressed until it is converted (`_convert_pending`).
     packed: dict[str, bytes] = field(default_factory=dict)
@@ -392,7 +392,7 @@ def _start(
     search = KeptSearchIndex.of(config) if store is not None or search_always else None
     if search is None:
         store = None  # no fragments to reuse the search entries with
-    reused: dict[str, tuple[Callable[[], bytes], str]] = {}
+    reused: dict[str, tuple[Callable[[str], None], str]] = {}
     pending: list[File] = []
     packed: dict[str, bytes] = {}
     convert = not defer or store is None
@@ -437,7 +437,7 @@ def _write_pages(
             kept = started.reused.pop(file.src_uri, None)
             if kept is not None:
                 assert search is not None
-                written.append(writers.submit(_write_kept, kept[0], file.abs_dest_path))
+                written.append(writers.submit(kept[0], file.abs_dest_path))
                 search.fragments[page.url] = kept[1]
                 continue
             start = len(search.plugin.search_index.entries) if search is not None else 0
@@ -451,14 +451,7 @@ def _write_pages(
             done.result()  # a page that could not be written fails the build, as on one thread
 
 
-WRITERS = 2  # threads writing reused pages: inflating and writing release the GIL, so they run beside the loop
-
-
-def _write_kept(output: Callable[[], bytes], path: str) -> None:
-    """Write a reused page's output (inflated from the store) to path."""
-    from mkdocs.utils import write_file
-
-    write_file(output(), path)
+WRITERS = 2  # threads writing reused pages: linking, inflating and writing release the GIL
 
 
 MIN_SHARE = 8  # pages to convert per core, at least, before a helper is worth forking
@@ -549,7 +542,7 @@ def _write_share(
 
 def _populate_page(
     page: Page, config: MkDocsConfig, files: Files, store: PageStore | None, convert: bool = True
-) -> tuple[Callable[[], bytes], str] | None:
+) -> tuple[Callable[[str], None], str] | None:
     """mkdocs.commands.build._populate_page, asking `store` after the Markdown events: what it found, if anything.
 
     convert: False leaves a page the store lacks unconverted (`_convert_pending` later, maybe in a helper).

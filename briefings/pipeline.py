@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -423,15 +423,20 @@ def _nav_uris(entry: NavEntry) -> list[str]:
     return found
 
 
-def page_cache(cache: BuildCache, project: Project, config: MkDocsConfig, generated: Generated) -> PageCache:
-    """The build cache's pages for a build of `generated` with config (mkdocs_build's store)."""
+def page_cache(
+    cache: BuildCache, project: Project, config: MkDocsConfig, generated: Generated, published: Path | None = None
+) -> PageCache:
+    """The build cache's pages for a build of `generated` with config (mkdocs_build's store).
+
+    published: the site folder the build will replace, whose unchanged pages it links (cache.PageCache).
+    """
     from .cache import PageCache
     from .links import ParseKeeper
     from .mkdocs_adapter import BriefingsPlugin
 
     plugin = BriefingsPlugin.of(config.plugins.values())
     plugin.keep_parse = ParseKeeper(cache)  # the build's own scan of each page spares the link check a parse
-    return PageCache(cache, site_key(project, config, generated), plugin.page_context, plugin.cacheable)
+    return PageCache(cache, site_key(project, config, generated), plugin.page_context, plugin.cacheable, published)
 
 
 def prepare(config: MkDocsConfig, generated: Generated) -> Generated:
@@ -457,13 +462,18 @@ def _mkdocs_errors() -> Iterator[_Collect]:
 
 
 def check_links(
-    site: Path, project: Project | None = None, external: bool = False, cache: BuildCache | None = None
+    site: Path,
+    project: Project | None = None,
+    external: bool = False,
+    cache: BuildCache | None = None,
+    linked: Collection[str] = (),
 ) -> LinkReport:
     """Our resolver, lychee and the markup scan over a built site; raise LinkCheckError on any problem.
 
     External links are checked for syntax offline; with external=True they are also fetched.
     cache: the build cache: with it, only pages whose HTML changed or whose links need a page or
     anchor that changed are parsed and checked, by us and by lychee (`Recheck`).
+    linked: the pages the build linked unchanged from the site it replaces (their last hash holds).
     """
     from .errors import LinkCheckError
     from .external import check_external_online, check_external_syntax
@@ -475,7 +485,7 @@ def check_links(
         check_files_or_raise(project.root, [project.root / "lychee.toml"])
     config = project.root / "lychee.toml" if project else None
     # With the cache, only pages that changed or link to what changed are checked (briefings/recheck.py).
-    recheck = Recheck(site, cache, inputs=lychee_inputs(config)) if cache is not None else None
+    recheck = Recheck(site, cache, inputs=lychee_inputs(config), linked=linked) if cache is not None else None
     pages = recheck.lychee_inputs() if recheck is not None else None
     with LycheeRun(site, config, pages) as lychee:  # lychee runs beside our own check, on another core
         report = check_site(site, cache=cache, recheck=recheck)
@@ -615,7 +625,7 @@ def build_site(
             renders = render_cache(kept, project, dataset, region, site) if kept is not None else None
             cores = jobs or usable_cores()
             generated = render(project, dataset, region, site, store=renders, jobs=cores if kept is not None else 1)
-            store = page_cache(kept, project, config, generated) if kept is not None else None
+            store = page_cache(kept, project, config, generated, project.site_dir) if kept is not None else None
             # Handed to the plugin, not kept here: it lets go of what MkDocs no longer needs (see BriefingsPlugin).
             rendered = len(prepare(config, generated).pages)
             del generated
@@ -626,12 +636,14 @@ def build_site(
             pages = sum(1 for _ in temp.rglob("*.html"))
             clock.start("check")
             say(f"build: {pages} pages written ({reused} from the cache); check: links, anchors, feeds, markup")
-            links = check_links(temp, project, cache=kept)
+            links = check_links(temp, project, cache=kept, linked=store.linked if store is not None else ())
             clock.start("publish")
             say("publish: swapping the new site into place")
         report = None
         if kept is not None and store is not None:
             kept.prune()  # a successful build: what it did not use goes
+            removal.wait()  # removing the previous site's links changes the change time of files linked from it
+            store.remember(project.site_dir)  # what is published now, for the next build to link
             assert renders is not None
             report = CacheReport(
                 renders.rendered, reused, store.converted, links.pages_parsed, links.pages_checked, pages

@@ -14,18 +14,24 @@ served under another path) every page is checked, as without the cache.
 
 The record is one cache entry (kind `links`, sealed like every entry) under a key made of our
 code, the theme's scripts, the base path, lychee's version and lychee.toml, rewritten after
-every clean check.
+every clean check. A page the build linked unchanged from the site it replaced (cache.PageCache)
+whose file is the very one the last check hashed (the same inode, size and modification time)
+keeps that hash without being read again; every other page is read and hashed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cache import Identity, identity
 from .files import read_regular_file
 from .links import _Page, cached_parse, parse_key, site_listing
 from .markup import base_path_of, theme_scripts
@@ -39,10 +45,27 @@ MAX_PAGE = 64 * 1024 * 1024  # bytes of one page read for its hash (the parse re
 HASHERS = 2  # threads reading and hashing the site's pages
 
 
-def _page_hash(site: Path, rel: str) -> str | None:
-    """The sha256 of a page's bytes; None if it cannot be read as a regular file."""
-    raw, _ = read_regular_file(site / rel, rel, max_bytes=MAX_PAGE)
-    return hashlib.sha256(raw).hexdigest() if raw is not None else None
+def _page_hash(site: Path, trusted: dict[str, PageRecord], rel: str) -> tuple[str, Identity] | None:
+    """The sha256 of a page's bytes and the identity of its file; None if it cannot be read as a regular file.
+
+    A page the build linked unchanged from the published site (trusted: with the last clean
+    check's record of it) whose file is the very one that check hashed (the same inode, size and
+    modification time) keeps that hash without being read again.
+    """
+    path = site / rel
+    try:
+        info = os.lstat(path)
+    except OSError:
+        info = None
+    if info is not None and stat.S_ISREG(info.st_mode):
+        record = trusted.get(rel)
+        if record is not None and record.file == identity(info) and record.file != (0, 0, 0):
+            return record.html, record.file
+    raw, _ = read_regular_file(path, rel, max_bytes=MAX_PAGE)
+    if raw is None or info is None:
+        return None
+    # The identity seen before reading: if the file changed meanwhile, the next check finds another one.
+    return hashlib.sha256(raw).hexdigest(), identity(info)
 
 
 @dataclass(frozen=True)
@@ -55,6 +78,7 @@ class PageRecord:
     exists: tuple[str, ...]  # site-relative files its links need (each existed)
     anchors: tuple[str, ...]  # site-relative pages whose ids its #fragment links need
     external: tuple[str, ...]  # its external URLs, each as often as it links to it
+    file: Identity = (0, 0, 0)  # the page file's inode, size and modification time when it was hashed
 
 
 def ids_digest(ids: set[str]) -> str:
@@ -66,9 +90,16 @@ class Recheck:
     """The pages one check must parse and resolve (`todo`, parsed in `parsed`), and the record it leaves."""
 
     def __init__(
-        self, site: Path, cache: BuildCache, workers: int | None = None, inputs: tuple[str | bytes, ...] = ()
+        self,
+        site: Path,
+        cache: BuildCache,
+        workers: int | None = None,
+        inputs: tuple[str | bytes, ...] = (),
+        linked: Collection[str] = (),
     ) -> None:
-        """inputs: whatever else the verdicts depend on (lychee's configuration and version), for the record's key."""
+        """inputs: whatever else the verdicts depend on (lychee's configuration and version), for the record's key.
+        linked: the pages (relative) the build linked, unchanged, from the site it replaces (cache.PageCache):
+        one whose file is the one the last clean check hashed keeps that hash without being read again."""
         from .cache import digest
 
         self.site = site = site.resolve()
@@ -80,18 +111,21 @@ class Recheck:
         self.parse_key = parse_key(theme)
         self.key = digest(self.parse_key, "site-check", self.base_path, *inputs)
         self.rels, self.files = site_listing(site)
-        self.html: dict[str, str] = {}  # a page's hash; absent if it cannot be read (the parse reports why)
-        # Reading and hashing release the GIL: two threads read the site on two cores.
-        with ThreadPoolExecutor(max_workers=HASHERS, thread_name_prefix="briefings-hash") as hashers:
-            for rel, hashed in zip(self.rels, hashers.map(partial(_page_hash, site), self.rels), strict=True):
-                if hashed is not None:
-                    self.html[rel] = hashed
         found = _records(cache.get("links", self.key))
         self.old: dict[str, PageRecord] | None = None  # None: no usable record, every page is checked
         self.old_feeds: dict[str, PageRecord] = {}
         self.old_base = ""
         if found is not None:
             self.old, self.old_feeds, self.old_base = found
+        self.html: dict[str, str] = {}  # a page's hash; absent if it cannot be read (the parse reports why)
+        self.identities: dict[str, Identity] = {}  # a page file's identity when it was hashed
+        # Reading and hashing release the GIL: two threads read the site on two cores.
+        trusted = {rel: record for rel, record in (self.old or {}).items() if rel in linked}
+        hash_one = partial(_page_hash, site, trusted)
+        with ThreadPoolExecutor(max_workers=HASHERS, thread_name_prefix="briefings-hash") as hashers:
+            for rel, hashed in zip(self.rels, hashers.map(hash_one, self.rels), strict=True):
+                if hashed is not None:
+                    self.html[rel], self.identities[rel] = hashed
         self.new: dict[str, PageRecord] = {}
         self.new_feeds: dict[str, PageRecord] = {}
         self.base = ""  # the feeds' base URL, as check_feeds read it
@@ -163,6 +197,7 @@ class Recheck:
                 tuple(sorted(exists)),
                 tuple(sorted(anchors)),
                 tuple(external),
+                self.identities[rel],
             )
             self.new[rel] = record
 
@@ -190,7 +225,7 @@ class Recheck:
 
         def stored(r: PageRecord) -> list[Any]:
             exists, anchors = [index[x] for x in r.exists], [index[x] for x in r.anchors]
-            return [r.html, r.ids, r.checked, exists, anchors, list(r.external)]
+            return [r.html, r.ids, r.checked, exists, anchors, list(r.external), list(r.file)]
 
         pages = {rel: stored(r) for rel, r in sorted(records.items())}
         feeds = {rel: stored(r) for rel, r in sorted(self.new_feeds.items())}
@@ -217,9 +252,11 @@ def _section(stored: object, names: list[str]) -> dict[str, PageRecord] | None:
         return None
     out: dict[str, PageRecord] = {}
     for rel, fields in stored.items():
-        if not (isinstance(fields, list) and len(fields) == 6):
+        if not (isinstance(fields, list) and len(fields) == 7):
             return None
-        html, ids, checked, exists, anchors, external = fields
+        html, ids, checked, exists, anchors, external, file = fields
+        if not (isinstance(file, list) and len(file) == 3 and all(type(n) is int and n >= 0 for n in file)):
+            return None
         if not (isinstance(html, str) and isinstance(ids, str) and type(checked) is int):
             return None
         lists = (exists, anchors)
@@ -228,6 +265,12 @@ def _section(stored: object, names: list[str]) -> dict[str, PageRecord] | None:
         if not (isinstance(external, list) and all(isinstance(u, str) for u in external)):
             return None
         out[rel] = PageRecord(
-            html, ids, checked, tuple(names[i] for i in exists), tuple(names[i] for i in anchors), tuple(external)
+            html,
+            ids,
+            checked,
+            tuple(names[i] for i in exists),
+            tuple(names[i] for i in anchors),
+            tuple(external),
+            (file[0], file[1], file[2]),
         )
     return out

@@ -53,6 +53,8 @@ def _joining_letter(ch: str) -> bool:
     return unicodedata.name(ch, "").split(" ", 1)[0] in _JOINING_SCRIPTS
 
 
+_SPACE = re.compile(r"\s")  # the characters str.isspace accepts (re's \s on str patterns is the same set)
+
 # Titles and names go into <title>, feed titles and one-line terminal output.
 _LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
@@ -69,11 +71,17 @@ def _check_chars(value: str, prose: bool) -> None:
             )
     if value.isascii():  # most text is ASCII; only other characters need a category lookup
         return
+    formatting = False  # whether some character is an invisible formatting one (found by position below)
     for ch in sorted(set(value)):
         if ch in _BIDI:
             raise ValueError(f"contains the bidirectional control character U+{ord(ch):04X}")
-        if ord(ch) > 127 and unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn"):
-            raise ValueError(f"contains the control or unassigned character U+{ord(ch):04X}")
+        if ord(ch) > 127:
+            category = unicodedata.category(ch)
+            if category in ("Cc", "Cs", "Co", "Cn"):
+                raise ValueError(f"contains the control or unassigned character U+{ord(ch):04X}")
+            formatting = formatting or (category == "Cf" and ord(ch) >= 0xAD)
+    if not formatting:  # each distinct character looked up once, not every position of a long text
+        return
     for i, ch in enumerate(value):
         if ord(ch) < 0xAD or unicodedata.category(ch) != "Cf":
             continue
@@ -122,7 +130,7 @@ def _check_id(value: str) -> str:
 
 def _check_url(value: str) -> str:
     _check_short_text(value)
-    if any(ch.isspace() for ch in value):
+    if _SPACE.search(value):
         raise ValueError("URL contains whitespace")
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https"):

@@ -105,6 +105,38 @@ def test_incremental_builds_match_clean_builds_over_a_sequence_of_edits(project,
     assert not (project / FOLDER / NAME).is_symlink()
 
 
+@pytest.mark.slow
+def test_unchanged_pages_keep_their_files_unless_touched_since(project, tmp_path, secret):
+    """A warm build links an unchanged page's file from the site it replaces (the same inode, so a deploy by
+    modification time skips it), but only a file as the last build left it: one edited in place with its
+    modification time put back, or replaced by a link, is written again from the cache."""
+    clean = Clean(project, tmp_path)
+    site = project / "site"
+    build(project)
+    pages = sorted(html_pages(tree_digest(site)) - {"404.html"})  # the 404 page is written on every build
+    first = {page: (site / page).stat().st_ino for page in pages}
+    assert cache_counts(build(project))["pages_reused"] == len(pages)
+    assert {page: (site / page).stat().st_ino for page in pages} == first
+
+    edited, replaced = site / pages[0], site / pages[1]
+    info = edited.stat()
+    text = edited.read_bytes()
+    tampered = text.replace(b"</html>", b"<!--X--></html>")[: len(text)]
+    assert tampered != text
+    edited.write_bytes(tampered)
+    os.utime(edited, ns=(info.st_atime_ns, info.st_mtime_ns))  # size and modification time as before
+    replaced.unlink()
+    replaced.symlink_to(secret)
+    build(project)
+    clean.assert_same("a page edited in place, another replaced by a link")
+    now = {page: (site / page).stat().st_ino for page in pages}
+    assert now[pages[0]] != first[pages[0]] and now[pages[1]] != first[pages[1]]
+    assert not replaced.is_symlink() and SECRET not in replaced.read_text()
+    assert {page: ino for page, ino in now.items() if page not in pages[:2]} == {
+        page: ino for page, ino in first.items() if page not in pages[:2]
+    }
+
+
 def corrupt(folder: Path, secret: Path) -> int:
     """Damage every kept entry in a different way; returns how many there were."""
     entries = sorted(p for p in folder.rglob("*") if p.is_file())

@@ -655,9 +655,7 @@ class RenderCache:
         found = {spec.src_uri: self._page(spec, entry) for spec, entry in zip(wanted, entries, strict=True)}
         return [found.get(spec.src_uri) for spec in specs]
 
-    def _page(
-        self, spec: PageSpec, entry: tuple[dict[str, Any], bytes, bytes | None] | None
-    ) -> RenderedPage | None:
+    def _page(self, spec: PageSpec, entry: tuple[dict[str, Any], bytes, bytes | None] | None) -> RenderedPage | None:
         """The page an entry keeps for spec, if it is one and everything the page was made of is unchanged."""
         from .render import Page as RenderedPage
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__, engine
 from .errors import BriefingError, DataError, UsageError, escape_log_output, printable, printable_lines
+from .publish import PublishedInterrupt
 
 if TYPE_CHECKING:
     from .pipeline import Project
@@ -318,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
         message = f"internal error: {type(exc).__name__}: {exc} (run with --debug for a traceback)"
         print(printable(message), file=sys.stderr)
         return 1
+    except PublishedInterrupt:
+        print("interrupted after the new site was published (the previous one is removed)", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("interrupted; the previous site was left as it was", file=sys.stderr)
         return 130

@@ -63,7 +63,11 @@ class _Capture(logging.Handler):
             return
         self._last = record
         fields = {"name": record.name, "levelno": record.levelno, "levelname": record.levelname}
-        fields["msg"] = record.getMessage()
+        try:
+            fields["msg"] = record.getMessage()
+        except Exception:  # a malformed log call: reported and skipped, as every standard handler does
+            self.handleError(record)
+            return
         if record.exc_info:
             fields["exc_text"] = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
         self.records.append(fields)
@@ -90,12 +94,20 @@ class Forked:
 
     def __init__(self, work: Callable[[], list[Any]], expected: tuple[type[BaseException], ...] = ()) -> None:
         read, write = os.pipe()
+        parent = os.getpid()
         # What exists now is the parent's: frozen, the helper's garbage collections never walk it
         # (which costs time and copies every page of memory they touch). The parent thaws it at once.
         gc.freeze()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except BaseException:  # no process to fork: nothing is left open or frozen
+            gc.unfreeze()
+            os.close(read)
+            os.close(write)
+            raise
         if pid == 0:  # the helper: never returns
             os.close(read)
+            _die_with(parent)
             _run(work, write, expected)
         gc.unfreeze()
         os.close(write)
@@ -155,6 +167,21 @@ class Forked:
 
 
 LENGTH = 8  # bytes of a frame's length, big-endian
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent ends
+
+
+def _die_with(parent: int) -> None:
+    """In a helper: be killed when the parent ends, however it ends (SIGKILL, SIGTERM without cleanup),
+    so no helper goes on writing into a folder the next build removes; exit if it has ended already."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the parent still stops its helpers on every way out it sees
+        pass
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os._exit(1)
 
 
 def _frame(pipe: BinaryIO) -> Any:

@@ -381,8 +381,9 @@ def parse_bytes(raw: bytes, display: str) -> tuple[Document | None, list[Problem
     return Document(display, data, builder.marks, builder.key_marks, raw), builder.problems
 
 
-# libyaml's emitter, like its parser, when PyYAML has it: the same text as the Python emitter
-# (compared on 300 fuzzed briefings), about five times faster.
+# libyaml's emitter, like its parser, when PyYAML has it: about five times faster. Its text reads back
+# exactly as the Python emitter's does (20,000 fuzzed strings); the two differ only in where a line
+# longer than `width` folds.
 _SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 

@@ -599,7 +599,7 @@ def build_site(
     """
     from .cache import BuildCache
     from .forked import usable_cores
-    from .publish import Removal, check_output_dir, recover_interrupted, staged
+    from .publish import PublishedInterrupt, Removal, check_output_dir, recover_interrupted, staged
 
     say = progress or (lambda message: None)
     clock = Stopwatch()
@@ -640,15 +640,19 @@ def build_site(
             clock.start("publish")
             say("publish: swapping the new site into place")
         report = None
-        if kept is not None and store is not None:
-            kept.prune()  # a successful build: what it did not use goes
-            removal.wait()  # removing the previous site's links changes the change time of files linked from it
-            store.remember(project.site_dir)  # what is published now, for the next build to link
-            assert renders is not None
-            report = CacheReport(
-                renders.rendered, reused, store.converted, links.pages_parsed, links.pages_checked, pages
-            )
-        removal.wait()
+        try:
+            if kept is not None and store is not None:
+                kept.prune()  # a successful build: what it did not use goes
+                removal.wait()  # removing the previous site's links changes the change time of files linked
+                store.remember(project.site_dir)  # what is published now, for the next build to link
+                assert renders is not None
+                report = CacheReport(
+                    renders.rendered, reused, store.converted, links.pages_parsed, links.pages_checked, pages
+                )
+            removal.wait()
+        except KeyboardInterrupt:
+            removal.wait()  # the previous site still goes
+            raise PublishedInterrupt from None
         clock.stop()
     finally:
         if kept is not None:

@@ -105,6 +105,10 @@ def remove_leftovers(site: Path) -> list[Path]:
     return removed
 
 
+class PublishedInterrupt(KeyboardInterrupt):
+    """Interrupted after the new site was swapped into place: it is published, the previous one removed."""
+
+
 class Removal:
     """Folders removed on threads of their own while the build goes on; `wait` before the build returns.
 
@@ -113,21 +117,40 @@ class Removal:
     """
 
     def __init__(self) -> None:
-        self._threads: list[threading.Thread] = []
+        self._started: list[tuple[threading.Thread, threading.Event]] = []
 
     def start(self, path: Path) -> None:
         """Begin removing path (errors ignored, as for the previous site removed in place)."""
-        thread = threading.Thread(
-            target=shutil.rmtree, args=(path,), kwargs={"ignore_errors": True}, name="briefings-remove"
-        )
+        done = threading.Event()
+
+        def remove() -> None:
+            try:
+                shutil.rmtree(path, ignore_errors=True)
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=remove, name="briefings-remove")
         thread.start()
-        self._threads.append(thread)
+        self._started.append((thread, done))
 
     def wait(self) -> None:
-        """Return when every folder started is gone."""
-        for thread in self._threads:
+        """Return when every folder started is gone, even if interrupted meanwhile (then raise
+        KeyboardInterrupt): a half-removed folder helps no one.
+
+        Waits on an event, not on Thread.join alone: a join interrupted by Ctrl-C can leave the
+        thread looking finished (CPython 3.11), and the process would then end it half-way.
+        """
+        interrupted = False
+        for thread, done in self._started:
+            while not done.is_set():
+                try:
+                    done.wait()
+                except KeyboardInterrupt:
+                    interrupted = True
             thread.join()
-        self._threads.clear()
+        self._started.clear()
+        if interrupted:
+            raise KeyboardInterrupt
 
 
 @contextmanager

@@ -6,8 +6,13 @@ Milliseconds per example, so property tests can try hundreds of inputs; no site 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import html
+import logging
 import os
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
@@ -22,16 +27,18 @@ from briefings import render as render_module
 from briefings.dataset import Dataset, load_dataset
 from briefings.display import format_date, format_when, miles, number
 from briefings.environment import for_theme, make_environment, md_escape
+from briefings.forked import Forked
 from briefings.mkdocs_adapter import site_info
 from briefings.model import When
 from briefings.passthrough import with_passthrough
 from briefings.pipeline import Project, changed_briefings, engine_config
 from briefings.plan import PageSpec, page_plan
+from briefings.publish import Removal
 from briefings.relations import relate
 from briefings.render import Page as RenderedPage
 from briefings.render import fill_page, fill_shared
 from briefings.vocabulary import Qualifier
-from conftest import ROOT
+from conftest import ROOT, wait_for
 
 # Text as editors and attackers write it: every Markdown, HTML and template character, breaks, any script.
 MARKUP = list("<>&\"'`*_{}[]()#+-.!|~^=:\\/$@%;\n\t 01aZ\u00a0\u2028é—")
@@ -276,3 +283,87 @@ def test_pages_are_filled_on_one_core_when_a_fork_is_refused(monkeypatch):
 
     monkeypatch.setattr(os, "fork", refuse)
     assert fill_shared(specs, 2, fill) == one
+
+
+def test_a_refused_fork_leaves_nothing_open_or_frozen(monkeypatch):
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    before = sorted(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        with pytest.raises(BlockingIOError):
+            Forked(lambda: [1])
+    assert sorted(os.listdir("/proc/self/fd")) == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_malformed_log_call_in_a_helper_is_reported_and_the_work_goes_on(capfd):
+    def work() -> list[int]:
+        logging.getLogger("briefings.test").warning("two values %s %s", "one")  # a bug in some plugin's call
+        logging.getLogger("briefings.test").warning("after it")
+        return [7]
+
+    helper = Forked(work)
+    assert helper.result() == 7
+    assert "--- Logging error ---" in capfd.readouterr().err
+
+
+def test_a_helper_ends_when_its_parent_is_killed(tmp_path):
+    """A helper never outlives its parent (killed, or ended by SIGTERM without cleanup): it would go on
+    writing into a build folder the next build removes."""
+    pid_file = tmp_path / "helper.pid"
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys, time; from briefings.forked import Forked\n"
+            "def work():\n"
+            f"    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+            "    time.sleep(600)\n"
+            "    return []\n"
+            "helper = Forked(work)\n"
+            "helper.result()\n",
+        ],
+        cwd=ROOT,
+    )
+    try:
+        wait_for(lambda: pid_file.exists() and pid_file.read_text() != "", 60, "the helper to start")
+        helper = int(pid_file.read_text())
+        parent.kill()
+        parent.wait(timeout=60)
+        wait_for(lambda: not _running(helper), 60, "the helper to end with its parent")
+    finally:
+        parent.kill()
+
+
+def _running(pid: int) -> bool:
+    """Whether pid is a process that has not ended (a zombie, ended and not yet reaped, counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_removing_the_previous_site_finishes_even_when_interrupted(tmp_path, monkeypatch):
+    """Ctrl-C while the previous site is removed: the removal still finishes (no half-removed folder is
+    left behind by the process ending), then the interrupt goes on."""
+    old = tmp_path / ".site.previous-1"
+    for i in range(200):
+        (old / f"page-{i}").mkdir(parents=True)
+        (old / f"page-{i}" / "index.html").write_text("x")
+    real_wait = threading.Event.wait
+    interrupts = iter([True])
+
+    def interrupted_once(self: threading.Event, timeout: float | None = None) -> bool:
+        if next(interrupts, False):
+            raise KeyboardInterrupt
+        return real_wait(self, timeout)
+
+    removal = Removal()
+    removal.start(old)
+    monkeypatch.setattr(threading.Event, "wait", interrupted_once)  # after start(), which waits on one too
+    with pytest.raises(KeyboardInterrupt):
+        removal.wait()
+    assert not old.exists()

@@ -21,14 +21,16 @@ import sys
 import zlib
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
 from .errors import UsageError
 from .forked import Forked, ForkedError
+from .forked import captured as forked_captured
+from .forked import replay as forked_replay
 from .forked import shares as forked_shares
 
 if TYPE_CHECKING:
@@ -363,6 +365,21 @@ class _Started:
     pending: list[File] = field(default_factory=list)  # pages the store lacked, left unconverted (`defer`)
     # A pending generated page's Markdown, compressed until it is converted (`_convert_pending`).
     packed: dict[str, bytes] = field(default_factory=dict)
+    where: _Where = field(default_factory=lambda: _Where())  # the page being built, for log records
+
+
+CONVERT, WRITE = 0, 1  # a page's two rounds: converted, then written (one process logs all of one, then the other)
+
+
+@dataclass
+class _Where:
+    """Which round of which page (its place among the documentation pages) a process is at.
+
+    Each log record and error of a build shared among cores is marked with it, so that they are
+    replayed in the order, and cut at the error, that one process would have met them.
+    """
+
+    now: tuple[int, int] = (-1, -1)
 
 
 def _start(
@@ -431,7 +448,10 @@ def _write_pages(
     config, search, store = started.config, started.search, started.store
     with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="briefings-write") as writers:
         written = []
-        for file in doc_files if only is None else [f for f in doc_files if f.src_uri in only]:
+        for index, file in enumerate(doc_files):
+            if only is not None and file.src_uri not in only:
+                continue
+            started.where.now = (WRITE, index)
             page = file.page
             assert page is not None
             kept = started.reused.pop(file.src_uri, None)
@@ -465,11 +485,16 @@ def _write_pages_shared(started: _Started, env: jinja2.Environment, doc_files: S
     back: their search fragments (placed in build order) and anchors (the engine's anchor check
     runs over every page here). A page converted in a helper reads the other pages' titles
     unconverted, as a page converted beside reused ones does in a warm build.
+
+    What every process logs while it builds its share is held, each record marked with its
+    page and round (`_Where`), and then handled in the order one process would have logged it;
+    on an error, up to the first error one process would have met. If that error was a helper's,
+    this process builds that page itself, so the error is raised here as one process raises it.
     """
     from mkdocs.exceptions import BuildError
 
     files, search = started.files, started.search
-    pending = started.pending
+    pending, where = started.pending, started.where
     shares = [[pending[i] for i in share] for share in forked_shares(len(pending), jobs, MIN_SHARE)]
     if len(shares) > 1:
         assert search is not None  # deferring needs a store, and a store the search fragments
@@ -479,25 +504,51 @@ def _write_pages_shared(started: _Started, env: jinja2.Environment, doc_files: S
     forked: list[Forked] = []
     try:
         for share in shares[1:]:
-            forked.append(Forked(partial(_write_share, started, env, doc_files, share), (BuildError,)))
+            work = partial(_write_share, started, env, doc_files, share)
+            forked.append(Forked(work, (BuildError,), lambda: where.now, replay=False))
     except OSError:  # no process to fork (a limit reached): this one converts every page
         for helper in forked:
             helper.stop()
         forked, shares = [], [pending]
-    for file in [file for share in shares[1:] for file in share]:
-        started.packed.pop(file.src_uri, None)  # a helper converts it
+    position = {file.src_uri: i for i, file in enumerate(doc_files)}
+    theirs = {file.src_uri for share in shares[1:] for file in share}
+    failed: tuple[tuple[int, int], int, BaseException] | None = None  # (where, 0: this process, error)
     try:
-        for file in shares[0]:
-            _convert_pending(started, file)
-        theirs = {file.src_uri for share in shares[1:] for file in share}
-        _write_pages(started, env, doc_files, {f.src_uri for f in doc_files if f.src_uri not in theirs})
-        results = [helper.result() for helper in forked]
-    except ForkedError as e:
-        raise (BuildError(str(e)) if e.expected else RuntimeError(f"a helper process failed: {e}")) from None
+        with forked_captured(lambda: where.now) if forked else nullcontext() as capture:
+            try:
+                for file in shares[0]:
+                    where.now = (CONVERT, position[file.src_uri])
+                    _convert_pending(started, file)
+                _write_pages(started, env, doc_files, {f.src_uri for f in doc_files if f.src_uri not in theirs})
+            except Exception as e:
+                if not forked:
+                    raise
+                failed = (where.now, 0, e)
+        results: list[dict[str, Any] | None] = []
+        for number, helper in enumerate(forked, 1):
+            try:
+                results.append(helper.result())
+            except ForkedError as e:
+                results.append(None)
+                at = e.where if isinstance(e.where, tuple) else (WRITE + 1, 0)  # outside any page: last
+                failed = min(failed, (at, number, e), key=lambda f: f[0]) if failed else (at, number, e)
     finally:
         for helper in forked:
             helper.stop()
+    if capture is not None:
+        own = {id(record) for record in capture.records}
+        records = [*capture.records, *(record for helper in forked for record in helper.records)]
+        records.sort(key=_at)
+        if failed is not None:
+            limit, mine = failed[0], failed[1] == 0
+            records = [r for r in records if _at(r) < limit or (mine and _at(r) == limit and id(r) in own)]
+        forked_replay(records)
+    if failed is not None:
+        _fail_as_one_process(started, env, doc_files, failed)
+    for uri in theirs:
+        started.packed.pop(uri, None)  # kept until now in case this process had to build it
     for share, result in zip(shares[1:], results, strict=True):
+        assert result is not None
         for file in share:
             page = file.page
             assert page is not None and search is not None
@@ -506,6 +557,37 @@ def _write_pages_shared(started: _Started, env: jinja2.Environment, doc_files: S
             page.present_anchor_ids = set(anchors) if anchors is not None else None
             links = result["links"].get(file.src_uri)
             page.links_to_anchors = None if links is None else _files_of(files, links)
+
+
+def _at(record: logging.LogRecord) -> tuple[int, int]:
+    """Where a captured record was logged (before any page: first)."""
+    where = getattr(record, "where", None)
+    return where if isinstance(where, tuple) else (-1, -1)
+
+
+def _fail_as_one_process(
+    started: _Started,
+    env: jinja2.Environment,
+    doc_files: Sequence[File],
+    failed: tuple[tuple[int, int], int, BaseException],
+) -> NoReturn:
+    """Raise the first error a shared build met: this process's own, or a helper's page built here again."""
+    from mkdocs.exceptions import BuildError
+
+    (phase, index), number, error = failed
+    if number == 0:
+        raise error
+    file = doc_files[index] if 0 <= index < len(doc_files) else None
+    if file is not None and file in started.pending:
+        if phase == CONVERT:
+            _convert_pending(started, file)
+        else:
+            with forked_captured():  # its conversion was logged by the helper already
+                _convert_pending(started, file)
+            _write_pages(started, env, doc_files, {file.src_uri})
+    # Only if the page built here after all (or the helper failed outside any page): its own words.
+    assert isinstance(error, ForkedError)
+    raise (BuildError(str(error)) if error.expected else RuntimeError(f"a helper process failed: {error}")) from None
 
 
 def _files_of(files: Files, links: dict[str, dict[str, str]]) -> dict[File, dict[str, str]]:
@@ -524,7 +606,9 @@ def _write_share(
     """In a forked helper: convert and write these pages; their search fragments and anchors for the parent."""
     mine = {file.src_uri for file in share}
     started.packed = {uri: packed for uri, packed in started.packed.items() if uri in mine}
+    position = {file.src_uri: i for i, file in enumerate(doc_files)}
     for file in share:
+        started.where.now = (CONVERT, position[file.src_uri])
         _convert_pending(started, file)
     _write_pages(started, env, doc_files, mine)
     assert started.search is not None

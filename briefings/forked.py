@@ -18,16 +18,19 @@ import logging
 import os
 import signal
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 
 class ForkedError(Exception):
-    """The error a helper ended with; expected: it was one of the kinds its caller named (said as is)."""
+    """The error a helper ended with; expected: it was one of the kinds its caller named (said as is);
+    where: what the helper's `where` said when it failed (None without one)."""
 
-    def __init__(self, message: str, expected: bool) -> None:
+    def __init__(self, message: str, expected: bool, where: Any = None) -> None:
         super().__init__(message)
         self.expected = expected
+        self.where = where
 
 
 def usable_cores() -> int:
@@ -51,38 +54,57 @@ def shares(count: int, jobs: int, minimum: int) -> list[range]:
 
 
 class _Capture(logging.Handler):
-    """Every record the helper's loggers handle, once, as JSON-ready fields."""
+    """Every record the loggers handle, once, each marked with where the work was (`where()`) when it came."""
 
-    def __init__(self) -> None:
+    def __init__(self, where: Callable[[], Any]) -> None:
         super().__init__(logging.NOTSET)
-        self.records: list[dict[str, Any]] = []
+        self.records: list[logging.LogRecord] = []
+        self.where = where
         self._last: logging.LogRecord | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
         if record is self._last:  # the same record on its way up to a logger that also captures
             return
         self._last = record
-        fields = {"name": record.name, "levelno": record.levelno, "levelname": record.levelname}
         try:
-            fields["msg"] = record.getMessage()
+            record.getMessage()
         except Exception:  # a malformed log call: reported and skipped, as every standard handler does
             self.handleError(record)
             return
-        if record.exc_info:
-            fields["exc_text"] = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
-        self.records.append(fields)
+        record.where = self.where()
+        self.records.append(record)
 
 
-def _capture_logs() -> _Capture:
-    """Take every handler away in the helper (they stay the parent's: consoles, counters) and capture instead."""
-    capture = _Capture()
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    """A captured record as JSON-ready fields (`makeLogRecord` makes it again)."""
+    fields = {"name": record.name, "levelno": record.levelno, "levelname": record.levelname}
+    fields |= {"msg": record.getMessage(), "where": getattr(record, "where", None)}
+    if record.exc_info:
+        fields["exc_text"] = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+    return fields
+
+
+@contextmanager
+def captured(where: Callable[[], Any] = lambda: None) -> Iterator[_Capture]:
+    """While the block runs, every logger's handlers are replaced by one capture (so nothing is printed or
+    counted yet); afterwards they are as before. A logger that does not propagate is heard too."""
+    capture = _Capture(where)
     loggers = [logging.getLogger()]
     loggers += [v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger)]
-    for logger in loggers:
-        # Every logger that had handlers gets the capture, so a logger that does not propagate is heard too.
-        if logger.handlers or logger is loggers[0]:
-            logger.handlers = [capture]
-    return capture
+    kept = {logger: logger.handlers for logger in loggers if logger.handlers or logger is loggers[0]}
+    for logger in kept:
+        logger.handlers = [capture]
+    try:
+        yield capture
+    finally:
+        for logger, handlers in kept.items():
+            logger.handlers = handlers
+
+
+def replay(records: Iterable[logging.LogRecord]) -> None:
+    """Handle captured records as if they were logged now (printed, counted by strict mode)."""
+    for record in records:
+        logging.getLogger(record.name).handle(record)
 
 
 class Forked:
@@ -90,9 +112,20 @@ class Forked:
     `stop()` ends it if still running.
 
     expected: the kinds of error whose message is for the user (ForkedError.expected).
+    where: what marks each of the helper's log records (and its error) with where its work was.
+    replay: handle the helper's log records here as `items()` starts; False keeps them in `records`
+    for the caller to replay (in the order one process would have logged them).
     """
 
-    def __init__(self, work: Callable[[], list[Any]], expected: tuple[type[BaseException], ...] = ()) -> None:
+    def __init__(
+        self,
+        work: Callable[[], list[Any]],
+        expected: tuple[type[BaseException], ...] = (),
+        where: Callable[[], Any] = lambda: None,
+        replay: bool = True,
+    ) -> None:
+        self.replay = replay
+        self.records: list[logging.LogRecord] = []
         read, write = os.pipe()
         parent = os.getpid()
         # What exists now is the parent's: frozen, the helper's garbage collections never walk it
@@ -108,7 +141,7 @@ class Forked:
         if pid == 0:  # the helper: never returns
             os.close(read)
             _die_with(parent)
-            _run(work, write, expected)
+            _run(work, write, expected, where)
         gc.unfreeze()
         os.close(write)
         self.pid: int | None = pid
@@ -123,12 +156,14 @@ class Forked:
         header = _frame(self.pipe)
         if header is None:
             raise ForkedError(f"a helper process ended without a result ({self._end()})", False)
-        for fields in header["records"]:
-            record = logging.makeLogRecord({**fields, "args": None})
-            logging.getLogger(record.name).handle(record)
+        self.records = [logging.makeLogRecord({**fields, "args": None}) for fields in header["records"]]
+        for record in self.records:
+            record.where = _where(getattr(record, "where", None))
+        if self.replay:
+            replay(self.records)
         if header["error"] is not None:
             self._end()
-            raise ForkedError(header["error"], header["expected"])
+            raise ForkedError(header["error"], header["expected"], _where(header.get("where")))
         for _ in range(header["items"]):
             item = _frame(self.pipe)
             if item is None:
@@ -204,21 +239,30 @@ def _send(out: BinaryIO, value: Any) -> None:
     out.write(payload)
 
 
-def _run(work: Callable[[], list[Any]], fd: int, expected: tuple[type[BaseException], ...]) -> None:
+def _where(value: Any) -> Any:
+    """A `where` as sent (JSON makes tuples lists) as it was."""
+    return tuple(_where(v) for v in value) if isinstance(value, list) else value
+
+
+def _run(
+    work: Callable[[], list[Any]], fd: int, expected: tuple[type[BaseException], ...], where: Callable[[], Any]
+) -> None:
     """The helper's whole life: do the work, send what came of it, exit without running the parent's cleanup."""
     status = 1
     try:
-        capture = _capture_logs()
-        header: dict[str, Any] = {"error": None, "expected": False, "items": 0}
+        header: dict[str, Any] = {"error": None, "expected": False, "items": 0, "where": None}
         value: list[Any] = []
-        try:
-            value = list(work())
-            header["items"] = len(value)
-            status = 0
-        except BaseException as exc:  # every way out is reported to the parent
-            header["error"] = str(exc) or type(exc).__name__
-            header["expected"] = isinstance(exc, expected)
-        header["records"] = capture.records
+        # The parent's handlers (consoles, counters) are taken away for good: the parent handles the records.
+        with captured(where) as capture:
+            try:
+                value = list(work())
+                header["items"] = len(value)
+                status = 0
+            except BaseException as exc:  # every way out is reported to the parent
+                header["error"] = str(exc) or type(exc).__name__
+                header["expected"] = isinstance(exc, expected)
+                header["where"] = where()
+        header["records"] = [_fields(record) for record in capture.records]
         with os.fdopen(fd, "wb", buffering=1 << 20) as out:
             _send(out, header)
             for item in value:

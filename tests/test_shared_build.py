@@ -50,6 +50,9 @@ def on_page_content(html, page, config, files):
     broken = _here(config, "broken.txt")
     if os.path.exists(broken) and page.file.src_uri in open(broken).read().split():
         raise PluginError(f"{page.file.src_uri} is broken on purpose")
+    buggy = _here(config, "buggy.txt")  # a plugin's bug, not an error it means to report
+    if os.path.exists(buggy) and page.file.src_uri in open(buggy).read().split():
+        raise ValueError(f"{page.file.src_uri} met a bug")
     return html
 
 
@@ -127,7 +130,8 @@ def test_pages_converted_on_several_cores_are_the_engines_bytes(cold, tmp_path):
 
 
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return sorted(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    """The warnings, in the order they were handled."""
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
 
 
 @pytest.mark.slow
@@ -178,3 +182,36 @@ def test_a_refused_fork_builds_on_one_core(cold, tmp_path, monkeypatch):
     reused, writers = shared_build(root, root / "site", 2)
     assert reused == 0 and list(writers.values()) == [PAGES]
     assert tree_digest(root / "site") == tree_digest(reference)
+
+
+# (file, its text): pages that fail, and the bad links that make warnings, in both processes' shares
+# (with two cores the pages to convert alternate: p00 this process's, p01 the helper's, ...).
+FAILURES = {
+    "an error in this process's share after warnings in the helper's": {
+        "broken.txt": "p10.md\n",
+        "docs/p03.md": "# Page 3\n\n[No page](missing-a.md)\n",
+        "docs/p07.md": "# Page 7\n\n[No page](missing-b.md)\n",
+    },
+    "errors in both shares, the helper's first": {"broken.txt": "p05.md p12.md\n"},
+    "errors in both shares, this process's first": {"broken.txt": "p04.md p09.md\n"},
+    "a bug in a helper's page": {"buggy.txt": "p07.md\n", "docs/p03.md": "# Page 3\n\n[No page](missing-a.md)\n"},
+    "a bug and an error in a helper's page and this one's": {"buggy.txt": "p11.md\n", "broken.txt": "p14.md\n"},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("failure", FAILURES, ids=list(FAILURES))
+def test_a_failing_build_says_on_several_cores_what_it_says_on_one(cold, caplog, failure):
+    """The same records, in the same order, up to the same first error, raised as the same exception."""
+    said = []
+    for jobs in (1, 2):
+        root = cold()
+        for name, text in FAILURES[failure].items():
+            (root / name).write_text(text, encoding="utf-8")
+        caplog.clear()
+        with pytest.raises(Exception) as raised:
+            shared_build(root, root / "site", jobs)
+        records = [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING]
+        said.append((type(raised.value), str(raised.value), records))
+    assert said[1] == said[0]
+    assert said[0][2], "the build said why it failed"

@@ -203,8 +203,10 @@ class DictStore:
         self.entries: dict[tuple[str, str], tuple[bytes, str]] = {}
 
     def lookup(self, page: Any) -> tuple[Any, str] | None:
+        from mkdocs.utils import write_file
+
         found = self.entries.get((page.file.src_uri, page.markdown))
-        return None if found is None else ((lambda: found[0]), found[1])
+        return None if found is None else ((lambda path: write_file(found[0], path)), found[1])
 
     def store(self, page: Any, output: bytes, fragment: str) -> None:
         self.entries[(page.file.src_uri, page.markdown)] = (output, fragment)

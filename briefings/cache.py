@@ -64,8 +64,7 @@ import secrets
 import stat
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
 from functools import cache, partial
 from importlib import metadata
 from pathlib import Path
@@ -87,7 +86,6 @@ LENGTH = 8  # bytes of the length of an entry's compressed JSON, after the heade
 SEAL = 32  # bytes of an entry's seal (HMAC-SHA256 under the machine's key), before the header
 KEY_FILE = ("briefings", "build-key")  # under the user's cache folder, never under the project
 MAX_ENTRY = 64 * 1024 * 1024  # bytes of an entry, compressed and uncompressed
-READERS = 2  # threads reading entries ahead of the build (`BuildCache.get_many`)
 KINDS = ("models", "checks", "render", "pages", "links", "sites")
 PACKAGES = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "pyyaml")
 M = TypeVar("M", bound=BaseModel)
@@ -320,32 +318,6 @@ class BuildCache:
         self.hits[kind] += 1
         assert raw is not None
         return value, raw
-
-    def get_many(self, kind: str, keys: list[str]) -> Iterator[tuple[dict[str, Any], bytes, bytes | None] | None]:
-        """get_raw of each key, in order, with the entry's blob inflated: read, checked and inflated on
-        READERS threads (reading, the seal's HMAC and inflating release the GIL), counted here."""
-
-        def fetch(key: str) -> tuple[dict[str, Any], bytes, bytes | None] | None:
-            raw = self._unseal(kind, key, self._read(kind, key))
-            value = decode(raw, kind, key) if raw is not None else None
-            return None if value is None or raw is None else (value, raw, blob(raw))
-
-        if not self.enabled:
-            fetched: Iterable[tuple[dict[str, Any], bytes, bytes | None] | None] = [None] * len(keys)
-        else:
-            readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="briefings-read")
-            fetched = readers.map(fetch, keys)
-        try:
-            for key, found in zip(keys, fetched, strict=True):
-                self.used[kind].add(key)
-                if found is None:
-                    self.misses[kind] += 1
-                else:
-                    self.hits[kind] += 1
-                yield found
-        finally:
-            if self.enabled:
-                readers.shutdown(cancel_futures=True)
 
     def _unseal(self, kind: str, key: str, sealed: bytes | None) -> bytes | None:
         """An entry's bytes without their seal if the seal is this machine's for this kind and key, else None."""
@@ -648,24 +620,21 @@ class RenderCache:
         self.hashes = hashes  # slug -> hash of the briefing's validated data
         self.rendered = 0
 
-    def find_all(self, specs: list[PageSpec]) -> list[RenderedPage | None]:
-        """`find` for every spec, in order, the entries read ahead on threads (`BuildCache.get_many`)."""
-        wanted = [spec for spec in specs if spec.depends is not None]
-        entries = self.cache.get_many("render", [digest(self.key, spec.src_uri) for spec in wanted])
-        found = {spec.src_uri: self._page(spec, entry) for spec, entry in zip(wanted, entries, strict=True)}
-        return [found.get(spec.src_uri) for spec in specs]
-
-    def _page(self, spec: PageSpec, entry: tuple[dict[str, Any], bytes, bytes | None] | None) -> RenderedPage | None:
-        """The page an entry keeps for spec, if it is one and everything the page was made of is unchanged."""
+    def find(self, spec: PageSpec) -> RenderedPage | None:
+        """The page kept for this spec, if everything it was made of is unchanged."""
         from .render import Page as RenderedPage
 
-        if entry is None or spec.depends is None:
+        if spec.depends is None:
             return None
-        found, _, kept = entry
+        entry = self.cache.get_raw("render", digest(self.key, spec.src_uri))
+        if entry is None:
+            return None
+        found, raw = entry
         hashes = {slug: self.hashes.get(slug) for slug in sorted(spec.depends)}
         meta = found.get("meta")
         if found.get("hashes") != hashes or found.get("inputs") != list(spec.inputs):
             return None
+        kept = blob(raw)
         try:
             content = kept.decode("utf-8", "surrogatepass") if kept is not None else None
         except UnicodeDecodeError:

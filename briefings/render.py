@@ -67,8 +67,7 @@ def render_pages(
     template_named = lru_cache(maxsize=None)(env.get_template)
     rel = relate(dataset)
     specs = page_plan(dataset, rel, site, region)
-    kept = store.find_all(specs) if store is not None else [None] * len(specs)
-    found = [reusable(spec) or page for spec, page in zip(specs, kept, strict=True)]
+    found = [reusable(spec) or (store.find(spec) if store is not None else None) for spec in specs]
     todo = [spec for spec, page in zip(specs, found, strict=True) if page is None]
     made = iter(fill_shared(todo, jobs, lambda spec: fill_page(spec, template_named, rel, templates_dir)))
     pages = []
@@ -138,8 +137,8 @@ def fill_shared(specs: list[PageSpec], jobs: int, fill: Callable[[PageSpec], Pag
 class RenderStore(Protocol):
     """Rendered pages kept between processes (cache.RenderCache)."""
 
-    def find_all(self, specs: list[PageSpec]) -> list[Page | None]:
-        """For each spec, in order, the page made from it before, if nothing it was made of changed."""
+    def find(self, spec: PageSpec) -> Page | None:
+        """The page made from this spec before, if nothing it was made of changed."""
 
     def keep(self, page: Page) -> None:
         """Keep a page just rendered."""

@@ -425,7 +425,10 @@ def identity(info: os.stat_result) -> Identity:
     return info.st_ino, info.st_size, info.st_mtime_ns
 
 
-def published_identity(info: os.stat_result) -> tuple[int, int, int, int]:
+Published = tuple[int, int, int, int]  # identity and the change time (ns)
+
+
+def published_identity(info: os.stat_result) -> Published:
     """identity and the inode's change time, which no one can set back (utime cannot, unlike the
     modification time): a published file edited or touched in place since is never linked."""
     return (*identity(info), info.st_ctime_ns)
@@ -459,7 +462,7 @@ class PageCache:
         self.converted = 0  # pages converted and rendered (not found)
         self.published = published
         # dest_uri -> (key, file) as the last build published it
-        self.files: dict[str, tuple[str, tuple[int, int, int, int]]] = {}
+        self.files: dict[str, tuple[str, Published]] = {}
         self.linked: set[str] = set()  # dest_uri of the pages linked from the published site (by writer threads)
         if published is not None:
             self.files = _published_files(cache.get("sites", site_entry(published)))
@@ -515,7 +518,7 @@ def site_entry(site: Path) -> str:
     return digest("published site", os.fsencode(site.resolve()))
 
 
-def _published_files(value: dict[str, Any] | None) -> dict[str, tuple[str, tuple[int, int, int, int]]]:
+def _published_files(value: dict[str, Any] | None) -> dict[str, tuple[str, Published]]:
     """A `sites/` entry's files as stored, checked; empty if anything is not as written."""
     files = value.get("files") if value is not None else None
     if not isinstance(files, dict):
@@ -530,23 +533,21 @@ def _published_files(value: dict[str, Any] | None) -> dict[str, tuple[str, tuple
     return out
 
 
-def _write_page(
-    raw: bytes, source: tuple[str, tuple[int, int, int, int]] | None, linked: set[str], dest: str, path: str
-) -> None:
+def _write_page(raw: bytes, source: tuple[str, Published] | None, linked: set[str], dest: str, path: str) -> None:
     """Put a reused page's output at path: linked from the published site if its file there is the one
     the last build left (then dest goes into linked), else inflated from the `pages/` entry (checked when
     it was read)."""
     if source is not None and _link_unchanged(source[0], source[1], path):
         linked.add(dest)
         return
+    from mkdocs.utils import write_file
+
     html = blob(raw)
     assert html is not None, "an entry that decoded once decodes again"
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as out:
-        out.write(html)
+    write_file(html, path)
 
 
-def _link_unchanged(source: str, expected: tuple[int, int, int, int], path: str) -> bool:
+def _link_unchanged(source: str, expected: Published, path: str) -> bool:
     """Hard-link source to path if it is a regular file with the expected identity; whether it was.
 
     The link itself is checked again (linking sets the change time, so without it): had source been

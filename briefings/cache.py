@@ -90,8 +90,8 @@ KINDS = ("models", "checks", "render", "pages", "links", "sites")
 PACKAGES = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "pyyaml")
 M = TypeVar("M", bound=BaseModel)
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def digest(*parts: str | bytes) -> str:
@@ -147,7 +147,7 @@ def tree_fingerprint(root: Path, folders: Iterable[Path | None]) -> str:
     return digest(*parts)
 
 
-def _open_dir(name: str, parent: int | None, create: bool) -> int | None:
+def open_dir(name: str, parent: int | None, create: bool) -> int | None:
     """A folder's descriptor, opened without following a link (relative to `parent`); None if it cannot be."""
     try:
         if create:
@@ -204,6 +204,16 @@ def _inflate(data: bytes) -> bytes | None:
     return out
 
 
+def user_folder() -> Path:
+    """The user's own cache folder for briefings: `$XDG_CACHE_HOME/briefings`, else `~/.cache/briefings`.
+
+    Never under a project: what is kept here (the machine's key, compiled templates) must not
+    come with a project. Raises RuntimeError if there is no home folder to be had.
+    """
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache").joinpath(KEY_FILE[0])
+
+
 def machine_key() -> bytes | None:
     """The secret every entry is sealed with, kept outside the project; None if there is none to be had.
 
@@ -214,14 +224,13 @@ def machine_key() -> bytes | None:
     a page's HTML or metadata under the right address.
     """
     try:
-        base = os.environ.get("XDG_CACHE_HOME", "")
-        folder = (Path(base) if os.path.isabs(base) else Path.home() / ".cache").joinpath(KEY_FILE[0])
+        folder = user_folder()
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = folder / KEY_FILE[1]
         if not os.path.lexists(path):
             # Written whole under a fresh name, then linked into place: a reader never sees half a key.
             temp = folder / f".{KEY_FILE[1]}.{os.getpid()}.{secrets.token_hex(4)}"
-            fd = os.open(temp, _WRITE_FLAGS, 0o600)
+            fd = os.open(temp, WRITE_FLAGS, 0o600)
             try:
                 os.write(fd, secrets.token_bytes(SEAL))
             finally:
@@ -232,7 +241,7 @@ def machine_key() -> bytes | None:
                 pass  # another build made it first: use theirs
             finally:
                 os.unlink(temp)
-        fd = os.open(path, _READ_FLAGS)
+        fd = os.open(path, READ_FLAGS)
         try:
             info = os.fstat(fd)
             key = os.read(fd, SEAL + 1) if stat.S_ISREG(info.st_mode) else b""
@@ -243,7 +252,7 @@ def machine_key() -> bytes | None:
     return key if len(key) == SEAL else None
 
 
-def _seal(secret: bytes, kind: str, key: str, payload: bytes) -> bytes:
+def seal(secret: bytes, kind: str, key: str, payload: bytes) -> bytes:
     """The seal of an entry: what it is (kind and key) and its bytes, under the machine's key."""
     return hmac.digest(secret, digest(kind, key, payload).encode("ascii"), "sha256")
 
@@ -264,21 +273,21 @@ class BuildCache:
         self.enabled = self.secret is not None and self._open()
 
     def _open(self) -> bool:
-        top = _open_dir(str(self.root), None, create=False)
+        top = open_dir(str(self.root), None, create=False)
         if top is None:
             return False
         opened = [top]
         try:
-            cache_dir = _open_dir(FOLDER, top, create=True)
+            cache_dir = open_dir(FOLDER, top, create=True)
             if cache_dir is None:
                 return False
             opened.append(cache_dir)
-            own = _open_dir(NAME, cache_dir, create=True)
+            own = open_dir(NAME, cache_dir, create=True)
             if own is None:
                 return False
             opened.append(own)
             for kind in KINDS:
-                fd = _open_dir(kind, own, create=True)
+                fd = open_dir(kind, own, create=True)
                 if fd is None:
                     return False
                 self._dirs[kind] = fd
@@ -324,11 +333,11 @@ class BuildCache:
         if sealed is None or self.secret is None or len(sealed) < SEAL:
             return None
         payload = sealed[SEAL:]
-        return payload if hmac.compare_digest(sealed[:SEAL], _seal(self.secret, kind, key, payload)) else None
+        return payload if hmac.compare_digest(sealed[:SEAL], seal(self.secret, kind, key, payload)) else None
 
     def _read(self, kind: str, key: str) -> bytes | None:
         try:
-            fd = os.open(key, _READ_FLAGS, dir_fd=self._dirs[kind])
+            fd = os.open(key, READ_FLAGS, dir_fd=self._dirs[kind])
         except OSError:
             return None
         try:
@@ -366,11 +375,11 @@ class BuildCache:
             # that needs only the JSON would inflate it too.
             payload += zlib.compress(data, 3)
         assert self.secret is not None  # enabled
-        sealed = _seal(self.secret, kind, key, payload) + payload
+        sealed = seal(self.secret, kind, key, payload) + payload
         folder = self._dirs[kind]
         temp = f".{key}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         try:
-            fd = os.open(temp, _WRITE_FLAGS, 0o600, dir_fd=folder)
+            fd = os.open(temp, WRITE_FLAGS, 0o600, dir_fd=folder)
             try:
                 with os.fdopen(fd, "wb", closefd=False) as out:
                     out.write(sealed)

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from .bytecode import keep_compiled
 from .display import counted, figure_value, format_date, format_when, miles, month_name, number
 from .errors import Problem, RenderError
 from .routes import anchor
@@ -152,6 +153,7 @@ def make_environment(templates_dir: Path) -> Environment:
         keep_trailing_newline=True,
         auto_reload=True,
     )
+    keep_compiled(env)  # compiled once per machine, not once per process (briefings/bytecode.py)
     # Jinja's own escape and join only HTML-escape; make them escape for Markdown too.
     env.filters.update(
         e=_finalize,

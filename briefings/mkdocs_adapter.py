@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -27,6 +28,7 @@ from mkdocs.structure.nav import Navigation, Section
 from mkdocs.structure.pages import Page as MkPage
 
 from . import engine
+from .bytecode import keep_compiled
 from .environment import for_theme
 from .errors import DataError, Problem, RenderError, escape_log_output, indented, printable
 from .feeds import SiteInfo, site_url_problem
@@ -190,6 +192,10 @@ class BriefingsPlugin:
         """Keep the site's files: a briefing page's sidebar lists that briefing's pages (see on_page_context)."""
         self.files = files
         return nav
+
+    def on_env(self, env: Environment, config: MkDocsConfig, files: Files) -> Environment:
+        """Keep the theme's compiled templates between processes (`bytecode`): a second of every build."""
+        return keep_compiled(env)
 
     def on_page_markdown(self, markdown: str, page: MkPage, config: MkDocsConfig, files: Files) -> str:
         """Give generated pages a full <title> (Material reads page.meta.title), e.g. `Quotes · Headline`.

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from briefings.cache import FOLDER, NAME, BuildCache, blob, decode_meta, encode_meta
 from briefings.pipeline import Project, mkdocs_build
 from briefings.preview import IncrementalSite
-from conftest import SECRET, SEED_FILE, main_in_process, seed_copy, tree_digest
+from conftest import SECRET, SEED_FILE, copy_project, main_in_process, seed_copy, tree_digest
 
 
 def build(project: Path, *args: str) -> dict[str, object]:
@@ -347,3 +347,33 @@ def test_the_link_checks_string_resolver_finds_what_the_path_resolver_finds(tmp_
         for url in urls:
             target, fragment = path_resolve(site, PurePosixPath(page), url, "/base/")
             assert resolver(page, url) == (None if target is None else str(target), fragment), (page, url)
+
+
+@pytest.mark.slow
+def test_the_themes_templates_are_compiled_once_per_machine(project, tmp_path, monkeypatch):
+    """The compiled theme templates a build kept (briefings/bytecode.py, set in the engine's env event)
+    serve a build of another project: that one compiles only its own templates, and writes the same site."""
+    import jinja2
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    compiled: list[str] = []
+    real = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: str, name: str | None = None, filename: str | None = None):
+        compiled.append(str(filename))
+        return real(self, source, name, filename)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    theme = str(Path(jinja2.__file__).parents[1] / "material")
+    build(project, "--no-cache")
+    first = [f for f in compiled if f.startswith(theme)]
+    assert len(first) >= 20  # base.html, main.html, partials/*.html, 404.html...
+
+    other = copy_project(tmp_path / "other")
+    compiled.clear()
+    build(other, "--no-cache")
+    again = {Path(f).relative_to(theme).as_posix() for f in compiled if f.startswith(theme)}
+    # Only what Material's search plugin compiles in an environment of its own (for its language strings).
+    assert again <= {"templates/partials/language.html", "templates/partials/languages/en.html"}
+    assert [f for f in compiled if f.startswith(str(other / "templates"))] != []  # ours: a file of that project
+    assert tree_digest(other / "site") == tree_digest(project / "site")

@@ -6,15 +6,22 @@ compiled (a bucket of marshalled Python code per template) and load it next time
 that cache, with the build cache's discipline, because loading it runs what it holds:
 
 - it lives in the user's cache folder (`cache.user_folder()/templates-1/`), never under a
-  project, so it never comes with one (a clone, an archive, a planted `.cache/`);
-- each file is sealed with the machine's key (`cache.seal`, the key the build cache uses): a
-  file this machine's builds did not write is a miss, never unmarshalled;
+  project, so it never comes with one (a clone, an archive, a planted `.cache/`); that folder
+  and this one are used only if they are the user's own and writable by no one else;
+- each file is sealed with the machine's key (`cache.seal`, the key the build cache uses, itself
+  used only if no one else could read or write it): a file this machine's builds did not
+  write is a miss, never unmarshalled;
 - folders are opened without following a symbolic link and files written under a fresh name
   and renamed into place, so a link in the way is not used and a reader never sees half a file;
-- a file's name covers the template (Jinja's key: its name and file), the environment's
-  options that change the compiled code, and our code fingerprint (the versions of Jinja,
-  MkDocs, Material and Python, and this package, which sets our environment's options);
-  Jinja itself checks the source's checksum and its own format on load;
+- a file's name covers the template (Jinja's key: its name and file), our code fingerprint
+  (the versions of Jinja, MarkupSafe, MkDocs, Material and Python, and this package) and
+  everything in the environment that Jinja builds into compiled code: its options and policies,
+  and each filter and test, `finalize` and `autoescape` by name (Jinja applies filters and tests
+  to literals, and `finalize` to literal text, while compiling). These are read when a
+  template is loaded, after every plugin's `env` event. A callable whose code is not in the
+  fingerprint (a hook's or another plugin's filter, a lambda) could change without the name
+  changing, so an environment holding one keeps nothing here: it compiles as without the cache;
+- Jinja itself checks the source's checksum and its own format on load;
 - it is bounded: a write that finds more than MAX_FILES files removes the least recently used
   half (a load marks a file used). Safe to delete at any time; any problem is a miss.
 """
@@ -30,17 +37,81 @@ import stat
 from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
 
-from .cache import READ_FLAGS, SEAL, WRITE_FLAGS, code_fingerprint, digest, machine_key, open_dir, seal, user_folder
+from .cache import (
+    READ_FLAGS,
+    SEAL,
+    WRITE_FLAGS,
+    code_fingerprint,
+    digest,
+    machine_key,
+    open_dir,
+    open_user_folder,
+    private,
+    seal,
+)
 
 FOLDER = "templates-1"  # bump when a file's layout or meaning changes
 KIND = "templates"  # what the seal names, so no build-cache entry passes for a compiled template
 MAX_BYTES = 16 * 1024 * 1024  # of one file: the largest theme template compiles to about 100 KB
 
 
-def options_of(env: Environment) -> str:
-    """What the code Jinja compiles depends on besides a template's source, as one hash."""
-    autoescape = env.autoescape if isinstance(env.autoescape, bool) else getattr(env.autoescape, "__qualname__", "?")
-    finalize = getattr(env.finalize, "__qualname__", repr(env.finalize)) if env.finalize is not None else None
+# Top-level modules whose code is in the code fingerprint (cache.PACKAGES, Python itself): their callables
+# are known by name. Anything else (a hook, another plugin) is not, and keeps its environment out of the cache.
+KNOWN = frozenset({"briefings", "jinja2", "markupsafe", "mkdocs", "material", "properdocs", "builtins", "_operator"})
+_DEPTH = 4  # how far into closures and containers a value is described before giving up
+
+
+def _described(value: object, depth: int = 0) -> str | None:
+    """A description of value that is the same in every process exactly when it behaves the same; None if
+    there is none (a callable whose code is not in the fingerprint, a value shown with its address)."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return repr(value)
+    if depth > _DEPTH:
+        return None
+    if isinstance(value, (tuple, list, set, frozenset)):
+        found = [_described(v, depth + 1) for v in value]
+        items = [item for item in found if item is not None]
+        if len(items) < len(found):
+            return None
+        shown = sorted(items) if isinstance(value, (set, frozenset)) else items
+        return f"{type(value).__name__}({', '.join(shown)})"
+    if isinstance(value, dict):
+        pairs = [(_described(k, depth + 1), _described(v, depth + 1)) for k, v in value.items()]
+        if any(k is None or v is None for k, v in pairs):
+            return None
+        return f"dict({sorted(f'{k}: {v}' for k, v in pairs)})"
+    module, name = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    if not callable(value) or not isinstance(module, str) or not isinstance(name, str):
+        return None
+    if module.split(".")[0] not in KNOWN:
+        return None
+    try:  # what a closure holds can differ between processes with the same code (a setting it captured)
+        held = [_described(cell.cell_contents, depth + 1) for cell in getattr(value, "__closure__", None) or ()]
+    except ValueError:  # an empty cell
+        return None
+    if any(item is None for item in held):
+        return None
+    passes = getattr(value, "jinja_pass_arg", None)  # pass_context and the like: how Jinja calls it
+    return f"{module}:{name}:{getattr(passes, 'name', passes)}:{held}"
+
+
+def signature(env: Environment) -> str | None:
+    """Everything besides a template's source that the code Jinja compiles from it depends on, as one hash;
+    None if some of it cannot be known by name (then nothing is kept for env)."""
+    known = [
+        _described(type(env)),
+        _described(env.undefined),
+        _described(env.code_generator_class),
+        _described(env.context_class),
+        _described(env.finalize),
+        _described(env.autoescape),
+        _described(dict(env.filters)),
+        _described(dict(env.tests)),
+        _described(dict(env.policies)),
+        _described(sorted(env.extensions)),
+    ]
+    if any(item is None for item in known):
+        return None
     options = [
         env.block_start_string,
         env.block_end_string,
@@ -56,12 +127,21 @@ def options_of(env: Environment) -> str:
         env.keep_trailing_newline,
         env.optimized,
         env.is_async,
-        autoescape,
-        finalize,
-        env.undefined.__qualname__,
-        sorted(env.extensions),
     ]
-    return digest(code_fingerprint(), json.dumps(options))
+    return digest(code_fingerprint(), json.dumps([options, known]))
+
+
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """Whether two environment states hold the same values (callables: the same objects)."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if isinstance(x, dict) and isinstance(y, dict):
+            if x.keys() != y.keys() or any(x[k] is not y[k] and x[k] != y[k] for k in x):
+                return False
+        elif x is not y and (callable(x) or callable(y) or x != y):
+            return False
+    return True
 
 
 class SealedBytecodeCache(BytecodeCache):
@@ -69,26 +149,28 @@ class SealedBytecodeCache(BytecodeCache):
 
     max_files = 2000  # a few hundred templates' worth, even with many projects (our templates' key names their file)
 
-    def __init__(self, options: str) -> None:
-        self.options = options
+    def __init__(self) -> None:
         self.secret = machine_key()
         self._folder: int | None = None
         self._opened = False
+        # The last environment's state and signature: describing it takes ~2 ms, a build loads ~80 templates.
+        # The state holds the callables themselves, so none can be freed and another take its address.
+        self._signed: tuple[tuple[object, ...], str | None] | None = None
 
     def _dir(self) -> int | None:
         """The folder's descriptor (opened once, without following links); None if it cannot be had."""
         if not self._opened:
             self._opened = True
             if self.secret is not None:
-                try:
-                    top = open_dir(str(user_folder()), None, create=False)
-                except RuntimeError:  # no home folder
-                    top = None
+                top = open_user_folder()
                 if top is not None:
                     try:
                         self._folder = open_dir(FOLDER, top, create=True)
                     finally:
                         os.close(top)
+                    if self._folder is not None and not private(os.fstat(self._folder)):
+                        self.close()
+                        self._opened = True
         return self._folder
 
     def close(self) -> None:
@@ -100,15 +182,26 @@ class SealedBytecodeCache(BytecodeCache):
     def __del__(self) -> None:
         self.close()
 
-    def _name(self, bucket: Bucket) -> str:
-        return digest(self.options, bucket.key)
+    def _name(self, bucket: Bucket) -> str | None:
+        """The bucket's file name, for the environment as it is now; None if nothing may be kept for it."""
+        env = bucket.environment
+        state: tuple[object, ...] = (env, dict(env.filters), dict(env.tests), dict(env.policies), env.finalize)
+        state += (env.autoescape, env.undefined)
+        state += (list(env.extensions), env.trim_blocks, env.lstrip_blocks, env.keep_trailing_newline, env.optimized)
+        state += (env.block_start_string, env.variable_start_string, env.comment_start_string, env.newline_sequence)
+        state += (env.block_end_string, env.variable_end_string, env.comment_end_string, env.line_statement_prefix)
+        state += (env.line_comment_prefix, env.is_async, env.code_generator_class, env.context_class)
+        if self._signed is None or not _same(self._signed[0], state):
+            self._signed = (state, signature(env))
+        env_signature = self._signed[1]
+        return digest(env_signature, bucket.key) if env_signature is not None else None
 
     def load_bytecode(self, bucket: Bucket) -> None:
         """Fill the bucket from its file if the file is this machine's, sealed for this name; else leave it empty."""
         folder = self._dir()
-        if folder is None or self.secret is None:
+        name = self._name(bucket) if folder is not None else None
+        if folder is None or name is None or self.secret is None:
             return
-        name = self._name(bucket)
         try:
             fd = os.open(name, READ_FLAGS, dir_fd=folder)
         except OSError:
@@ -118,7 +211,10 @@ class SealedBytecodeCache(BytecodeCache):
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
                 return
             sealed = os.read(fd, info.st_size + 1)
-            os.utime(fd)  # used now: the last to be removed when the folder is pruned
+            try:
+                os.utime(fd)  # used now: the last to be removed when the folder is pruned
+            except OSError:  # a read-only folder: still a hit
+                pass
         except OSError:
             return
         finally:
@@ -134,9 +230,9 @@ class SealedBytecodeCache(BytecodeCache):
     def dump_bytecode(self, bucket: Bucket) -> None:
         """Write the bucket's code, sealed, under a fresh name renamed into place; a failure is no error."""
         folder = self._dir()
-        if folder is None or self.secret is None:
+        name = self._name(bucket) if folder is not None else None
+        if folder is None or name is None or self.secret is None:
             return
-        name = self._name(bucket)
         payload = bucket.bytecode_to_string()
         temp = f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         try:
@@ -178,5 +274,5 @@ class SealedBytecodeCache(BytecodeCache):
 
 def keep_compiled(env: Environment) -> Environment:
     """Have env keep the templates it compiles between processes (and load them from there)."""
-    env.bytecode_cache = SealedBytecodeCache(options_of(env))
+    env.bytecode_cache = SealedBytecodeCache()
     return env

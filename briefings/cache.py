@@ -87,7 +87,16 @@ SEAL = 32  # bytes of an entry's seal (HMAC-SHA256 under the machine's key), bef
 KEY_FILE = ("briefings", "build-key")  # under the user's cache folder, never under the project
 MAX_ENTRY = 64 * 1024 * 1024  # bytes of an entry, compressed and uncompressed
 KINDS = ("models", "checks", "render", "pages", "links", "sites")
-PACKAGES = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2", "pyyaml")
+PACKAGES = (
+    "mkdocs",
+    "properdocs",
+    "mkdocs-material",
+    "markdown",
+    "pymdown-extensions",
+    "jinja2",
+    "markupsafe",
+    "pyyaml",
+)
 M = TypeVar("M", bound=BaseModel)
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -208,10 +217,44 @@ def user_folder() -> Path:
     """The user's own cache folder for briefings: `$XDG_CACHE_HOME/briefings`, else `~/.cache/briefings`.
 
     Never under a project: what is kept here (the machine's key, compiled templates) must not
-    come with a project. Raises RuntimeError if there is no home folder to be had.
+    come with a project. Raises RuntimeError if there is no absolute home folder to be had (a
+    relative or empty HOME would put it under the working folder, or at the root).
     """
     base = os.environ.get("XDG_CACHE_HOME", "")
-    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache").joinpath(KEY_FILE[0])
+    if os.path.isabs(base):
+        return Path(base, KEY_FILE[0])
+    home = Path.home()
+    if not home.is_absolute() or home == Path(home.anchor):
+        raise RuntimeError("no absolute home folder")
+    return home / ".cache" / KEY_FILE[0]
+
+
+def private(info: os.stat_result, readable: bool = True) -> bool:
+    """Whether a file or folder is the user's own: owned by them, writable by no one else, and (readable=False)
+    readable by no one else. What the machine's key and what is sealed with it may only live in."""
+    others = 0o077 if not readable else 0o022
+    return info.st_uid == os.getuid() and not info.st_mode & others
+
+
+def open_user_folder() -> int | None:
+    """The user's cache folder (made if needed), opened without following a link in its own place;
+    None if it cannot be had or is not private (owned by the user, writable by no one else)."""
+    try:
+        folder = user_folder()
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except (OSError, RuntimeError):
+        return None
+    parent = open_dir(str(folder.parent), None, create=False)  # ~/.cache may be a link: that is the user's
+    if parent is None:
+        return None
+    try:
+        fd = open_dir(folder.name, parent, create=True)
+    finally:
+        os.close(parent)
+    if fd is not None and not private(os.fstat(fd)):
+        os.close(fd)
+        return None
+    return fd
 
 
 def machine_key() -> bytes | None:
@@ -221,34 +264,42 @@ def machine_key() -> bytes | None:
     `~/.cache/briefings/build-key`), made once with 32 random bytes. An entry that came with the
     project rather than from a build on this machine (committed with a change, copied from
     elsewhere, planted) carries no valid seal and is a miss: without the key nobody can forge
-    a page's HTML or metadata under the right address.
+    a page's HTML or metadata under the right address. So the key is used only if nobody else
+    could have written or read it: the folder and the file are the user's own, the folder
+    writable and the file readable by no one else, and neither is a link.
     """
+    folder = open_user_folder()
+    if folder is None:
+        return None
+    name = KEY_FILE[1]
     try:
-        folder = user_folder()
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        path = folder / KEY_FILE[1]
-        if not os.path.lexists(path):
+        try:
+            os.stat(name, dir_fd=folder, follow_symlinks=False)
+        except FileNotFoundError:
             # Written whole under a fresh name, then linked into place: a reader never sees half a key.
-            temp = folder / f".{KEY_FILE[1]}.{os.getpid()}.{secrets.token_hex(4)}"
-            fd = os.open(temp, WRITE_FLAGS, 0o600)
+            temp = f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+            fd = os.open(temp, WRITE_FLAGS, 0o600, dir_fd=folder)
             try:
                 os.write(fd, secrets.token_bytes(SEAL))
             finally:
                 os.close(fd)
             try:
-                os.link(temp, path)
+                os.link(temp, name, src_dir_fd=folder, dst_dir_fd=folder, follow_symlinks=False)
             except FileExistsError:
                 pass  # another build made it first: use theirs
             finally:
-                os.unlink(temp)
-        fd = os.open(path, READ_FLAGS)
+                os.unlink(temp, dir_fd=folder)
+        fd = os.open(name, READ_FLAGS, dir_fd=folder)
         try:
             info = os.fstat(fd)
-            key = os.read(fd, SEAL + 1) if stat.S_ISREG(info.st_mode) else b""
+            ok = stat.S_ISREG(info.st_mode) and private(info, readable=False)
+            key = os.read(fd, SEAL + 1) if ok else b""
         finally:
             os.close(fd)
-    except (OSError, RuntimeError):  # no home, a read-only disk, a link in the key's place...
+    except OSError:  # a read-only disk, a link in the key's place...
         return None
+    finally:
+        os.close(folder)
     return key if len(key) == SEAL else None
 
 

@@ -8,6 +8,7 @@ import http.server
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -202,27 +203,43 @@ class _Layer:
             pytest.fail(f"this test {what}: mark it @pytest.mark.slow (the default `pytest` run is the fast layer)")
 
 
+_HALF = re.compile(r"\[(half-\d+)\]$")  # a test parametrized by halves (ids half-1, half-2...)
+
+
+def work_unit(nodeid: str) -> str:
+    """What one xdist worker runs together: a test's module, so a module-scoped build runs once, on one
+    worker; or, for a test parametrized by halves (ids `half-N`, the fuzz test), that half, so a long
+    module split this way runs on both workers."""
+    module = nodeid.split("::")[0]
+    half = _HALF.search(nodeid)
+    return f"{module}::{half.group(1)}" if half else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """xdist's scope scheduling (`--dist loadscope`), with `work_unit` as the scope.
+
+    Not `--dist loadgroup` with markers: it tags node ids in a way pytest 9 ignores, so every test
+    became a unit of its own and a module's shared build ran once on each worker.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByWorkUnit(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return ByWorkUnit(config, log)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each module is one xdist group (`--dist loadgroup`), so a module-scoped build runs once, on one worker.
-
-    A test that names its own group (a half of the fuzz test's examples) goes with that group instead:
-    a long module split this way runs on both workers. Those groups are handed out first, one to each
-    worker (handed out last, both could queue on one worker); then modules, most tests first.
-    """
+    """Order the work units (`work_unit`) as xdist hands them out (`--no-loadscope-reorder`): the halves of
+    a split module first, one to each worker (handed out last, both could queue on one worker); then
+    modules, most tests first."""
     size: dict[str, int] = {}
-    split: set[str] = set()
     for item in items:
-        marker = item.get_closest_marker("xdist_group")
-        if marker is None:
-            group = item.nodeid.split("::")[0]
-            item.add_marker(pytest.mark.xdist_group(group))
-        else:
-            group = str(marker.args[0] if marker.args else marker.kwargs.get("name", "default"))
-            split.add(group)
-        item.stash[_GROUP] = group
-        size[group] = size.get(group, 0) + 1
-    items.sort(key=lambda item: (item.stash[_GROUP] not in split, -size[item.stash[_GROUP]]))
+        item.stash[_GROUP] = work_unit(item.nodeid)
+        size[item.stash[_GROUP]] = size.get(item.stash[_GROUP], 0) + 1
+    items.sort(key=lambda item: (_HALF.search(item.nodeid) is None, -size[item.stash[_GROUP]]))
 
 
 _GROUP = pytest.StashKey[str]()

@@ -187,8 +187,8 @@ def fuzzed(seed: dict, paths: list[tuple], draw) -> tuple[dict, list[str]]:
     return doc, drawn
 
 
-# Two halves of the examples, each its own xdist group (conftest): they run on both workers at once.
-HALVES = [pytest.param(half, marks=pytest.mark.xdist_group(f"fuzz-{half}"), id=f"half-{half}") for half in (1, 2)]
+# Two halves of the examples, each its own xdist work unit (conftest.work_unit): they run on both workers at once.
+HALVES = [pytest.param(half, id=f"half-{half}") for half in (1, 2)]
 
 
 @pytest.mark.parametrize("half", HALVES)

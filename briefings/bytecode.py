@@ -5,10 +5,10 @@ from source: about a second, as long as a whole one-page MkDocs build. Jinja can
 compiled (a bucket of marshalled Python code per template) and load it next time; this is
 that cache, with the build cache's discipline, because loading it runs what it holds:
 
-- it lives in the user's cache folder (`cache.user_folder()/templates-1/`), never under a
+- it lives in the user's cache folder (`sealing.user_folder()/templates-1/`), never under a
   project, so it never comes with one (a clone, an archive, a planted `.cache/`); that folder
   and this one are used only if they are the user's own and writable by no one else;
-- each file is sealed with the machine's key (`cache.seal`, the key the build cache uses, itself
+- each file is sealed with the machine's key (`sealing.seal`, the key the build cache uses, itself
   used only if no one else could read or write it): a file this machine's builds did not
   write is a miss, never unmarshalled;
 - folders are opened without following a symbolic link and files written under a fresh name
@@ -37,18 +37,8 @@ import stat
 from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
 
-from .cache import (
-    READ_FLAGS,
-    SEAL,
-    WRITE_FLAGS,
-    code_fingerprint,
-    digest,
-    machine_key,
-    open_dir,
-    open_user_folder,
-    private,
-    seal,
-)
+from .cache import code_fingerprint
+from .sealing import READ_FLAGS, SEAL, WRITE_FLAGS, digest, machine_key, open_dir, open_user_folder, private, seal
 
 FOLDER = "templates-1"  # bump when a file's layout or meaning changes
 KIND = "templates"  # what the seal names, so no build-cache entry passes for a compiled template

@@ -411,7 +411,8 @@ class _Resolver:
 def parse_key(theme: ThemeScripts | None) -> str:
     """What a kept parse of any page depends on besides the page: our code, and the theme's scripts
     (the markup scan compares with them)."""
-    from .cache import code_fingerprint, digest
+    from .cache import code_fingerprint
+    from .sealing import digest
 
     scripts = "none" if theme is None else json.dumps([sorted(theme.inline), sorted(theme.sources), theme.base_path])
     return digest(code_fingerprint(), scripts)
@@ -422,7 +423,7 @@ def keep_parse(cache: BuildCache, key: str, rel: str, html_digest: str, page: _P
 
     A page with any finding is never kept, so it is parsed (and reported) anew every time.
     """
-    from .cache import digest
+    from .sealing import digest
 
     if not page.unsafe and not page.raw:
         links = [[url, line] for url, line in page.links]
@@ -461,7 +462,7 @@ def cached_parse(
     """`parse_pages` of the pages the cache does not know, by the hash of their HTML (digests), the rest from it;
     and how many were parsed. key: `parse_key(theme)`. A page without a hash is parsed.
     """
-    from .cache import digest
+    from .sealing import digest
 
     rels = {path: path.relative_to(site).as_posix() for path in paths}
     found: dict[Path, _Page] = {}

@@ -230,7 +230,8 @@ def render_cache(
     cache: BuildCache, project: Project, dataset: Dataset, region: Region | None, site: SiteInfo
 ) -> RenderCache:
     """The build cache's rendered pages for this data (see cache.RenderCache for what the key holds)."""
-    from .cache import RenderCache, code_fingerprint, digest, tree_fingerprint
+    from .cache import RenderCache, code_fingerprint, tree_fingerprint
+    from .sealing import digest
 
     key = digest(
         code_fingerprint(),
@@ -398,7 +399,8 @@ def site_key(project: Project, config: MkDocsConfig, generated: Generated) -> st
     environment), the site address, every file of templates/, the theme's folders and docs/,
     the navigation with its pages' titles, and every generated page's address.
     """
-    from .cache import code_fingerprint, config_inputs, digest, tree_fingerprint
+    from .cache import code_fingerprint, config_inputs, tree_fingerprint
+    from .sealing import digest
 
     custom_dir = config.theme.custom_dir
     folders = [project.templates_dir, Path(config.docs_dir), Path(custom_dir) if custom_dir else None]

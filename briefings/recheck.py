@@ -100,7 +100,7 @@ class Recheck:
         """inputs: whatever else the verdicts depend on (lychee's configuration and version), for the record's key.
         linked: the pages (relative) the build linked, unchanged, from the site it replaces (cache.PageCache):
         one whose file is the one the last clean check hashed keeps that hash without being read again."""
-        from .cache import digest
+        from .sealing import digest
 
         self.site = site = site.resolve()
         self.cache = cache

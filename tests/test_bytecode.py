@@ -17,8 +17,8 @@ from jinja2.filters import do_lower, do_upper
 
 from briefings import bytecode
 from briefings.bytecode import FOLDER, KIND, SealedBytecodeCache
-from briefings.cache import seal
 from briefings.environment import make_environment
+from briefings.sealing import seal
 
 TEMPLATES = {
     "page.md.j2": "{% from 'macros.md.j2' import badge %}# {{ title }}\n\n{{ badge(level) }}\n",
@@ -218,7 +218,7 @@ def test_anything_but_a_sealed_file_in_an_entrys_place_is_a_miss(user_cache, tem
 
 
 def test_a_key_or_folder_others_could_write_or_read_is_not_used(user_cache, templates):
-    from briefings.cache import machine_key
+    from briefings.sealing import machine_key
 
     render(make_environment(templates))
     key = user_cache / "build-key"
@@ -242,7 +242,7 @@ def test_a_key_or_folder_others_could_write_or_read_is_not_used(user_cache, temp
 
 
 def test_a_relative_home_keeps_nothing_under_the_working_folder(tmp_path, templates, monkeypatch):
-    from briefings.cache import machine_key
+    from briefings.sealing import machine_key
 
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", ".")
@@ -253,7 +253,7 @@ def test_a_relative_home_keeps_nothing_under_the_working_folder(tmp_path, templa
 
 
 def test_a_user_cache_folder_that_is_a_link_gets_no_key(user_cache, tmp_path):
-    from briefings.cache import machine_key
+    from briefings.sealing import machine_key
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir(mode=0o700)

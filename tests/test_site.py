@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from briefings.cli import main
 from briefings.plan import HOME_LISTING
@@ -131,6 +132,7 @@ def test_every_citation_lands_on_its_source_anchor(built_site):
     """Sources are numbered references, [1], each landing on the source with that number."""
     cited = 0
     by_slug = {b.slug: b for b in briefings_latest_first()}
+    parsed: dict[str, BeautifulSoup] = {}  # each sources page parsed once, not once per citation
     for b in by_slug.values():
         for rel in ["", *(f"/{s.value}" for s in b.sections)]:
             here = (built_site / f"briefings/{b.slug}{rel}").resolve()
@@ -140,7 +142,9 @@ def test_every_citation_lands_on_its_source_anchor(built_site):
                 target, fragment = link["href"].split("#")
                 assert target.endswith("sources/")
                 sources_page = (here / target).resolve().relative_to(built_site)
-                source = content(page(built_site, str(sources_page))).find(id=fragment)
+                if str(sources_page) not in parsed:
+                    parsed[str(sources_page)] = content(page(built_site, str(sources_page)))
+                source = parsed[str(sources_page)].find(id=fragment)
                 assert source is not None and "bf-source" in source["class"], link["href"]
                 assert text_of(source.select_one(".bf-source__number")) == text_of(link)
                 # A dispute side from another briefing cites that briefing's sources, by its numbers.

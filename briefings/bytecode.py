@@ -22,8 +22,8 @@ that cache, with the build cache's discipline, because loading it runs what it h
   fingerprint (a hook's or another plugin's filter, a lambda) could change without the name
   changing, so an environment holding one keeps nothing here: it compiles as without the cache;
 - Jinja itself checks the source's checksum and its own format on load;
-- it is bounded: a write that finds more than MAX_FILES files removes the least recently used
-  half (a load marks a file used). Safe to delete at any time; any problem is a miss.
+- it is bounded: a write that finds more than `SealedBytecodeCache.max_files` (2,000) files removes
+  the least recently used half (a load marks a file used). Safe to delete at any time; any problem is a miss.
 """
 
 from __future__ import annotations

@@ -28,17 +28,14 @@ that cache, with the build cache's discipline, because loading it runs what it h
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
-import secrets
-import stat
 
 from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
 
 from .cache import code_fingerprint
-from .sealing import READ_FLAGS, SEAL, WRITE_FLAGS, digest, machine_key, open_dir, open_user_folder, private, seal
+from .sealing import digest, machine_key, open_dir, open_user_folder, private, read_sealed, write_sealed
 
 FOLDER = "templates-1"  # bump when a file's layout or meaning changes
 KIND = "templates"  # what the seal names, so no build-cache entry passes for a compiled template
@@ -85,24 +82,21 @@ def _described(value: object, depth: int = 0) -> str | None:
     return f"{module}:{name}:{getattr(passes, 'name', passes)}:{held}"
 
 
-def signature(env: Environment) -> str | None:
-    """Everything besides a template's source that the code Jinja compiles from it depends on, as one hash;
-    None if some of it cannot be known by name (then nothing is kept for env)."""
-    known = [
-        _described(type(env)),
-        _described(env.undefined),
-        _described(env.code_generator_class),
-        _described(env.context_class),
-        _described(env.finalize),
-        _described(env.autoescape),
-        _described(dict(env.filters)),
-        _described(dict(env.tests)),
-        _described(dict(env.policies)),
-        _described(sorted(env.extensions)),
-    ]
-    if any(item is None for item in known):
-        return None
-    options = [
+def _state(env: Environment) -> tuple[object, ...]:
+    """What env holds that Jinja builds into compiled code: its classes, the callables it applies while
+    compiling (filters and tests to literals, `finalize` to literal text, `autoescape` per template),
+    its policies, extensions and options."""
+    return (
+        type(env),
+        env.undefined,
+        env.code_generator_class,
+        env.context_class,
+        env.finalize,
+        env.autoescape,
+        dict(env.filters),
+        dict(env.tests),
+        dict(env.policies),
+        sorted(env.extensions),
         env.block_start_string,
         env.block_end_string,
         env.variable_start_string,
@@ -117,8 +111,20 @@ def signature(env: Environment) -> str | None:
         env.keep_trailing_newline,
         env.optimized,
         env.is_async,
-    ]
-    return digest(code_fingerprint(), json.dumps([options, known]))
+    )
+
+
+def signature(env: Environment) -> str | None:
+    """Everything besides a template's source that the code Jinja compiles from it depends on, as one hash;
+    None if some of it cannot be known by name (then nothing is kept for env)."""
+    return _signature(_state(env))
+
+
+def _signature(state: tuple[object, ...]) -> str | None:
+    described = [_described(value) for value in state]
+    if any(item is None for item in described):
+        return None
+    return digest(code_fingerprint(), json.dumps(described))
 
 
 def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
@@ -148,19 +154,20 @@ class SealedBytecodeCache(BytecodeCache):
         self._signed: tuple[tuple[object, ...], str | None] | None = None
 
     def _dir(self) -> int | None:
-        """The folder's descriptor (opened once, without following links); None if it cannot be had."""
+        """The folder's descriptor (opened once, without following links); None if it cannot be had or
+        is not the user's own (writable by no one else), or there is no key."""
         if not self._opened:
             self._opened = True
-            if self.secret is not None:
-                top = open_user_folder()
-                if top is not None:
-                    try:
-                        self._folder = open_dir(FOLDER, top, create=True)
-                    finally:
-                        os.close(top)
-                    if self._folder is not None and not private(os.fstat(self._folder)):
-                        self.close()
-                        self._opened = True
+            top = open_user_folder() if self.secret is not None else None
+            if top is not None:
+                try:
+                    folder = open_dir(FOLDER, top, create=True)
+                finally:
+                    os.close(top)
+                if folder is not None and not private(os.fstat(folder)):
+                    os.close(folder)
+                    folder = None
+                self._folder = folder
         return self._folder
 
     def close(self) -> None:
@@ -174,15 +181,9 @@ class SealedBytecodeCache(BytecodeCache):
 
     def _name(self, bucket: Bucket) -> str | None:
         """The bucket's file name, for the environment as it is now; None if nothing may be kept for it."""
-        env = bucket.environment
-        state: tuple[object, ...] = (env, dict(env.filters), dict(env.tests), dict(env.policies), env.finalize)
-        state += (env.autoescape, env.undefined)
-        state += (list(env.extensions), env.trim_blocks, env.lstrip_blocks, env.keep_trailing_newline, env.optimized)
-        state += (env.block_start_string, env.variable_start_string, env.comment_start_string, env.newline_sequence)
-        state += (env.block_end_string, env.variable_end_string, env.comment_end_string, env.line_statement_prefix)
-        state += (env.line_comment_prefix, env.is_async, env.code_generator_class, env.context_class)
+        state = _state(bucket.environment)
         if self._signed is None or not _same(self._signed[0], state):
-            self._signed = (state, signature(env))
+            self._signed = (state, _signature(state))
         env_signature = self._signed[1]
         return digest(env_signature, bucket.key) if env_signature is not None else None
 
@@ -190,27 +191,12 @@ class SealedBytecodeCache(BytecodeCache):
         """Fill the bucket from its file if the file is this machine's, sealed for this name; else leave it empty."""
         folder = self._dir()
         name = self._name(bucket) if folder is not None else None
-        if folder is None or name is None or self.secret is None:
+        if folder is None or name is None:
             return
-        try:
-            fd = os.open(name, READ_FLAGS, dir_fd=folder)
-        except OSError:
-            return
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_BYTES:
-                return
-            sealed = os.read(fd, info.st_size + 1)
-            try:
-                os.utime(fd)  # used now: the last to be removed when the folder is pruned
-            except OSError:  # a read-only folder: still a hit
-                pass
-        except OSError:
-            return
-        finally:
-            os.close(fd)
-        payload = sealed[SEAL:]
-        if len(sealed) <= SEAL or not hmac.compare_digest(sealed[:SEAL], seal(self.secret, KIND, name, payload)):
+        assert self.secret is not None  # a folder is opened only with a key
+        # touch: used now, so the last to be removed when the folder is pruned
+        payload = read_sealed(folder, name, KIND, self.secret, MAX_BYTES, touch=True)
+        if payload is None:
             return
         try:
             bucket.bytecode_from_string(payload)  # Jinja checks its format and the source's checksum
@@ -221,25 +207,11 @@ class SealedBytecodeCache(BytecodeCache):
         """Write the bucket's code, sealed, under a fresh name renamed into place; a failure is no error."""
         folder = self._dir()
         name = self._name(bucket) if folder is not None else None
-        if folder is None or name is None or self.secret is None:
+        if folder is None or name is None:
             return
-        payload = bucket.bytecode_to_string()
-        temp = f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-        try:
-            fd = os.open(temp, WRITE_FLAGS, 0o600, dir_fd=folder)
-            try:
-                with os.fdopen(fd, "wb", closefd=False) as out:
-                    out.write(seal(self.secret, KIND, name, payload) + payload)
-            finally:
-                os.close(fd)
-            os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
-        except OSError:
-            try:
-                os.unlink(temp, dir_fd=folder)
-            except OSError:
-                pass
-            return
-        self._prune(folder)
+        assert self.secret is not None  # a folder is opened only with a key
+        if write_sealed(folder, name, KIND, self.secret, bucket.bytecode_to_string()):
+            self._prune(folder)
 
     def _prune(self, folder: int) -> None:
         """Remove the least recently used half once there are more than max_files files."""

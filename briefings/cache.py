@@ -56,10 +56,8 @@ entries this build did not use are removed, so the folder holds about one site's
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
-import secrets
 import stat
 import sys
 import zlib
@@ -71,15 +69,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
-from .sealing import (
-    READ_FLAGS,
-    SEAL,
-    WRITE_FLAGS,
-    digest,
-    machine_key,
-    open_dir,
-    seal,
-)
+from .sealing import digest, machine_key, open_dir, read_sealed, write_sealed
 
 if TYPE_CHECKING:
     from mkdocs.structure.pages import Page
@@ -256,7 +246,10 @@ class BuildCache:
     def get_raw(self, kind: str, key: str) -> tuple[dict[str, Any], bytes] | None:
         """The entry, checked, and its bytes as stored (compressed: `decode` gives the entry again)."""
         self.used[kind].add(key)
-        raw = self._unseal(kind, key, self._read(kind, key)) if self.enabled else None
+        raw = None
+        if self.enabled:
+            assert self.secret is not None  # enabled
+            raw = read_sealed(self._dirs[kind], key, kind, self.secret, MAX_ENTRY)
         value = decode(raw, kind, key) if raw is not None else None
         if value is None:
             self.misses[kind] += 1
@@ -264,39 +257,6 @@ class BuildCache:
         self.hits[kind] += 1
         assert raw is not None
         return value, raw
-
-    def _unseal(self, kind: str, key: str, sealed: bytes | None) -> bytes | None:
-        """An entry's bytes without their seal if the seal is this machine's for this kind and key, else None."""
-        if sealed is None or self.secret is None or len(sealed) < SEAL:
-            return None
-        payload = sealed[SEAL:]
-        return payload if hmac.compare_digest(sealed[:SEAL], seal(self.secret, kind, key, payload)) else None
-
-    def _read(self, kind: str, key: str) -> bytes | None:
-        try:
-            fd = os.open(key, READ_FLAGS, dir_fd=self._dirs[kind])
-        except OSError:
-            return None
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ENTRY:
-                return None
-            # Read what fstat reports (plus one byte, to see a file that grew meanwhile), never more than
-            # MAX_ENTRY: each os.read allocates the size it is asked for, so asking for MAX_ENTRY every
-            # time cost a 64 MiB allocation per entry (a third of a warm build's cache reads).
-            parts, size = [], 0
-            while size <= MAX_ENTRY:
-                want = info.st_size + 1 - size if size <= info.st_size else 1 << 20
-                chunk = os.read(fd, min(want, MAX_ENTRY + 1 - size))
-                if not chunk:
-                    break
-                parts.append(chunk)
-                size += len(chunk)
-            return b"".join(parts)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
 
     def put(self, kind: str, key: str, value: dict[str, Any], data: bytes | None = None) -> None:
         """Store value, and a blob of bytes (data) read only when needed, under key (a fresh file renamed
@@ -312,22 +272,7 @@ class BuildCache:
             # that needs only the JSON would inflate it too.
             payload += zlib.compress(data, 3)
         assert self.secret is not None  # enabled
-        sealed = seal(self.secret, kind, key, payload) + payload
-        folder = self._dirs[kind]
-        temp = f".{key}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-        try:
-            fd = os.open(temp, WRITE_FLAGS, 0o600, dir_fd=folder)
-            try:
-                with os.fdopen(fd, "wb", closefd=False) as out:
-                    out.write(sealed)
-            finally:
-                os.close(fd)
-            os.replace(temp, key, src_dir_fd=folder, dst_dir_fd=folder)  # replaces a link, never follows it
-        except OSError:
-            try:
-                os.unlink(temp, dir_fd=folder)
-            except OSError:
-                pass
+        write_sealed(self._dirs[kind], key, kind, self.secret, payload)
 
     def prune(self) -> None:
         """Remove every entry this build did not use (called after a successful build): one site's worth stays."""

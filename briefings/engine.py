@@ -501,16 +501,16 @@ def _write_pages_shared(started: _Started, env: jinja2.Environment, doc_files: S
         for file in doc_files:  # each page's place in the index, in build order, whoever writes it
             assert file.page is not None
             search.fragments.setdefault(file.page.url, "")
+    position = {file.src_uri: i for i, file in enumerate(doc_files)}  # a page's place, for log records
     forked: list[Forked] = []
     try:
         for share in shares[1:]:
-            work = partial(_write_share, started, env, doc_files, share)
+            work = partial(_write_share, started, env, doc_files, position, share)
             forked.append(Forked(work, (BuildError,), lambda: where.now, replay=False))
     except OSError:  # no process to fork (a limit reached): this one converts every page
         for helper in forked:
             helper.stop()
         forked, shares = [], [pending]
-    position = {file.src_uri: i for i, file in enumerate(doc_files)}
     theirs = {file.src_uri for share in shares[1:] for file in share}
     failed: tuple[tuple[int, int], int, BaseException] | None = None  # (where, 0: this process, error)
     try:
@@ -601,12 +601,12 @@ def _files_of(files: Files, links: dict[str, dict[str, str]]) -> dict[File, dict
 
 
 def _write_share(
-    started: _Started, env: jinja2.Environment, doc_files: Sequence[File], share: list[File]
+    started: _Started, env: jinja2.Environment, doc_files: Sequence[File], position: dict[str, int], share: list[File]
 ) -> list[dict[str, Any]]:
-    """In a forked helper: convert and write these pages; their search fragments and anchors for the parent."""
+    """In a forked helper: convert and write these pages; their search fragments and anchors for the parent.
+    position: each page's place among doc_files (what its log records are marked with)."""
     mine = {file.src_uri for file in share}
     started.packed = {uri: packed for uri, packed in started.packed.items() if uri in mine}
-    position = {file.src_uri: i for i, file in enumerate(doc_files)}
     for file in share:
         started.where.now = (CONVERT, position[file.src_uri])
         _convert_pending(started, file)

@@ -643,15 +643,15 @@ def build_site(
             say("publish: swapping the new site into place")
         report = None
         try:
+            if kept is not None:
+                kept.prune()  # a successful build: what it did not use goes, while the previous site is removed
+            removal.wait()  # removing the previous site's links changes the change time of files linked from it
             if kept is not None and store is not None:
-                kept.prune()  # a successful build: what it did not use goes
-                removal.wait()  # removing the previous site's links changes the change time of files linked
                 store.remember(project.site_dir)  # what is published now, for the next build to link
                 assert renders is not None
                 report = CacheReport(
                     renders.rendered, reused, store.converted, links.pages_parsed, links.pages_checked, pages
                 )
-            removal.wait()
         except KeyboardInterrupt:
             removal.wait()  # the previous site still goes
             raise PublishedInterrupt from None

@@ -139,3 +139,63 @@ def machine_key() -> bytes | None:
 def seal(secret: bytes, kind: str, key: str, payload: bytes) -> bytes:
     """The seal of an entry: what it is (kind and key) and its bytes, under the machine's key."""
     return hmac.digest(secret, digest(kind, key, payload).encode("ascii"), "sha256")
+
+
+def read_sealed(folder: int, name: str, kind: str, secret: bytes, limit: int, touch: bool = False) -> bytes | None:
+    """The bytes of file `name` in folder (a descriptor) without their seal, if it is a regular file of at most
+    limit bytes (seal included), not a link, sealed with secret for this kind and name; else None.
+    touch: mark it used now (its modification time)."""
+    try:
+        fd = os.open(name, READ_FLAGS, dir_fd=folder)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        # Read what fstat reports (plus one byte, to see a file that grew meanwhile), never more than the
+        # limit: each os.read allocates the size it is asked for, so asking for the limit every time cost
+        # a 64 MiB allocation per build-cache entry (a third of a warm build's cache reads).
+        parts, size = [], 0
+        while size <= limit:
+            want = info.st_size + 1 - size if size <= info.st_size else 1 << 20
+            chunk = os.read(fd, min(want, limit + 1 - size))
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+        if touch:
+            try:
+                os.utime(fd)
+            except OSError:  # a read-only folder: still read
+                pass
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    sealed = b"".join(parts)
+    if len(sealed) < SEAL or len(sealed) > limit:
+        return None
+    payload = sealed[SEAL:]
+    return payload if hmac.compare_digest(sealed[:SEAL], seal(secret, kind, name, payload)) else None
+
+
+def write_sealed(folder: int, name: str, kind: str, secret: bytes, payload: bytes) -> bool:
+    """Write payload, sealed for this kind and name, as file `name` in folder (a descriptor): under a fresh
+    name, then renamed into place (a link in its place is replaced, never followed); whether it was."""
+    temp = f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    try:
+        fd = os.open(temp, WRITE_FLAGS, 0o600, dir_fd=folder)
+        try:
+            with os.fdopen(fd, "wb", closefd=False) as out:
+                out.write(seal(secret, kind, name, payload) + payload)
+        finally:
+            os.close(fd)
+        os.replace(temp, name, src_dir_fd=folder, dst_dir_fd=folder)
+    except OSError:
+        try:
+            os.unlink(temp, dir_fd=folder)
+        except OSError:
+            pass
+        return False
+    return True

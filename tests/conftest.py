@@ -239,7 +239,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         item.stash[_GROUP] = work_unit(item.nodeid)
         size[item.stash[_GROUP]] = size.get(item.stash[_GROUP], 0) + 1
-    items.sort(key=lambda item: (_HALF.search(item.nodeid) is None, -size[item.stash[_GROUP]]))
+    items.sort(key=lambda item: ("::" not in item.stash[_GROUP], -size[item.stash[_GROUP]]))  # halves: "m::half-N"
 
 
 _GROUP = pytest.StashKey[str]()

@@ -29,7 +29,10 @@ code, a hash of every file of this package, is in every key):
   still that regular file, unchanged since (a file edited in place has another modification
   time, a replaced one another inode); anything else is written from the entry as before. So
   an unchanged page keeps its file, and a deploy that compares modification times (rsync)
-  skips it.
+  skips it. With it, the stamp of every input the site was built from (`pipeline.inputs_stamp`,
+  when nothing changed while it was built) and every entry of the folder with its identity and
+  change time (`site_tree`): a preview whose inputs have that stamp, of a folder still as the
+  build left it, serves the folder at once while it gets ready (`published_as_built`).
 
 The site key is everything that is the same for every page: our own code (a hash of the
 package's files), the versions of MkDocs or ProperDocs, Material, Python-Markdown, pymdown,
@@ -114,8 +117,11 @@ def code_fingerprint() -> str:
     return digest(*parts)
 
 
-def tree_fingerprint(root: Path, folders: Iterable[Path | None]) -> str:
-    """Names, kinds and contents of every entry under the folders (relative to root); links by name only."""
+def tree_fingerprint(root: Path, folders: Iterable[Path | None], changed: bool = False) -> str:
+    """Names, kinds and contents of every entry under the folders (relative to root); links by name only.
+
+    changed: each file's inode, modification and change time too (`stamp_of`): a write since shows.
+    """
     parts: list[str | bytes] = []
     for folder in folders:
         if folder is None:
@@ -135,6 +141,8 @@ def tree_fingerprint(root: Path, folders: Iterable[Path | None]) -> str:
                     parts.append("gone")
                     continue
                 parts.append(str(stat.S_IFMT(info.st_mode)))
+                if changed:
+                    parts.append(stamp_of(info))
                 if stat.S_ISREG(info.st_mode):
                     parts.append(path.read_bytes())
     return digest(*parts)
@@ -308,6 +316,11 @@ def config_inputs(config_file: Path, inherited: list[Path]) -> list[str | bytes]
     return parts
 
 
+def stamp_of(info: os.stat_result) -> str:
+    """A file's inode, size, modification and change time: what any write to it changes."""
+    return f"{info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}"
+
+
 Identity = tuple[int, int, int]  # a file's inode, size and modification time (ns)
 
 
@@ -391,8 +404,9 @@ class PageCache:
             return
         self.cache.put("pages", key, {"html": True, "search": fragment}, output)
 
-    def remember(self, site: Path) -> None:
-        """After the site is published there: each page's key and its file's identity, for the next build."""
+    def remember(self, site: Path, inputs: str | None = None) -> None:
+        """After the site is published there: each page's key and its file's identity, for the next build;
+        with inputs (the stamp of what it was built from), every entry of the folder too (`published_as_built`)."""
         files = {}
         for src_uri, dest in self.dests.items():
             try:
@@ -401,7 +415,49 @@ class PageCache:
                 continue
             if stat.S_ISREG(info.st_mode):
                 files[dest] = [self.keys[src_uri], *published_identity(info)]
-        self.cache.put("sites", site_entry(site), {"files": files})
+        value: dict[str, Any] = {"files": files}
+        tree = site_tree(site) if inputs is not None else None
+        if tree is not None:
+            value |= {"inputs": inputs, "tree": tree}
+        self.cache.put("sites", site_entry(site), value)
+
+
+def site_tree(site: Path) -> dict[str, list[int]] | None:
+    """Every entry under a site folder by relative path: a folder as [], a file as its published identity
+    (so an edit, even one that puts the modification time back, shows); None if the folder or anything in
+    it is a link or neither a file nor a folder, or cannot be read."""
+    tree: dict[str, list[int]] = {}
+    try:
+        if not stat.S_ISDIR(os.lstat(site).st_mode):
+            return None
+        for here, dirs, names in os.walk(site, onerror=_raise):  # never follows a link
+            rel = os.path.relpath(here, site)
+            for name in dirs + names:
+                path = os.path.join(here, name)
+                info = os.lstat(path)
+                key = name if rel == "." else f"{rel}/{name}"
+                if stat.S_ISDIR(info.st_mode) and name in dirs:
+                    tree[key] = []
+                elif stat.S_ISREG(info.st_mode):
+                    tree[key] = list(published_identity(info))
+                else:
+                    return None
+    except OSError:
+        return None
+    return tree
+
+
+def _raise(error: OSError) -> None:
+    raise error
+
+
+def published_as_built(cache: BuildCache, site: Path, inputs: str) -> bool:
+    """Whether the site folder is exactly what the last build there published, built from inputs with
+    this stamp: the same entries, every file the one the build left (identity and change time)."""
+    value = cache.get("sites", site_entry(site))
+    if value is None or value.get("inputs") != inputs or not isinstance(value.get("tree"), dict):
+        return False
+    return bool(value["tree"]) and site_tree(site) == value["tree"]
 
 
 def site_entry(site: Path) -> str:

@@ -720,3 +720,21 @@ def live_reload_server(builder: Callable[[], bool], host: str, port: int, root: 
 
     server = Server(builder=build, host=host, port=port, root=str(root))
     return server
+
+
+def serve_meanwhile(server: LiveReloadServer, prepare: Callable[[], None], root: Path) -> None:
+    """The server's `serve` with a first step: serve what its root holds and watch, run prepare, then
+    serve root and rebuild on changes (a change seen meanwhile rebuilds once prepare is done).
+
+    The same steps as LiveReloadServer.serve (the engine contract test holds them to it), with
+    prepare on this thread, so that an interrupt stops it as it stops the build loop.
+    """
+    server.server_bind()
+    server.server_activate()
+    if server._watched_paths:
+        server.observer.start()
+    logger().info(f"Serving on {server.url}")
+    server.serve_thread.start()
+    prepare()
+    server.root = os.path.abspath(root)  # read afresh by every request
+    server._build_loop()

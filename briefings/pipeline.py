@@ -418,6 +418,36 @@ def site_key(project: Project, config: MkDocsConfig, generated: Generated) -> st
     )
 
 
+def inputs_stamp(project: Project, site_url: str | None = None) -> str:
+    """Everything a built site is made of, and when each input file last changed: an equal stamp, the same site.
+
+    Our code and the packages' versions, the engine, mkdocs.yml (and what it inherits or reads
+    with !ENV), the site address given instead of mkdocs.yml's, and every entry under data/,
+    templates/, docs/ and the theme's folder: name, kind, contents, and the inode's change time,
+    which no one can set back (a stamp taken before and after a build is the same only if
+    nothing was written to its inputs meanwhile).
+    """
+    from .cache import code_fingerprint, config_inputs, stamp_of, tree_fingerprint
+    from .sealing import digest
+
+    configs = [project.config_file, *inherited_configs(project)]
+    changed = []
+    for path in configs:
+        try:
+            changed.append(stamp_of(path.lstat()))
+        except OSError:
+            changed.append("absent")
+    return digest(
+        "inputs",
+        code_fingerprint(),
+        engine.active(),
+        *config_inputs(project.config_file, configs[1:]),
+        *changed,
+        site_url or "(mkdocs.yml's)",
+        tree_fingerprint(project.root, input_dirs(project), changed=True),
+    )
+
+
 def _nav_uris(entry: NavEntry) -> list[str]:
     found: list[str] = []
     for value in entry.values():
@@ -616,6 +646,8 @@ def build_site(
     say("validate: reading data files")
     project.check_inputs()
     kept = BuildCache(project.root) if cache else None
+    # What the site is built from, for a preview to serve it as it stands (see below).
+    stamp = inputs_stamp(project, site_url) if kept is not None else None
     removal = Removal()  # the previous site goes on a thread of its own while the cache is pruned
     try:
         dataset, region = load_data(project, kept)  # load and validate: data errors surface before any build work
@@ -647,7 +679,10 @@ def build_site(
                 kept.prune()  # a successful build: what it did not use goes, while the previous site is removed
             removal.wait()  # removing the previous site's links changes the change time of files linked from it
             if kept is not None and store is not None:
-                store.remember(project.site_dir)  # what is published now, for the next build to link
+                # What is published now, for the next build to link; with the stamp of what it was built from
+                # unless an input changed while it was built (then the site may hold some of either).
+                unchanged = stamp == inputs_stamp(project, site_url)
+                store.remember(project.site_dir, stamp if unchanged else None)
                 assert renders is not None
                 report = CacheReport(
                     renders.rendered, reused, store.converted, links.pages_parsed, links.pages_checked, pages

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import engine, mkdocs_adapter
-from .cache import BuildCache, PageCache
+from .cache import BuildCache, PageCache, published_as_built
 from .dataset import Dataset
 from .errors import indented
 from .feeds import SiteInfo
@@ -41,6 +41,7 @@ from .pipeline import (
     Project,
     briefing_sections,
     changed_briefings,
+    inputs_stamp,
     load_data,
     navigation,
     page_cache,
@@ -98,6 +99,7 @@ class UpdateResult:
     more: bool = False  # only the edited briefings' pages were written: call update() again for the rest
 
 
+READY = "preview ready: an edit now rebuilds only the pages it changes"  # logged once, when it is so
 FIRST_ROUND_MAX = 3  # edited briefings whose pages a first round writes; more (a checkout) go in one round
 
 
@@ -155,6 +157,20 @@ class IncrementalSite:
             return page_cache(cache, self.project, config, generated)
         except Exception:
             return None
+
+    def published(self) -> Path | None:
+        """The project's site folder if the last build published it from inputs as they are now and it is
+        as that build left it (then it is what full_build writes: serve it meanwhile); else None."""
+        if not self.cache:
+            return None
+        try:
+            self.project.check_inputs()
+            stamp = inputs_stamp(self.project)
+            with BuildCache(self.project.root) as cache:
+                current = cache.enabled and published_as_built(cache, self.project.site_dir, stamp)
+        except Exception:  # whatever it is, full_build meets it again and says so
+            return None
+        return self.project.site_dir if current else None
 
     # ------------------------------------------------------------------ incremental
 
@@ -272,7 +288,9 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000, cache: bo
     server = None
     try:
         site = IncrementalSite(project, site_dir, cache)
-        site.full_build()
+        published = site.published()
+        if published is None:
+            site.full_build()
 
         def builder() -> bool:
             """One round of rebuilding; True when changed pages are left for the next round."""
@@ -290,13 +308,24 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000, cache: bo
             log.info(f"preview updated: {what}{later}")
             return result.more
 
-        server = engine.live_reload_server(builder, host, port, site_dir)
+        def get_ready() -> None:
+            """The preview's own full build, while the published site is served."""
+            site.full_build()
+            log.info(READY)
+
+        server = engine.live_reload_server(builder, host, port, published or site_dir)
         for part in ("data", *_STRUCTURE):
             path = project.root / part
             if path.exists():
                 server.watch(str(path))
         try:
-            server.serve()
+            if published is None:
+                log.info(READY)
+                server.serve()
+            else:
+                # The last build made it from these very files: the same site full_build writes, at once.
+                log.info(f"serving {published.name}/ as the last build published it while the preview gets ready")
+                engine.serve_meanwhile(server, get_ready, site_dir)
         except KeyboardInterrupt:
             pass
     finally:

@@ -89,6 +89,11 @@ def signatures() -> dict[str, Any]:
         name: hashlib.sha256(inspect.getsource(getattr(build_module, name)).encode()).hexdigest()[:16]
         for name in ("build", "_populate_page")
     }
+    # engine.serve_meanwhile is the live-reload server's serve() with a step in the middle.
+    serve = importlib.import_module("mkdocs.livereload").LiveReloadServer.serve
+    found["mirrored_sources"]["LiveReloadServer.serve"] = hashlib.sha256(inspect.getsource(serve).encode()).hexdigest()[
+        :16
+    ]
     found["engine_module"] = sys.modules["mkdocs"].__name__
     found["build_module_file"] = importlib.import_module("mkdocs.commands.build").__file__
     found["config_class"] = defaults.MkDocsConfig.__module__
@@ -190,6 +195,7 @@ def build(scratch: Path) -> dict[str, Any]:
     facts["after_page_has_new_body"] = "New body." in (site / "generated" / "index.html").read_text(encoding="utf-8")
     facts["after_lastmods"] = re.findall(r"<lastmod>([^<]*)</lastmod>", (site / "sitemap.xml").read_text())
     facts["builder_rounds"] = builder_rounds(site)
+    facts["served_meanwhile"] = served_meanwhile(scratch / "meanwhile")
     facts.update(cached_builds(scratch, plain))
     facts["logger"] = engine.logger().name
     facts["mkdocs_logger_parent"] = logging.getLogger("mkdocs").parent.name  # type: ignore[union-attr]
@@ -253,6 +259,35 @@ def builder_rounds(root: Path) -> int:
     server.shutdown()
     thread.join(timeout=10)
     return len(rounds)
+
+
+def served_meanwhile(scratch: Path) -> list[str]:
+    """What the server sends for its home page while serve_meanwhile's first step runs, then after it."""
+    import threading
+    import time
+    import urllib.request
+
+    first, then = scratch / "first", scratch / "then"
+    for folder in (first, then):
+        folder.mkdir(parents=True)
+        (folder / "index.html").write_text(f"<html><body>{folder.name}</body></html>")
+    server = engine.live_reload_server(lambda: False, "127.0.0.1", 0, first)
+    seen: list[str] = []
+
+    def home() -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/", timeout=10) as response:
+            return str(response.read().decode())
+
+    thread = threading.Thread(target=engine.serve_meanwhile, args=(server, lambda: seen.append(home()), then))
+    thread.daemon = True
+    thread.start()
+    deadline = time.monotonic() + 30
+    while (not seen or "then" not in home()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    seen.append(home())
+    server.shutdown()
+    thread.join(timeout=10)
+    return seen
 
 
 def main() -> None:

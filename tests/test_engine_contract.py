@@ -123,6 +123,13 @@ def test_the_live_reload_server_runs_the_builder_again_when_asked(built):
 
 
 @pytest.mark.slow
+def test_the_live_reload_server_serves_its_root_as_it_is_at_each_request(built):
+    # A preview serves the published site while it makes its own, then its own (engine.serve_meanwhile).
+    engine, facts = built
+    assert [page.split("<body>")[1].split("<")[0] for page in facts["served_meanwhile"]] == ["first", "then"], engine
+
+
+@pytest.mark.slow
 def test_page_update_date_is_the_sitemaps_lastmod(built):
     engine, facts = built
     assert facts["lastmods"] == ["2001-02-03", "2001-02-03"], engine  # one per page, as the hook set it
@@ -162,17 +169,20 @@ def test_plugin_messages_reach_the_engines_logger(built):
     assert facts["mkdocs_logger_parent"] == ("properdocs" if engine == "properdocs" else "root")
 
 
-# engine.build mirrors these two functions of each engine; a new version of either must be reviewed against it.
+# engine.build mirrors the first two functions of each engine, engine.serve_meanwhile the server's serve();
+# a new version of any must be reviewed against it.
+SERVE = "e1d492bd6096889e"
 MIRRORED = {
-    "mkdocs": {"build": "c476b64474acfaa2", "_populate_page": "31a70ea4caef1e12"},
-    "properdocs": {"build": "9ef8add479b2679c", "_populate_page": "b3c436870881aa43"},
+    "mkdocs": {"build": "c476b64474acfaa2", "_populate_page": "31a70ea4caef1e12", "LiveReloadServer.serve": SERVE},
+    "properdocs": {"build": "9ef8add479b2679c", "_populate_page": "b3c436870881aa43", "LiveReloadServer.serve": SERVE},
 }
 
 
 def test_the_build_engine_build_mirrors_is_unchanged(signatures):
     engine, facts = signatures
     assert facts["mirrored_sources"] == MIRRORED[engine], (
-        f"{engine}'s build() or _populate_page() changed: review briefings.engine.build against it, update MIRRORED"
+        f"{engine}'s build(), _populate_page() or LiveReloadServer.serve() changed: review briefings.engine.build "
+        "or serve_meanwhile against it, update MIRRORED"
     )
 
 

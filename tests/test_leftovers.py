@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from briefings.publish import MARKER
-from conftest import ROOT, SEED, SEED_FILE, tree_digest
+from conftest import ROOT, SEED, SEED_FILE, run_cli, tree_digest
 
 
 def cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -152,25 +152,42 @@ def _as_a_background_job() -> None:
 
 
 @pytest.mark.parametrize(
-    ("sig", "started"),
-    [(signal.SIGINT, None), (signal.SIGTERM, None), (signal.SIGINT, _as_a_background_job)],
-    ids=["SIGINT", "SIGTERM", "SIGINT-to-a-background-job"],
+    ("sig", "started", "built"),
+    [
+        (signal.SIGINT, None, False),
+        (signal.SIGTERM, None, False),
+        (signal.SIGINT, _as_a_background_job, False),
+        (signal.SIGTERM, None, True),
+    ],
+    ids=["SIGINT", "SIGTERM", "SIGINT-to-a-background-job", "SIGTERM-serving-the-published-site-meanwhile"],
 )
 @pytest.mark.slow
-def test_preview_removes_its_temporary_site_on_exit(project, tmp_path, sig, started):
+def test_preview_removes_its_temporary_site_on_exit(project, tmp_path, sig, started, built):
     temp = tmp_path / "tmp"  # the preview builds into a tempfile.mkdtemp() folder, under TMPDIR
     temp.mkdir()
     port = _free_port()
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TMPDIR": str(temp)}
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "build.py"), "--project", str(project), "serve", "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=project,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        preexec_fn=started,
-    )
+    if built:  # the preview serves site/ at once and builds its own site meanwhile: stopped while it does
+        assert run_cli(project, "build").returncode == 0
+    log = tmp_path / "preview.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "build.py"),
+                "--project",
+                str(project),
+                "serve",
+                "--dev-addr",
+                f"127.0.0.1:{port}",
+            ],
+            cwd=project,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=started,
+        )
     try:
         deadline = time.monotonic() + 120
         while not _answers(f"http://127.0.0.1:{port}/"):
@@ -178,6 +195,7 @@ def test_preview_removes_its_temporary_site_on_exit(project, tmp_path, sig, star
             assert time.monotonic() < deadline, "the preview did not answer within 120 s"
             time.sleep(0.1)
         assert [p.name.startswith("briefings-preview-") for p in temp.iterdir()] == [True]
+        assert ("as the last build published it" in log.read_text()) == built
         proc.send_signal(sig)
         assert proc.wait(timeout=60) == 0
     finally:

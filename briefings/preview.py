@@ -117,6 +117,8 @@ class IncrementalSite:
         self.loaded: tuple[Dataset, Region | None] | None = None  # what was read from them
         # Pages a first round wrote since the last whole round (src_uri -> content, title, metadata).
         self.shown: dict[str, tuple[str, str, Any]] = {}
+        # The data as `published` read it, for the next full build to build from.
+        self.preloaded: tuple[Dataset, Region | None] | None = None
 
     # ------------------------------------------------------------------ full build
 
@@ -146,9 +148,10 @@ class IncrementalSite:
     def _prepare(self, config: MkDocsConfig, cache: BuildCache) -> PageCache | None:
         """Render every page with the build cache and hand them to the build; None (no cache) on any problem,
         which the build then meets again and shows on every page as without the cache."""
+        preloaded, self.preloaded = self.preloaded, None
         try:
             self.project.check_inputs()
-            dataset, region = load_data(self.project, cache)
+            dataset, region = preloaded or load_data(self.project, cache)
             site = mkdocs_adapter.site_info(config)
             generated = render(
                 self.project, dataset, region, site, store=render_cache(cache, self.project, dataset, region, site)
@@ -160,17 +163,27 @@ class IncrementalSite:
 
     def published(self) -> Path | None:
         """The project's site folder if the last build published it from inputs as they are now and it is
-        as that build left it (then it is what full_build writes: serve it meanwhile); else None."""
+        as that build left it (then it is what full_build writes: serve it meanwhile); else None.
+
+        The data is read here, and the inputs looked at again after: the next full_build builds
+        from what was read, so a save while it runs is an edit it shows after, as any other,
+        never a change of what it builds from (which could make every page a miss).
+        """
         if not self.cache:
             return None
         try:
             self.project.check_inputs()
             stamp = inputs_stamp(self.project)
             with BuildCache(self.project.root) as cache:
-                current = cache.enabled and published_as_built(cache, self.project.site_dir, stamp)
+                if not (cache.enabled and published_as_built(cache, self.project.site_dir, stamp)):
+                    return None
+                loaded = load_data(self.project, cache)
+            if inputs_stamp(self.project) != stamp:
+                return None  # saved meanwhile: what was read may not be what the site was built from
         except Exception:  # whatever it is, full_build meets it again and says so
             return None
-        return self.project.site_dir if current else None
+        self.preloaded = loaded
+        return self.project.site_dir
 
     # ------------------------------------------------------------------ incremental
 

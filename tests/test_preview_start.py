@@ -118,13 +118,16 @@ def test_a_preview_serves_the_published_site_at_once_and_nothing_stale(project, 
     with preview_server(project, "build.py serve") as (base, log):
         assert SERVED_BUILT in log.read_text()
         assert without_reload_script(fetch_html(base + page)) == (site / page[1:] / "index.html").read_text()
-        wait_for(lambda: READY in log.read_text(), 120, "the preview to get ready")
+        # Saved while the preview gets ready (it builds from the data as it read it): shown once it is.
         data = project / SEED_FILE
         data.write_text(data.read_text().replace("Ten of the wounded", "Ten of those wounded"))
         wait_for(lambda: "Ten of those wounded" in fetch_html(base + f"/briefings/{SEED_SLUG}/"), 60, "the edit")
+        assert READY in log.read_text()
+        data.write_text(data.read_text().replace("Ten of those wounded", "Ten of the many wounded"))
+        wait_for(lambda: "Ten of the many wounded" in fetch_html(base + f"/briefings/{SEED_SLUG}/"), 60, "an edit")
     assert tree_digest(site) == published  # the preview never writes there
 
     # The data changed since the build: the preview starts as before and shows the edit.
     with preview_server(project, "build.py serve") as (base, log):
         assert SERVED_BUILT not in log.read_text()
-        assert "Ten of those wounded" in fetch_html(base + f"/briefings/{SEED_SLUG}/")
+        assert "Ten of the many wounded" in fetch_html(base + f"/briefings/{SEED_SLUG}/")

@@ -38,10 +38,15 @@ The site key is everything that is the same for every page: our own code (a hash
 package's files), the versions of MkDocs or ProperDocs, Material, Python-Markdown, pymdown,
 Jinja and Python, mkdocs.yml (and a config it inherits, and the environment variables it
 names with !ENV), the site address, every file under templates/, the theme's custom_dir
-and docs/, the navigation with the titles of its pages, and the list of every page. So a
-template edit, an added or removed page or a new latest briefing (the nav names its pages)
-makes every page a miss: slow once, never stale. The sitemap, 404 page, search index and
-non-page files are written on every build.
+and docs/, and the navigation with the titles of its pages, but for the latest briefing's
+group: a briefing's own pages print that briefing's pages there instead, so the group is in
+the key of each page that prints it (the pages in the nav print the whole nav, which their
+footer's previous and next links come from; `pipeline.nav_context`). So a template edit makes
+every page a miss (slow once, never stale), and a new latest briefing only the pages that
+print the group. A page's HTML depends on no other page's existence: the links in its own
+Markdown are in its key, and a link into a page since removed is the link check's finding (it
+looks again at unchanged pages linking to a file that is gone). The sitemap, 404 page, search
+index and non-page files are written on every build.
 
 Safety: the folder and its files are untrusted like any input. Nothing executes on load:
 entries are zlib-compressed JSON (and, apart from it, a zlib-compressed blob of bytes: a
@@ -555,9 +560,9 @@ class RenderCache:
     """The `render/` entries: a page's Markdown (or file text) and metadata as the page plan rendered it.
 
     Keyed by the render key (our code, every file of templates/, the site settings, the shared
-    records, disputes and desk settings, the locator's region, which file holds which briefing)
-    and the page's address; the entry also names the briefings the page shows (`depends`),
-    each with the hash of its validated data at the time, and its page number and count. It is
+    records, disputes and desk settings, the locator's region) and the page's address; the entry
+    also names the briefings the page shows (`depends`), each with the hash of its validated data
+    and its file's name at the time, and its page number and count. It is
     reused only if all of these are the same now: the rule the fast preview reuses pages by
     (render.render_pages), across processes. A page that shows every briefing is never kept.
     """

@@ -36,7 +36,7 @@ from .files import UnsafeFilesError, display_path
 from .links import ParseKeeper, parse_page
 from .markup import ThemeScripts, data_documents, trace, url_path
 from .passthrough import anchor_ids, with_passthrough
-from .pipeline import LATEST_BRIEFING, THIS_BRIEFING, Generated, Project, error_pages, generate
+from .pipeline import LATEST_BRIEFING, THIS_BRIEFING, Generated, Project, error_pages, generate, nav_context
 from .publish import MARKER
 
 
@@ -85,6 +85,8 @@ class BriefingsPlugin:
         # A build with the cache keeps what its own scan parsed of each page, so the link check need
         # not parse that page again (set by pipeline.page_cache; `links.ParseKeeper`).
         self.keep_parse: ParseKeeper | None = None
+        # The navigation's part in page keys, for the generation it was worked out from (page_context).
+        self._nav_context: tuple[Generated, tuple[frozenset[str], str, str]] | None = None
 
     @property
     def current(self) -> Generated:
@@ -177,9 +179,17 @@ class BriefingsPlugin:
 
     def page_context(self, src_uri: str) -> str:
         """What the theme prints on a page besides its own Markdown, title and metadata, as one string (its cache key):
-        the briefing it belongs to and that briefing's pages (its sidebar, see on_page_context)."""
-        slug = self.current.slug_of.get(src_uri)
-        return json.dumps([slug, self.current.sections.get(slug) if slug is not None else None], ensure_ascii=False)
+        the briefing it belongs to and that briefing's pages (its sidebar, see on_page_context); and what of the
+        navigation the site key leaves out (`pipeline.nav_context`): on a page in the nav, the whole nav (its
+        footer's previous and next); on any other page but a briefing's, the latest briefing's group."""
+        generated = self.current
+        if self._nav_context is None or self._nav_context[0] is not generated:
+            self._nav_context = (generated, nav_context(generated))
+        in_nav, latest, whole = self._nav_context[1]
+        slug = generated.slug_of.get(src_uri)
+        printed = whole if src_uri in in_nav else latest if slug is None else None
+        sections = generated.sections.get(slug) if slug is not None else None
+        return json.dumps([slug, sections, printed], ensure_ascii=False)
 
     @event_priority(-100)  # after the search plugin wrote its index
     def on_post_build(self, config: MkDocsConfig) -> None:

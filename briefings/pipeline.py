@@ -241,9 +241,10 @@ def render_cache(
         json.dumps([d.model_dump_json() for d in dataset.disputes]),
         dataset.desk.model_dump_json(),
         repr(region),
-        json.dumps(dataset.files, sort_keys=True, ensure_ascii=False),
     )
-    hashes = {b.slug: digest(b.model_dump_json()) for b in dataset.briefings}
+    # A briefing's hash holds its file too (a render error names it): another briefing added, removed
+    # or renamed is no change of the pages that do not show it.
+    hashes = {b.slug: digest(dataset.files.get(b.slug) or "", b.model_dump_json()) for b in dataset.briefings}
     return RenderCache(cache, key, hashes)
 
 
@@ -397,14 +398,19 @@ def site_key(project: Project, config: MkDocsConfig, generated: Generated) -> st
 
     Our code and the packages' versions, mkdocs.yml (and what it inherits or reads from the
     environment), the site address, every file of templates/, the theme's folders and docs/,
-    the navigation with its pages' titles, and every generated page's address.
+    and the navigation every page's sidebar prints, with its pages' titles: all of it but the
+    latest briefing's group, which a briefing's own pages do not print (they list that briefing's
+    pages instead), so it is part of the other pages' own keys (`nav_context`). So a new latest
+    briefing, or one added or removed, is not a change of every page.
     """
     from .cache import code_fingerprint, config_inputs, tree_fingerprint
     from .sealing import digest
 
     custom_dir = config.theme.custom_dir
     folders = [project.templates_dir, Path(config.docs_dir), Path(custom_dir) if custom_dir else None]
-    nav_uris = [uri for entry in generated.nav for uri in _nav_uris(entry)]
+    placeholder: NavEntry = {LATEST_BRIEFING: []}  # the group, without its pages (the site key leaves them out)
+    nav = [placeholder if LATEST_BRIEFING in e else e for e in generated.nav]
+    nav_uris = [uri for entry in nav for uri in nav_uris_of(entry)]
     return digest(
         code_fingerprint(),
         engine.active(),
@@ -412,9 +418,23 @@ def site_key(project: Project, config: MkDocsConfig, generated: Generated) -> st
         str(config.site_url),
         str(config.use_directory_urls),
         tree_fingerprint(project.root, folders),
-        json.dumps(generated.nav, ensure_ascii=False),
+        json.dumps(nav, ensure_ascii=False),
         json.dumps([generated.titles.get(uri) for uri in nav_uris], ensure_ascii=False),
-        json.dumps(sorted(p.src_uri for p in generated.pages), ensure_ascii=False),
+    )
+
+
+def nav_context(generated: Generated) -> tuple[frozenset[str], str, str]:
+    """What of the navigation a page prints beyond the site key: (the pages in the nav; what a page
+    outside it and no briefing's prints: the latest briefing's group with its pages' titles; what a
+    page in the nav prints: the whole nav with its pages' titles, which its footer's previous and
+    next links come from)."""
+    latest = [e for e in generated.nav if LATEST_BRIEFING in e]
+    uris = [uri for entry in generated.nav for uri in nav_uris_of(entry)]
+    latest_uris = [uri for entry in latest for uri in nav_uris_of(entry)]
+    return (
+        frozenset(uris),
+        json.dumps([latest, [generated.titles.get(uri) for uri in latest_uris]], ensure_ascii=False),
+        json.dumps([generated.nav, [generated.titles.get(uri) for uri in uris]], ensure_ascii=False),
     )
 
 
@@ -448,10 +468,11 @@ def inputs_stamp(project: Project, site_url: str | None = None) -> str:
     )
 
 
-def _nav_uris(entry: NavEntry) -> list[str]:
+def nav_uris_of(entry: NavEntry) -> list[str]:
+    """The addresses of the pages under one nav entry, in order."""
     found: list[str] = []
     for value in entry.values():
-        found += [value] if isinstance(value, str) else [u for e in value for u in _nav_uris(e)]
+        found += [value] if isinstance(value, str) else [u for e in value for u in nav_uris_of(e)]
     return found
 
 

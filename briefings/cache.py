@@ -39,11 +39,11 @@ package's files), the versions of MkDocs or ProperDocs, Material, Python-Markdow
 Jinja and Python, mkdocs.yml (and a config it inherits, and the environment variables it
 names with !ENV), the site address, every file under templates/, the theme's custom_dir
 and docs/, and the navigation with the titles of its pages, but for the latest briefing's
-group: a briefing's own pages print that briefing's pages there instead, so the group is in
-the key of each page that prints it (the pages in the nav print the whole nav, which their
-footer's previous and next links come from; `pipeline.nav_context`). So a template edit makes
-every page a miss (slow once, never stale), and a new latest briefing only the pages that
-print the group. A page's HTML depends on no other page's existence: the links in its own
+group, which only the pages in the nav print (a briefing's own pages print that briefing's
+pages there instead, other pages none): it is in the key of each page in the nav, with the
+whole nav their footer's previous and next links come from (`pipeline.nav_context`). So a
+template edit makes every page a miss (slow once, never stale), and a new latest briefing only
+the pages in the nav and those whose Markdown changed. A page's HTML depends on no other page's existence: the links in its own
 Markdown are in its key, and a link into a page since removed is the link check's finding (it
 looks again at unchanged pages linking to a file that is gone). The sitemap, 404 page, search
 index and non-page files are written on every build.

@@ -86,7 +86,7 @@ class BriefingsPlugin:
         # not parse that page again (set by pipeline.page_cache; `links.ParseKeeper`).
         self.keep_parse: ParseKeeper | None = None
         # The navigation's part in page keys, for the generation it was worked out from (page_context).
-        self._nav_context: tuple[Generated, tuple[frozenset[str], str, str]] | None = None
+        self._nav_context: tuple[Generated, tuple[frozenset[str], str]] | None = None
 
     @property
     def current(self) -> Generated:
@@ -179,17 +179,21 @@ class BriefingsPlugin:
 
     def page_context(self, src_uri: str) -> str:
         """What the theme prints on a page besides its own Markdown, title and metadata, as one string (its cache key):
-        the briefing it belongs to and that briefing's pages (its sidebar, see on_page_context); and what of the
-        navigation the site key leaves out (`pipeline.nav_context`): on a page in the nav, the whole nav (its
-        footer's previous and next); on any other page but a briefing's, the latest briefing's group."""
+        the briefing it belongs to and that briefing's pages (its sidebar, see on_page_context); on a page in the
+        nav, the whole nav, which the site key leaves the latest briefing's group out of (`pipeline.nav_context`;
+        its footer's previous and next come from it too). Other pages do not print that group (on_page_context)."""
+        generated = self.current
+        in_nav, whole = self._nav_parts()
+        slug = generated.slug_of.get(src_uri)
+        sections = generated.sections.get(slug) if slug is not None else None
+        return json.dumps([slug, sections, whole if src_uri in in_nav else None], ensure_ascii=False)
+
+    def _nav_parts(self) -> tuple[frozenset[str], str]:
+        """`pipeline.nav_context` of this build's pages, worked out once per generation."""
         generated = self.current
         if self._nav_context is None or self._nav_context[0] is not generated:
             self._nav_context = (generated, nav_context(generated))
-        in_nav, latest, whole = self._nav_context[1]
-        slug = generated.slug_of.get(src_uri)
-        printed = whole if src_uri in in_nav else latest if slug is None else None
-        sections = generated.sections.get(slug) if slug is not None else None
-        return json.dumps([slug, sections, printed], ensure_ascii=False)
+        return self._nav_context[1]
 
     @event_priority(-100)  # after the search plugin wrote its index
     def on_post_build(self, config: MkDocsConfig) -> None:
@@ -254,13 +258,16 @@ class BriefingsPlugin:
     def on_page_context(
         self, context: dict[str, Any], page: MkPage, config: MkDocsConfig, nav: Navigation
     ) -> dict[str, Any]:
-        """Expose the briefing a page belongs to and give its sidebar that briefing; unpack its HTML in a build."""
+        """Expose the briefing a page belongs to and give its sidebar that briefing (a page outside the nav that
+        is no briefing's, the nav without the latest briefing); unpack its HTML in a build."""
         engine.unpack_html(page, self.packed.pop(page.file.src_uri, None))
         generated = self.current
         slug = generated.slug_of.get(page.file.src_uri)
         context["briefing_slug"] = slug
         if slug is not None and self.files is not None:
             context["nav"] = briefing_navigation(nav, generated.sections[slug], self.files)
+        elif page.file.src_uri not in self._nav_parts()[0]:
+            context["nav"] = listing_navigation(nav)
         return context
 
     def on_post_template(self, output_content: str, template_name: str, config: MkDocsConfig) -> str:
@@ -392,6 +399,14 @@ def briefing_navigation(nav: Navigation, sections: tuple[tuple[str, str], ...], 
     items = [this if isinstance(item, Section) and item.title == LATEST_BRIEFING else item for item in nav.items]
     if this not in items:
         items.insert(1, this)
+    return Navigation(items, nav.pages)
+
+
+def listing_navigation(nav: Navigation) -> Navigation:
+    """The site nav without the latest briefing's group: the sidebar of a page outside the nav that is
+    no briefing's (an entity, tag, archive year or timeline year page), so that a new latest briefing
+    is no change of the thousands of such pages (the home page and the archive lead to it)."""
+    items = [i for i in nav.items if not (isinstance(i, Section) and i.title == LATEST_BRIEFING)]
     return Navigation(items, nav.pages)
 
 

@@ -399,9 +399,9 @@ def site_key(project: Project, config: MkDocsConfig, generated: Generated) -> st
     Our code and the packages' versions, mkdocs.yml (and what it inherits or reads from the
     environment), the site address, every file of templates/, the theme's folders and docs/,
     and the navigation every page's sidebar prints, with its pages' titles: all of it but the
-    latest briefing's group, which a briefing's own pages do not print (they list that briefing's
-    pages instead), so it is part of the other pages' own keys (`nav_context`). So a new latest
-    briefing, or one added or removed, is not a change of every page.
+    latest briefing's group, which only the pages in the nav print (a briefing's own pages list
+    that briefing's pages instead, other pages none), so it is part of their own keys
+    (`nav_context`). So a new latest briefing, or one added or removed, is not a change of every page.
     """
     from .cache import code_fingerprint, config_inputs, tree_fingerprint
     from .sealing import digest
@@ -423,19 +423,13 @@ def site_key(project: Project, config: MkDocsConfig, generated: Generated) -> st
     )
 
 
-def nav_context(generated: Generated) -> tuple[frozenset[str], str, str]:
-    """What of the navigation a page prints beyond the site key: (the pages in the nav; what a page
-    outside it and no briefing's prints: the latest briefing's group with its pages' titles; what a
-    page in the nav prints: the whole nav with its pages' titles, which its footer's previous and
-    next links come from)."""
-    latest = [e for e in generated.nav if LATEST_BRIEFING in e]
+def nav_context(generated: Generated) -> tuple[frozenset[str], str]:
+    """What of the navigation a page in it prints beyond the site key: (the pages in the nav, the whole nav
+    with its pages' titles, the latest briefing's group included, which its footer's previous and next
+    links come from too). No other page prints that group (`mkdocs_adapter.on_page_context`)."""
     uris = [uri for entry in generated.nav for uri in nav_uris_of(entry)]
-    latest_uris = [uri for entry in latest for uri in nav_uris_of(entry)]
-    return (
-        frozenset(uris),
-        json.dumps([latest, [generated.titles.get(uri) for uri in latest_uris]], ensure_ascii=False),
-        json.dumps([generated.nav, [generated.titles.get(uri) for uri in uris]], ensure_ascii=False),
-    )
+    titles = [generated.titles.get(uri) for uri in uris]
+    return frozenset(uris), json.dumps([generated.nav, titles], ensure_ascii=False)
 
 
 def inputs_stamp(project: Project, site_url: str | None = None) -> str:

@@ -73,12 +73,23 @@ def test_sidebar_lists_the_sections_of_the_briefing_being_read(built_site):
             # Constant size: one briefing's pages and the fixed groups (not counting the page's contents).
             own = soup.select("nav.md-nav--primary a.md-nav__link")
             assert len([a for a in own if not a.find_parent("nav", class_="md-nav--secondary")]) < 30
-    # Elsewhere the sidebar offers the latest briefing.
+    # Elsewhere in the nav the sidebar offers the latest briefing.
     groups = sidebar_groups(page(built_site, "archive"))
     assert "This briefing" not in groups
     assert [href for _, href in groups["Latest briefing"]] == [
         _relative(Path(page_url(latest.slug, link.file)), Path("archive/")) for link in pages_of(latest)
     ]
+    # A listing page outside the nav (entity, tag, archive year, timeline year) lists the ways to browse
+    # and the method, never the latest briefing: a new briefing is no change of thousands of such pages.
+    listings = [
+        p.parent
+        for kind in ("entities/*/*", "tags/*", "archive/*", "timeline/*")
+        for p in built_site.glob(f"{kind}/index.html")
+    ]
+    assert {p.relative_to(built_site).parts[0] for p in listings} == {"entities", "tags", "archive", "timeline"}
+    for folder in listings:
+        groups = sidebar_groups(page(built_site, folder.relative_to(built_site).as_posix()))
+        assert list(groups) == ["Browse", "How we work"], folder
 
 
 def _relative(target: Path, here: Path) -> str:

@@ -43,10 +43,10 @@ group, which only the pages in the nav print (a briefing's own pages print that 
 pages there instead, other pages none): it is in the key of each page in the nav, with the
 whole nav their footer's previous and next links come from (`pipeline.nav_context`). So a
 template edit makes every page a miss (slow once, never stale), and a new latest briefing only
-the pages in the nav and those whose Markdown changed. A page's HTML depends on no other page's existence: the links in its own
-Markdown are in its key, and a link into a page since removed is the link check's finding (it
-looks again at unchanged pages linking to a file that is gone). The sitemap, 404 page, search
-index and non-page files are written on every build.
+the pages in the nav and those whose Markdown changed. A page's HTML depends on no other
+page's existence: the links in its own Markdown are in its key, and a link into a page since
+removed is the link check's finding (it looks again at unchanged pages linking to a file that
+is gone). The sitemap, 404 page, search index and non-page files are written on every build.
 
 Safety: the folder and its files are untrusted like any input. Nothing executes on load:
 entries are zlib-compressed JSON (and, apart from it, a zlib-compressed blob of bytes: a

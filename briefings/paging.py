@@ -5,9 +5,11 @@ into pages counted from its oldest item: page 1 holds the oldest `size` items, p
 next, and the last page, the newest items, is the listing's entry page at its usual URL
 (x.md). A new item only ever lands on the entry page; when that is full, it becomes
 x/page-N.md and a new entry page starts. So a numbered page keeps its URL and its items
-for good (a link to it keeps its meaning and a cache stays valid); only the entry page
-and, when a page fills, the "page N of M" line of the others change. Counting from the
-newest item instead would shift every item down a page with each new briefing.
+for good (a link to it keeps its meaning and a cache stays valid): it says "page N", not
+"page N of M", which every page of the listing would change with whenever the entry page
+fills. Only the entry page and, when it fills, the page before the new numbered page (its
+"Later" link) change. Counting from the newest item instead would shift every item down a
+page with each new briefing.
 
 A listing in no time order (records by kind, tags) starts at its entry page, page 1.
 """
@@ -53,8 +55,11 @@ class Paging:
         return self.number + 1 if self.number < self.count else None
 
     def title(self, title: str) -> str:
-        """The page's title: the listing's, with the page number on every page but the entry page."""
-        return title if self.number == self.entry else f"{title} · page {self.number} of {self.count}"
+        """The page's title: the listing's, with the page number on every page but the entry page (and the count
+        of pages in a listing in no time order; in time order it would change every numbered page as pages fill)."""
+        if self.number == self.entry:
+            return title
+        return f"{title} · page {self.number}" if self.newest_last else f"{title} · page {self.number} of {self.count}"
 
 
 def paginate(first: str, items: Sequence[T], size: int, newest_last: bool) -> Iterator[tuple[Paging, list[T]]]:

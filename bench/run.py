@@ -413,13 +413,16 @@ def preview_latency(
     port = free_port()
     cmd = [*command, "--dev-addr", f"127.0.0.1:{port}"]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    # The child appends to a file of its own; the parent reads it by name (a shared file position would let a
+    # read move where the child writes).
+    log_dir = tempfile.TemporaryDirectory()
+    log_path = Path(log_dir.name) / "preview.log"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/briefings/{slug}/strike/"
 
     def logged() -> bytes:
-        log.seek(0)
-        return log.read()
+        return log_path.read_bytes()
 
     try:
         start = time.perf_counter()
@@ -466,11 +469,12 @@ def preview_latency(
         return {"startup": startup, "ready": got_ready, "edit_to_preview": latency, "edit_to_every_page": everywhere}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        log.close()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log_dir.cleanup()
 
 
 def measure(n: int, work: Path) -> dict[str, Any]:

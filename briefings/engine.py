@@ -722,9 +722,10 @@ def live_reload_server(builder: Callable[[], bool], host: str, port: int, root: 
     return server
 
 
-def serve_meanwhile(server: LiveReloadServer, prepare: Callable[[], None], root: Path) -> None:
+def serve_meanwhile(server: LiveReloadServer, prepare: Callable[[], bool], root: Path) -> None:
     """The server's `serve` with a first step: serve what its root holds and watch, run prepare, then
-    serve root and rebuild on changes (a change seen meanwhile rebuilds once prepare is done).
+    serve root and rebuild on changes (a change seen meanwhile, or prepare returning True, rebuilds once
+    prepare is done).
 
     The same steps as LiveReloadServer.serve (the engine contract test holds them to it), with
     prepare on this thread, so that an interrupt stops it as it stops the build loop.
@@ -735,6 +736,10 @@ def serve_meanwhile(server: LiveReloadServer, prepare: Callable[[], None], root:
         server.observer.start()
     logger().info(f"Serving on {server.url}")
     server.serve_thread.start()
-    prepare()
+    again = prepare()
     server.root = os.path.abspath(root)  # read afresh by every request
+    if again:
+        with server._rebuild_cond:  # as the file watcher's callback does
+            server._want_rebuild = True
+            server._rebuild_cond.notify_all()
     server._build_loop()

@@ -462,6 +462,15 @@ def inputs_stamp(project: Project, site_url: str | None = None) -> str:
     )
 
 
+def stamp_covers(project: Project, config: MkDocsConfig) -> bool:
+    """Whether `inputs_stamp` covers the folders the engine reads: its docs_dir and theme folder, as resolved
+    from mkdocs.yml (INHERIT and !ENV included), each among the stamp's folders and not a link."""
+    stamped = {os.path.abspath(folder) for folder in input_dirs(project)}
+    custom_dir = config.theme.custom_dir
+    read = [config.docs_dir, *([custom_dir] if custom_dir else [])]
+    return all(os.path.abspath(folder) in stamped and not os.path.islink(folder) for folder in read)
+
+
 def nav_uris_of(entry: NavEntry) -> list[str]:
     """The addresses of the pages under one nav entry, in order."""
     found: list[str] = []
@@ -669,6 +678,7 @@ def build_site(
         say(f"validate: {len(dataset.briefings)} briefings valid, {len(dataset.warnings)} warnings")
         with staged(project.site_dir, protected, inputs, removal) as temp:
             config = engine_config(project, temp, site_url)
+            covered = stamp_covers(project, config)
             clock.start("render")
             site = site_settings(config)
             renders = render_cache(kept, project, dataset, region, site) if kept is not None else None
@@ -696,7 +706,7 @@ def build_site(
             if kept is not None and store is not None:
                 # What is published now, for the next build to link; with the stamp of what it was built from
                 # unless an input changed while it was built (then the site may hold some of either).
-                unchanged = stamp == inputs_stamp(project, site_url)
+                unchanged = covered and stamp == inputs_stamp(project, site_url)
                 store.remember(project.site_dir, stamp if unchanged else None)
                 assert renders is not None
                 report = CacheReport(

@@ -117,8 +117,9 @@ class IncrementalSite:
         self.loaded: tuple[Dataset, Region | None] | None = None  # what was read from them
         # Pages a first round wrote since the last whole round (src_uri -> content, title, metadata).
         self.shown: dict[str, tuple[str, str, Any]] = {}
-        # The data as `published` read it, for the next full build to build from.
+        # The data as `published` read it, for the next full build to build from, and the inputs' stamp then.
         self.preloaded: tuple[Dataset, Region | None] | None = None
+        self.checked: str | None = None
 
     # ------------------------------------------------------------------ full build
 
@@ -182,8 +183,13 @@ class IncrementalSite:
                 return None  # saved meanwhile: what was read may not be what the site was built from
         except Exception:  # whatever it is, full_build meets it again and says so
             return None
-        self.preloaded = loaded
+        self.preloaded, self.checked = loaded, stamp
         return self.project.site_dir
+
+    def saved_since_check(self) -> bool:
+        """Whether an input changed since `published` looked (a save the file watcher, started after it,
+        may not have seen): then the server rebuilds once at the start."""
+        return self.checked is not None and inputs_stamp(self.project) != self.checked
 
     # ------------------------------------------------------------------ incremental
 
@@ -321,10 +327,12 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000, cache: bo
             log.info(f"preview updated: {what}{later}")
             return result.more
 
-        def get_ready() -> None:
-            """The preview's own full build, while the published site is served."""
+        def get_ready() -> bool:
+            """The preview's own full build, while the published site is served; True if a save since the check
+            asks for a rebuild at once."""
             site.full_build()
             log.info(READY)
+            return site.saved_since_check()
 
         server = engine.live_reload_server(builder, host, port, published or site_dir)
         for part in ("data", *_STRUCTURE):

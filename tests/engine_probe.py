@@ -278,7 +278,7 @@ def served_meanwhile(scratch: Path) -> list[str]:
         with urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/", timeout=10) as response:
             return str(response.read().decode())
 
-    thread = threading.Thread(target=engine.serve_meanwhile, args=(server, lambda: seen.append(home()), then))
+    thread = threading.Thread(target=engine.serve_meanwhile, args=(server, lambda: bool(seen.append(home())), then))
     thread.daemon = True
     thread.start()
     deadline = time.monotonic() + 30

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from briefings.cache import BuildCache, PageCache, published_as_built, site_tree
-from briefings.pipeline import Project, inputs_stamp
+from briefings.pipeline import Project, engine_config, inputs_stamp, stamp_covers
 from briefings.preview import READY, IncrementalSite
 from briefings.publish import MARKER
 from conftest import SEED_FILE, SEED_SLUG, fetch_html, preview_server, run_cli, tree_digest, wait_for
@@ -131,3 +131,20 @@ def test_a_preview_serves_the_published_site_at_once_and_nothing_stale(project, 
     with preview_server(project, "build.py serve") as (base, log):
         assert SERVED_BUILT not in log.read_text()
         assert "Ten of the many wounded" in fetch_html(base + f"/briefings/{SEED_SLUG}/")
+
+
+def test_a_theme_folder_the_stamp_does_not_read_keeps_the_site_from_being_served_as_built(project, tmp_path):
+    """A custom_dir (or docs_dir) that mkdocs.yml takes from a file it inherits, or that is a link, is not among the
+    folders the stamp reads: a build then records no stamp, so no preview serves its site as built."""
+    root = Project.at(project)
+    assert stamp_covers(root, engine_config(root, tmp_path / "out"))
+    (project / "overrides").rename(project / "theme")
+    config = (project / "mkdocs.yml").read_text()
+    assert "  custom_dir: overrides\n" in config
+    config = config.replace("  custom_dir: overrides\n", "").replace("  - overrides\n", "  - theme\n")
+    (project / "mkdocs.yml").write_text("INHERIT: base.yml\n" + config)
+    (project / "base.yml").write_text("theme:\n  name: material\n  custom_dir: theme\n")
+    assert not stamp_covers(root, engine_config(root, tmp_path / "out"))
+    before = inputs_stamp(root)
+    (project / "theme" / "main.html").write_text("{% extends 'base.html' %}\n")
+    assert inputs_stamp(root) == before  # why it must not count: the stamp cannot see the edit

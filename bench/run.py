@@ -175,6 +175,21 @@ def edit_summary(project: Path, slug: str) -> str:
     return text
 
 
+def add_latest(project: Path) -> Path:
+    """A new latest briefing, the daily case: a copy of the latest, published a day later; its file."""
+    latest = dt.date(2025, 7, 1)
+    text = (project / "data" / "briefings" / f"{latest.isoformat()}-synthetic-0000.yaml").read_text(encoding="utf-8")
+    day = (latest + dt.timedelta(days=1)).isoformat()
+    slug = f"{day}-synthetic-added"
+    text = text.replace(f'"slug": "{latest.isoformat()}-synthetic-0000"', f'"slug": "{slug}"', 1)
+    text = text.replace(f'"published": "{latest.isoformat()}"', f'"published": "{day}"', 1)
+    text = re.sub(r'^"?title"?: "', '"title": "Added ', text, count=1, flags=re.M)
+    assert f'"slug": "{slug}"' in text and f'"published": "{day}"' in text, "the latest briefing's shape changed"
+    path = project / "data" / "briefings" / f"{slug}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 GENERATOR_PROBE = r"""
 import json, sys, time
 from pathlib import Path
@@ -491,6 +506,12 @@ def measure(n: int, work: Path) -> dict[str, Any]:
     warm_seconds, warm_rss, warm_cpu, warm_out = run_with_usage([*build, "--site-dir", str(site)], project)
     (project / "data" / "briefings" / f"{edited}.yaml").write_text(old_text, encoding="utf-8")
     warm = json.loads(warm_out)
+    print(f"N={n}: build after adding a briefing (the new latest), cache warm ...", file=sys.stderr, flush=True)
+    run_with_usage([*build, "--site-dir", str(site)], project)  # the edit undone: the cache as before it
+    added = add_latest(project)
+    add_seconds, _, add_cpu, add_out = run_with_usage([*build, "--site-dir", str(site)], project)
+    added.unlink()
+    run_with_usage([*build, "--site-dir", str(site)], project)  # the site as the figures below expect it
     floor_seconds, floor_rss = floor_build(project, work)
     plain_seconds, _ = floor_build(project, work, plain=True)
     gen = generator_timing(project)
@@ -511,6 +532,11 @@ def measure(n: int, work: Path) -> dict[str, Any]:
         "edit_vs_cold": warm_seconds / seconds,
         "edit_vs_cold_cpu": warm_cpu / cpu,
         "edit_cache": warm.get("cache"),
+        "add_build_s": add_seconds,
+        "add_build_cpu_s": add_cpu,
+        "add_vs_cold": add_seconds / seconds,
+        "add_vs_cold_cpu": add_cpu / cpu,
+        "add_cache": json.loads(add_out).get("cache"),
         "build_s": build_seconds,
         "check_s": summary["seconds"]["check"],
         "floor_s": floor_seconds,
@@ -624,6 +650,11 @@ def main(argv: list[str] | None = None) -> int:
             f"N={r['n']}: build after one edit (cache warm) {r['edit_build_s']:.2f}s = {r['edit_vs_cold']:.3f} of "
             f"the cold build's {r['full_build_s']:.2f}s (CPU {r['edit_vs_cold_cpu']:.3f}); {r['edit_cache']}"
         )
+        if "add_build_s" in r:
+            print(
+                f"N={r['n']}: build after adding a briefing (the new latest) {r['add_build_s']:.2f}s = "
+                f"{r['add_vs_cold']:.3f} of the cold build (CPU {r['add_vs_cold_cpu']:.3f}); {r['add_cache']}"
+            )
     for key, value in ratios.items():
         if not isinstance(value, dict):
             print(f"{key}: {value:.3f}")

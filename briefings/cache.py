@@ -125,7 +125,7 @@ def code_fingerprint() -> str:
 def tree_fingerprint(root: Path, folders: Iterable[Path | None], changed: bool = False) -> str:
     """Names, kinds and contents of every entry under the folders (relative to root); links by name only.
 
-    changed: each file's inode, modification and change time too (`stamp_of`): a write since shows.
+    changed: each file's identity and change time too (`published_identity`): a write since shows.
     """
     parts: list[str | bytes] = []
     for folder in folders:
@@ -147,7 +147,7 @@ def tree_fingerprint(root: Path, folders: Iterable[Path | None], changed: bool =
                     continue
                 parts.append(str(stat.S_IFMT(info.st_mode)))
                 if changed:
-                    parts.append(stamp_of(info))
+                    parts.append(repr(published_identity(info)))
                 if stat.S_ISREG(info.st_mode):
                     parts.append(path.read_bytes())
     return digest(*parts)
@@ -319,11 +319,6 @@ def config_inputs(config_file: Path, inherited: list[Path]) -> list[str | bytes]
         for name in sorted(named):
             parts += [name, os.environ.get(name.decode(), "(unset)")]
     return parts
-
-
-def stamp_of(info: os.stat_result) -> str:
-    """A file's inode, size, modification and change time: what any write to it changes."""
-    return f"{info.st_ino} {info.st_size} {info.st_mtime_ns} {info.st_ctime_ns}"
 
 
 Identity = tuple[int, int, int]  # a file's inode, size and modification time (ns)

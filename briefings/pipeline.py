@@ -441,14 +441,14 @@ def inputs_stamp(project: Project, site_url: str | None = None) -> str:
     which no one can set back (a stamp taken before and after a build is the same only if
     nothing was written to its inputs meanwhile).
     """
-    from .cache import code_fingerprint, config_inputs, stamp_of, tree_fingerprint
+    from .cache import code_fingerprint, config_inputs, published_identity, tree_fingerprint
     from .sealing import digest
 
     configs = [project.config_file, *inherited_configs(project)]
     changed = []
     for path in configs:
         try:
-            changed.append(stamp_of(path.lstat()))
+            changed.append(repr(published_identity(path.lstat())))
         except OSError:
             changed.append("absent")
     return digest(

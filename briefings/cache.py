@@ -271,6 +271,10 @@ class BuildCache:
         assert raw is not None
         return value, raw
 
+    def keep(self, kind: str, key: str) -> None:
+        """Have `prune` leave the entry under key, though this build did not read it (a later one may)."""
+        self.used[kind].add(key)
+
     def put(self, kind: str, key: str, value: dict[str, Any], data: bytes | None = None) -> None:
         """Store value, and a blob of bytes (data) read only when needed, under key (a fresh file renamed
         into place); a failure to write is no error."""

@@ -300,7 +300,6 @@ def check_site(
     report = LinkReport()
     if recheck is not None:
         base_path, todo, pages = recheck.base_path, recheck.todo, recheck.parsed
-        report.pages_parsed = recheck.parse_count
         for rel, record in recheck.kept():
             report.checked += record.checked
             for url in record.external:
@@ -360,6 +359,8 @@ def check_site(
             prefix = str(site) + "/"
             names = {t.removeprefix(prefix) for t in exists}
             recheck.note(path, page, checked, names, {t.removeprefix(prefix) for t in anchors}, external)
+    if recheck is not None:
+        report.pages_parsed = recheck.parse_count  # with the pages parsed above for their ids only
     return report
 
 
@@ -423,13 +424,19 @@ def keep_parse(cache: BuildCache, key: str, rel: str, html_digest: str, page: _P
 
     A page with any finding is never kept, so it is parsed (and reported) anew every time.
     """
-    from .sealing import digest
 
     if not page.unsafe and not page.raw:
         links = [[url, line] for url, line in page.links]
         duplicates = [[ident, line] for ident, line in page.duplicate_ids]
         value = {"ids": sorted(page.ids), "duplicates": duplicates, "links": links}
-        cache.put("links", digest(key, rel, html_digest), value)
+        cache.put("links", parse_entry(key, rel, html_digest), value)
+
+
+def parse_entry(key: str, rel: str, html_digest: str) -> str:
+    """The cache key of a page's kept parse: `parse_key`, its path and its HTML's hash."""
+    from .sealing import digest
+
+    return digest(key, rel, html_digest)
 
 
 class ParseKeeper:
@@ -462,13 +469,12 @@ def cached_parse(
     """`parse_pages` of the pages the cache does not know, by the hash of their HTML (digests), the rest from it;
     and how many were parsed. key: `parse_key(theme)`. A page without a hash is parsed.
     """
-    from .sealing import digest
 
     rels = {path: path.relative_to(site).as_posix() for path in paths}
     found: dict[Path, _Page] = {}
     for path in paths:
         if path in digests:
-            kept = _page_of(cache.get("links", digest(key, rels[path], digests[path])))
+            kept = _page_of(cache.get("links", parse_entry(key, rels[path], digests[path])))
             if kept is not None:
                 found[path] = kept
     todo = [path for path in paths if path not in found]

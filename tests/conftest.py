@@ -8,12 +8,12 @@ import http.server
 import io
 import json
 import os
-import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -25,9 +25,11 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from briefings.cache import FOLDER as CACHE_FOLDER
 from briefings.cli import main
 from briefings.dataset import load_dataset
 from briefings.model import Briefing
+from scheduling import pytest_collection_modifyitems, pytest_xdist_make_scheduler  # noqa: F401 (hooks)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("BRIEFINGS_CHROMIUM", "/usr/bin/chromium")
@@ -68,10 +70,30 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="session")
+def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The build cache (`.cache/`) a build of the bundled project leaves, made once per test process."""
+    root = copy_project(tmp_path_factory.mktemp("warm") / "project")
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["--project", str(root), "--quiet", "build"])
+    assert code == 0, err.getvalue()
+    return root / CACHE_FOLDER
+
+
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A scratch copy of the bundled project."""
-    return copy_project(tmp_path / "project")
+def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """A scratch copy of the bundled project.
+
+    For a test that builds (marked slow), with the build cache a build of the bundled project left, as an
+    editor's project has one: its builds convert and check only the pages the test changed (2 s, not 6),
+    and every page is the bytes a clean build writes (tests/test_build_cache.py proves it). A module
+    marked `cold_cache` gets it without, for tests that count what a build does from nothing.
+    """
+    root = copy_project(tmp_path / "project")
+    if request.node.get_closest_marker("slow") and not request.node.get_closest_marker("cold_cache"):
+        shutil.copytree(request.getfixturevalue("warm_cache"), root / CACHE_FOLDER, symlinks=True)
+    return root
 
 
 @pytest.fixture
@@ -203,48 +225,6 @@ class _Layer:
             pytest.fail(f"this test {what}: mark it @pytest.mark.slow (the default `pytest` run is the fast layer)")
 
 
-_HALF = re.compile(r"\[(half-\d+)\]$")  # a test parametrized by halves (ids half-1, half-2...)
-
-
-def work_unit(nodeid: str) -> str:
-    """What one xdist worker runs together: a test's module, so a module-scoped build runs once, on one
-    worker; or, for a test parametrized by halves (ids `half-N`, the fuzz test), that half, so a long
-    module split this way runs on both workers."""
-    module = nodeid.split("::")[0]
-    half = _HALF.search(nodeid)
-    return f"{module}::{half.group(1)}" if half else module
-
-
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    """xdist's scope scheduling (`--dist loadscope`), with `work_unit` as the scope.
-
-    Not `--dist loadgroup` with markers: it tags node ids in a way pytest 9 ignores, so every test
-    became a unit of its own and a module's shared build ran once on each worker.
-    """
-    from xdist.scheduler import LoadScopeScheduling
-
-    class ByWorkUnit(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return work_unit(nodeid)
-
-    return ByWorkUnit(config, log)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Order the work units (`work_unit`) as xdist hands them out (`--no-loadscope-reorder`): the halves of
-    a split module first, one to each worker (handed out last, both could queue on one worker); then
-    modules, most tests first."""
-    size: dict[str, int] = {}
-    for item in items:
-        item.stash[_GROUP] = work_unit(item.nodeid)
-        size[item.stash[_GROUP]] = size.get(item.stash[_GROUP], 0) + 1
-    items.sort(key=lambda item: ("::" not in item.stash[_GROUP], -size[item.stash[_GROUP]]))  # halves: "m::half-N"
-
-
-_GROUP = pytest.StashKey[str]()
-
-
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Note the running test's layer before any of its fixtures (a module-scoped build included) is set up."""
     _Layer.slow = item.get_closest_marker("slow") is not None
@@ -335,15 +315,18 @@ def preview_server(
 
     Yields the base URL and the server's log file; waits until the home page contains `ready`,
     and stops the server (its whole process group) when the block ends. env: extra variables.
+    The server's temporary folder is one of the test's own: `mkdocs serve` and `properdocs serve` leave
+    their site in it when stopped by a signal (their clean-up runs on Ctrl+C only).
     """
     _Layer.require_slow(f"starts {kind}")
     port = free_port()
     log = project / f".preview-{port}.log"
+    scratch = Path(tempfile.mkdtemp(prefix=f"serve-{port}-", dir=project.parent))
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [*PREVIEWS[kind], "--dev-addr", f"127.0.0.1:{port}"],
             cwd=project,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "TMPDIR": str(scratch), **(env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

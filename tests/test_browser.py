@@ -101,7 +101,7 @@ def open_page(browser, server):
     """
     contexts = []
 
-    def open_(rel: str, viewport: str = "desktop", scheme: str = "light"):
+    def open_(rel: str, viewport: str = "desktop", scheme: str = "light", idle: bool = False):
         width, height = VIEWPORTS[viewport]
         context = browser.new_context(
             viewport={"width": width, "height": height}, color_scheme=scheme, service_workers="block"
@@ -110,7 +110,9 @@ def open_page(browser, server):
         page = context.new_page()
         requested: list[str] = []
         page.on("request", lambda request: requested.append(request.url))
-        page.goto(server + rel, wait_until="networkidle")
+        # idle: until no request for 500 ms, for a test that looks at every request the page made; the others
+        # wait for the load event and then for what they read (the palette, no transition running).
+        page.goto(server + rel, wait_until="networkidle" if idle else "load")
         page.wait_for_function(f"document.body.dataset.mdColorScheme === '{SCHEMES[scheme]}'")
         page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
         return page, requested
@@ -149,9 +151,9 @@ def search_for(page, query: str) -> list[dict[str, str]]:
     )
 
 
-def open_target(open_page, tour, name: str, viewport: str = "desktop", scheme: str = "light"):
+def open_target(open_page, tour, name: str, viewport: str = "desktop", scheme: str = "light", idle: bool = False):
     """Open a page of the tour; `search` opens the home page and searches."""
-    page, requested = open_page(tour[name], viewport, scheme)
+    page, requested = open_page(tour[name], viewport, scheme, idle)
     if name == "search":
         search_for(page, SEARCH_QUERY)
     return page, requested
@@ -163,7 +165,7 @@ def open_target(open_page, tour, name: str, viewport: str = "desktop", scheme: s
 def test_screenshots_no_overflow_no_third_parties(open_page, tour, name, mode):
     """Screenshots of the reader's tour in artifacts/screenshots/ (look at them), desktop, phone and dark."""
     viewport, scheme = ("desktop", "dark") if mode == "dark" else (mode, "light")
-    page, requested = open_target(open_page, tour, name, viewport, scheme)
+    page, requested = open_target(open_page, tour, name, viewport, scheme, idle=True)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}-{mode}.png"), full_page=name != "search")
     if name == "dispute":  # the dispute itself, as a reader finds it from "Disputed: see every side"
@@ -364,7 +366,7 @@ def test_badge_explains_itself_on_keyboard_focus(open_page):
 
 @pytest.mark.slow
 def test_key_figures_are_text_and_map_is_inline(open_page):
-    page, requested = open_page(STRIKE)
+    page, requested = open_page(STRIKE, idle=True)
     assert page.inner_text("#killed .bf-figure__value") == "3"
     svg = page.locator("figure.bf-map > svg")
     assert svg.count() == 1 and "Izhevsk" in page.inner_text("figure.bf-map")

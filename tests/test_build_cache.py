@@ -20,6 +20,8 @@ from briefings.pipeline import Project, mkdocs_build
 from briefings.preview import IncrementalSite
 from conftest import PROJECT_PARTS, SECRET, SEED_FILE, copy_project, main_in_process, seed_copy, tree_digest
 
+pytestmark = pytest.mark.cold_cache  # these tests count what a build converts, reuses and checks from nothing
+
 
 def build(project: Path, *args: str) -> dict[str, object]:
     result = main_in_process(project, "--json", "build", *args)

@@ -14,6 +14,8 @@ from bs4 import BeautifulSoup
 
 from conftest import ROOT, SEED_FILE, SEED_SLUG, fetch_html, preview_server, wait_for
 
+pytestmark = pytest.mark.cold_cache  # each engine's build does all of its work: the parity test compares them
+
 GENERATOR = re.compile(rb'<meta name="generator" content="([^"]*)">')
 
 

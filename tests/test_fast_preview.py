@@ -15,6 +15,8 @@ from briefings.preview import IncrementalSite
 from briefings.views import pages_of
 from conftest import SEED, SEED_FILE, SEED_SLUG, briefings_latest_first, free_port, served_text, tree_digest, wait_for
 
+pytestmark = pytest.mark.cold_cache  # these tests count the pages a preview converts
+
 
 def assert_same_as_full_build(project: Path, incremental: Path, scratch: Path) -> None:
     scratch.mkdir(exist_ok=True)

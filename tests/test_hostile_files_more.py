@@ -299,7 +299,7 @@ def test_link_cache_is_never_read_or_written_through_a_link(tmp_path, secret):
 
 @pytest.mark.slow
 def test_link_cache_that_is_a_pipe_is_refused_without_hanging(cli_project, built_site):
-    (cli_project / ".cache").mkdir()
+    (cli_project / ".cache").mkdir(exist_ok=True)
     os.mkfifo(cli_project / ".cache" / "external-links-2.json")
     code = (
         "import sys; from pathlib import Path\n"

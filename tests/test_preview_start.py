@@ -18,6 +18,8 @@ from briefings.preview import READY, IncrementalSite
 from briefings.publish import MARKER
 from conftest import SEED_FILE, SEED_SLUG, fetch_html, preview_server, run_cli, tree_digest, wait_for
 
+pytestmark = pytest.mark.cold_cache  # a preview's start depends on what the cache recorded of the last build
+
 SERVED_BUILT = "as the last build published it"
 
 

@@ -229,6 +229,7 @@ def test_tag_pages(built_site):
 
 
 @pytest.mark.slow
+@pytest.mark.cold_cache  # each build does all of its work
 def test_two_builds_are_byte_identical(project, tmp_path):
     assert main(["--project", str(project), "build", "--site-dir", str(tmp_path / "a")]) == 0
     assert main(["--project", str(project), "build", "--site-dir", str(tmp_path / "b")]) == 0

@@ -1,6 +1,6 @@
-"""The suite's own scheduling on both cores (conftest.work_unit): a module's shared build runs once.
+"""The suite's own scheduling on both cores (scheduling.work_unit): a module's shared build runs once.
 
-A scratch suite with our conftest's scheduler, run by a real pytest with two xdist workers.
+A scratch suite with our scheduler (tests/scheduling.py), run by a real pytest with two xdist workers.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, work_unit
+from conftest import ROOT
+from scheduling import pytest_collection_modifyitems, work_unit
 
 SCRATCH_CONFTEST = f"""
 import importlib.util
 
-_spec = importlib.util.spec_from_file_location("suite_conftest", {str(ROOT / "tests" / "conftest.py")!r})
+_spec = importlib.util.spec_from_file_location("suite_scheduling", {str(ROOT / "tests" / "scheduling.py")!r})
 _ours = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_ours)
 pytest_xdist_make_scheduler = _ours.pytest_xdist_make_scheduler
@@ -51,6 +52,26 @@ def test_work_units_are_modules_or_named_halves():
     assert work_unit("tests/test_site.py::test_x[a-b]") == "tests/test_site.py"
     assert work_unit("tests/test_fuzz.py::test_random[half-2]") == "tests/test_fuzz.py::half-2"
     assert work_unit("tests/test_fuzz.py::test_other") == "tests/test_fuzz.py"
+
+
+class _Item:
+    """What the ordering reads of a collected test: its node id, its stash and its slow marker."""
+
+    def __init__(self, nodeid: str, slow: bool) -> None:
+        self.nodeid, self.stash, self.slow = nodeid, pytest.Stash(), slow
+
+    def get_closest_marker(self, name: str) -> object | None:
+        return object() if name == "slow" and self.slow else None
+
+
+def test_halves_then_units_with_slow_tests_are_handed_out_first():
+    items = [_Item(f"tests/test_quick.py::test_{i}", slow=False) for i in range(40)]
+    items += [_Item(f"tests/test_builds.py::test_{i}", slow=True) for i in range(2)]
+    items += [_Item(f"tests/test_fuzz.py::test_random[half-{h}]", slow=False) for h in (1, 2)]
+    pytest_collection_modifyitems(items)  # type: ignore[arg-type]
+    order = [item.nodeid.split("::")[0].removeprefix("tests/") for item in items]
+    assert order[:4] == ["test_fuzz.py", "test_fuzz.py", "test_builds.py", "test_builds.py"]
+    assert set(order[4:]) == {"test_quick.py"}  # 40 quick tests weigh less than two that build
 
 
 @pytest.mark.slow  # no site, but a pytest with two workers of its own: seconds

@@ -36,12 +36,15 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     return ByWorkUnit(config, log)
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Order the work units (`work_unit`) as xdist hands them out (`--no-loadscope-reorder`): the halves of
     a split module first, one to each worker (handed out last, both could queue on one worker); then
     modules, longest first as far as can be told before running them (`weight`), so the last unit
-    handed out is a short one and neither worker waits long for the other at the end."""
+    handed out is a short one and neither worker waits long for the other at the end.
+
+    Last of the hooks: the items are those `-m` selected (weighed with the slow tests the default run
+    leaves out, its modules of quick tests came last and the run took 97 s instead of 63)."""
     size: dict[str, int] = {}
     for item in items:
         item.stash[_GROUP] = work_unit(item.nodeid)

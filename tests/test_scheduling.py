@@ -88,3 +88,21 @@ def test_a_modules_tests_run_on_one_worker_and_halves_on_both(tmp_path: Path):
     setups = (tmp_path / "setups.txt").read_text().split("\n")[:-1]
     assert sorted(line.split()[0] for line in setups) == ["test_one", "test_three", "test_two"]  # once each
     assert sorted((tmp_path / "halves.txt").read_text().split()) == ["gw0", "gw1"]
+
+
+@pytest.mark.slow  # a pytest of its own: about a second
+def test_the_order_weighs_only_the_tests_selected(tmp_path: Path):
+    """With `-m "not slow"` (the default run) a module's slow tests, left out, do not move it to the front."""
+    (tmp_path / "conftest.py").write_text(SCRATCH_CONFTEST)
+    quick = "import pytest\n" + "".join(f"def test_{i}():\n    pass\n" for i in range(5))
+    mixed = "import pytest\ndef test_quick():\n    pass\n" + "".join(
+        f"@pytest.mark.slow\ndef test_slow_{i}():\n    pass\n" for i in range(3)
+    )
+    (tmp_path / "test_quick.py").write_text(quick)
+    (tmp_path / "test_mixed.py").write_text(mixed)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only"]
+    command += ["-m", "not slow", "--rootdir", str(tmp_path)]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    listed = [line.split("::")[0] for line in result.stdout.splitlines() if "::" in line]
+    assert listed == ["test_quick.py"] * 5 + ["test_mixed.py"], result.stdout

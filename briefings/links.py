@@ -424,7 +424,6 @@ def keep_parse(cache: BuildCache, key: str, rel: str, html_digest: str, page: _P
 
     A page with any finding is never kept, so it is parsed (and reported) anew every time.
     """
-
     if not page.unsafe and not page.raw:
         links = [[url, line] for url, line in page.links]
         duplicates = [[ident, line] for ident, line in page.duplicate_ids]
@@ -469,7 +468,6 @@ def cached_parse(
     """`parse_pages` of the pages the cache does not know, by the hash of their HTML (digests), the rest from it;
     and how many were parsed. key: `parse_key(theme)`. A page without a hash is parsed.
     """
-
     rels = {path: path.relative_to(site).as_posix() for path in paths}
     found: dict[Path, _Page] = {}
     for path in paths:

@@ -74,10 +74,8 @@ def copy_project(dest: Path) -> Path:
 def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The build cache (`.cache/`) a build of the bundled project leaves, made once per test process."""
     root = copy_project(tmp_path_factory.mktemp("warm") / "project")
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = main(["--project", str(root), "--quiet", "build"])
-    assert code == 0, err.getvalue()
+    result = main_in_process(root, "--quiet", "build")
+    assert result.returncode == 0, result.stderr
     return root / CACHE_FOLDER
 
 

@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from bs4 import BeautifulSoup
@@ -30,6 +31,9 @@ from briefings.cli import main
 from briefings.dataset import load_dataset
 from briefings.model import Briefing
 from scheduling import pytest_collection_modifyitems, pytest_xdist_make_scheduler  # noqa: F401 (hooks)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("BRIEFINGS_CHROMIUM", "/usr/bin/chromium")
@@ -365,6 +369,27 @@ def browser() -> Iterator[object]:
         )
         yield launched
         launched.close()
+
+
+def type_search(page: Page, query: str) -> None:
+    """Type a query into Material's open search box as a reader does, and wait for the results of all of it.
+
+    Keys typed while the search worker still builds its index are lost, so typing waits for "Type to
+    start searching". Each keystroke re-renders the list, and a shorter query's list can look finished
+    ("Kupo" marks the whole word "Kupol"), so the result links must carry the query itself (the
+    search.highlight feature adds it as ?h=, empty on a result it highlights nothing in): on a busy
+    machine a test once clicked a link of "kupo" that the last keystroke had replaced.
+    """
+    page.wait_for_function(
+        "document.querySelector('.md-search-result__meta').textContent.trim() !== 'Initializing search'"
+    )
+    page.keyboard.type(query, delay=30)
+    page.wait_for_function(
+        """q => { const terms = [...document.querySelectorAll('.md-search-result__item a')]
+                                .map(a => new URL(a.href).searchParams.get('h'));
+                  return terms.includes(q) && terms.every(h => h === q || h === ''); }""",
+        arg=query.lower(),
+    )
 
 
 # --------------------------------------------------------------------------- shared test data

@@ -19,7 +19,7 @@ from briefings.relations import relate
 from briefings.routes import ENTITY_FOLDERS
 from briefings.views import pages_of
 from briefings.vocabulary import Status
-from conftest import CHROMIUM, ROOT, SEED_SLUG, briefings_latest_first, loopback_server, page
+from conftest import CHROMIUM, ROOT, SEED_SLUG, briefings_latest_first, loopback_server, page, type_search
 
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = Path(os.environ.get("BRIEFINGS_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
@@ -126,21 +126,8 @@ def search_for(page, query: str) -> list[dict[str, str]]:
     """Type a query as a reader does; the results Material shows before the list is scrolled (title, text, href)."""
     toggle = page.locator("label.md-header__button[for='__search']")  # the search icon on a phone
     page.click("label.md-header__button[for='__search']" if toggle.is_visible() else "input.md-search__input")
-    # Keys typed while the worker still builds the index are lost: wait for "Type to start searching".
-    page.wait_for_function(
-        "document.querySelector('.md-search-result__meta').textContent.trim() !== 'Initializing search'"
-    )
-    page.keyboard.type(query, delay=30)
-    page.wait_for_function(
-        "/^\\d+ matching documents?$/.test(document.querySelector('.md-search-result__meta').textContent.trim())"
-    )
-    page.wait_for_selector(".md-search-result__item a")
-    # The results shown are those of the whole query (each keystroke re-renders the list; Material
-    # marks the matched words), and nothing is still fading in when a test reads their colours.
-    page.wait_for_function(
-        "q => [...document.querySelectorAll('.md-search-result mark')].some(m => m.textContent.toLowerCase() === q)",
-        arg=query.lower(),
-    )
+    type_search(page, query)
+    # Nothing may still fade in when a test reads their colours.
     page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     return page.eval_on_selector_all(
         ".md-search-result__item",

@@ -23,7 +23,7 @@ import pytest
 from briefings.load import dump_yaml, parse_yaml
 from briefings.model import Briefing, Disputes, Entities
 from briefings.reference import text_field_paths
-from conftest import PREVIEWS, ROOT, SEED_SLUG, copy_project, loopback_server, preview_server
+from conftest import PREVIEWS, ROOT, SEED_SLUG, copy_project, loopback_server, preview_server, type_search
 
 if os.environ.get("BRIEFINGS_SKIP_BROWSER") == "1":  # an explicit opt-out, never a silent skip
     pytest.skip("browser tests disabled by BRIEFINGS_SKIP_BROWSER=1", allow_module_level=True)
@@ -180,8 +180,7 @@ def test_search_results_show_payloads_as_text(hostile, browser):
         page = context.new_page()
         page.goto(base + "/", wait_until="networkidle")
         page.click("input.md-search__input")
-        page.keyboard.type("onerror", delay=30)  # the search splits words on spaces and hyphens only
-        page.wait_for_selector(".md-search-result__item", timeout=15_000)
+        type_search(page, "onerror")  # the search splits words on spaces and hyphens only
         # Material renders ten results, then a few more each time the reader scrolls to the end of the
         # list: scroll away from the end and back until it shows as many as it counts ("N matching
         # documents"), waiting each time for more to appear.

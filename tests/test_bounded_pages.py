@@ -1,6 +1,6 @@
 """Bounded pages: listings are paginated so that no page grows with the archive.
 
-A scratch archive holds the bundled briefings and 60 copies of the seed (dated after the oldest
+A scratch archive holds the bundled briefings and 20 copies of the seed (dated after the oldest
 bundled briefing, which they refer to; each with one of five extra tags), built with small page
 sizes so that every kind of listing has several pages. Expectations come from the data (relate())
 and the page sizes set here, never from the bundled set as it happens to be today.
@@ -27,14 +27,14 @@ from briefings.render import render_pages
 from briefings.routes import ENTITY_FOLDERS, paged
 from conftest import copy_project, page, seed_copy
 
-SIZES = {  # small page sizes, so that 60 briefings fill several pages of every kind of listing
-    "BRIEFINGS_PER_PAGE": 7,
-    "EVENTS_PER_PAGE": 11,
+SIZES = {  # small page sizes, so that 20 briefings fill several pages of every kind of listing
+    "BRIEFINGS_PER_PAGE": 3,
+    "EVENTS_PER_PAGE": 5,
     "TAGS_PER_PAGE": 4,
     "RECORDS_SHOWN": 5,
     "RECORDS_PER_PAGE": 10,
 }
-COPIES = 60
+COPIES = 20
 # The site's own sizes, as imported (the module's builds set SIZES in their place).
 SITE_SIZES = {name: getattr(plan, name) for name in ("HOME_LISTING", *SIZES)}
 SITE = SiteInfo("https://briefings.example.org/", "Situation reports", "desk")
@@ -68,7 +68,7 @@ def small_pages() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory, small_pages: None) -> tuple[Path, Path, Relations]:
-    """The project with 60 more briefings, built (MkDocs strict, link check) with small page sizes."""
+    """The project with 20 more briefings, built (MkDocs strict, link check) with small page sizes."""
     root = copy_project(tmp_path_factory.mktemp("bounded") / "project")
     add_copies(root, COPIES)
     site = root.parent / "site"
@@ -288,7 +288,7 @@ def test_numbered_pages_stay_put_as_the_archive_grows(tmp_path, small_pages):
     of an old one), nor the tags index or a kind's records (alphabetical, with counts).
     """
     root = copy_project(tmp_path / "project")
-    add_copies(root, 30)
+    add_copies(root, 12)
     before = rendered(root)
     add_copies(root, SIZES["BRIEFINGS_PER_PAGE"], start=dt.date(2030, 1, 1))
     after = rendered(root)
@@ -304,7 +304,7 @@ def test_numbered_pages_stay_put_as_the_archive_grows(tmp_path, small_pages):
 def test_reused_pages_match_a_fresh_render_after_removing_an_old_briefing(tmp_path, small_pages):
     """Removing an old briefing shifts later pages' items: those pages are rendered again, never reused stale."""
     root = copy_project(tmp_path / "project")
-    slugs = add_copies(root, 30)
+    slugs = add_copies(root, 12)
     dataset = load_dataset(root / "data", root)
     first = render_pages(dataset, root / "templates", SITE)
     (root / "data" / "briefings" / f"{slugs[0]}.yaml").unlink()

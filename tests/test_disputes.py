@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED_SLUG, content, copy_project, main_in_process, page
+from conftest import ROOT, SEED_SLUG, content, copy_project, main_in_process, page
 from conftest import run_cli as run
 
 DISPUTES = "data/disputes.yaml"
@@ -106,3 +106,29 @@ def test_check_names_a_missing_item_of_a_side_and_a_side_of_both_forms(project):
     errors = [line for line in result.stderr.splitlines() if line.startswith(DISPUTES)]
     assert errors[0].startswith(f"{DISPUTES}:{nope}:")
     assert f"sides[1].claims[1]: no claim or figure 'nope' in {SEED_SLUG} (expected an anchor id)" in errors[0]
+
+
+def test_checking_disputes_walks_each_briefing_they_name_once(monkeypatch):
+    """A briefing's anchors are found once for every side that names it: walking the briefing again for
+    each side was two thirds of loading the bundled data (and grows with disputes times briefing size)."""
+    from briefings import integrity
+    from briefings.dataset import load_dataset
+    from briefings.model import Disputes
+
+    dataset = load_dataset(ROOT / "data", ROOT)
+    seed = next(b for b in dataset.briefings if b.slug == SEED_SLUG)
+    first, second = [ident for _, ident, _ in integrity.anchored(seed)][:2]
+    sides = [{"briefing": SEED_SLUG, "claim": first}, {"briefing": SEED_SLUG, "claim": second}]
+    disputes = Disputes.model_validate(
+        {"disputes": [{"id": f"d{i}", "topic": "Which?", "sides": sides} for i in range(3)]}
+    )
+    walked: list[str] = []
+    real = integrity.anchored
+
+    def counted(briefing):
+        walked.append(briefing.slug)
+        return real(briefing)
+
+    monkeypatch.setattr(integrity, "anchored", counted)
+    assert integrity.check_disputes(disputes, list(dataset.briefings)) == []
+    assert walked == [SEED_SLUG]  # six sides, one briefing

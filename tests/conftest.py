@@ -62,8 +62,13 @@ def last_updated(briefing: Briefing) -> dt.date:
     return max([briefing.published, *(c.date for c in briefing.corrections)])
 
 
-def copy_project(dest: Path) -> Path:
-    """A full copy of the bundled project (code, templates, docs, data) in dest."""
+def copy_project(dest: Path, cache: Path | None = None) -> Path:
+    """A full copy of the bundled project (code, templates, docs, data) in dest.
+
+    cache: a build cache folder to start with (the `warm_cache` fixture's), as an editor's project has one:
+    for a module's shared build, which then converts only what the module changed. Not for a module that
+    patches the generator's code (page sizes, say): the cache's keys know the code's files, not a patch.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     for part in PROJECT_PARTS:
         src = ROOT / part
@@ -71,6 +76,8 @@ def copy_project(dest: Path) -> Path:
             shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(src, dest / part)
+    if cache is not None:
+        shutil.copytree(cache, dest / CACHE_FOLDER, symlinks=True)
     return dest
 
 
@@ -92,10 +99,8 @@ def project(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     and every page is the bytes a clean build writes (tests/test_build_cache.py proves it). A module
     marked `cold_cache` gets it without, for tests that count what a build does from nothing.
     """
-    root = copy_project(tmp_path / "project")
-    if request.node.get_closest_marker("slow") and not request.node.get_closest_marker("cold_cache"):
-        shutil.copytree(request.getfixturevalue("warm_cache"), root / CACHE_FOLDER, symlinks=True)
-    return root
+    warm = request.node.get_closest_marker("slow") and not request.node.get_closest_marker("cold_cache")
+    return copy_project(tmp_path / "project", request.getfixturevalue("warm_cache") if warm else None)
 
 
 @pytest.fixture

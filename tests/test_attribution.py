@@ -342,13 +342,13 @@ BORDER_DISTANCE = "      value: 1000\n      unit: km\n      qualifier: more-than
 
 
 @pytest.fixture(scope="module")
-def miles_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+def miles_site(tmp_path_factory: pytest.TempPathFactory, warm_cache: Path) -> tuple[Path, list[str]]:
     """One build for every row of MILES_CASES: the seed and copies of it, each with its own border distance.
 
     Each briefing's page is built from its own data alone, so one row's figure cannot change another's.
     Returns the site and the slug of the briefing of each row.
     """
-    project = copy_project(tmp_path_factory.mktemp("miles") / "project")
+    project = copy_project(tmp_path_factory.mktemp("miles") / "project", warm_cache)
     slugs = []
     for i, (km, qualifier, _) in enumerate(MILES_CASES):
         if i == 0:

@@ -38,8 +38,8 @@ def text_of(node) -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("disputes") / "project")
+def site(tmp_path_factory: pytest.TempPathFactory, warm_cache: Path) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("disputes") / "project", warm_cache)
     path = project / DISPUTES
     path.write_text(path.read_text(encoding="utf-8") + ADDED, encoding="utf-8")
     out = project.parent / "site"

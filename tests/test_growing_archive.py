@@ -120,9 +120,11 @@ SHAPES = {
 
 
 @pytest.fixture(scope="module")
-def grown(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[tuple[dt.date, str, str]], str]:
+def grown(
+    tmp_path_factory: pytest.TempPathFactory, warm_cache: Path
+) -> tuple[Path, Path, list[tuple[dt.date, str, str]], str]:
     """A copy of the project with three generated briefings, built by `python build.py build --site-dir`."""
-    root = copy_project(tmp_path_factory.mktemp("grown") / "project")
+    root = copy_project(tmp_path_factory.mktemp("grown") / "project", warm_cache)
     bundled = briefings_latest_first(root)
     newest, oldest = bundled[0].published, bundled[-1].published
     assert newest - oldest > dt.timedelta(days=1), "the in-between briefing needs a gap"

@@ -184,11 +184,11 @@ def test_alias_bomb_uses_bounded_memory(project):
 
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def hostile_site(tmp_path_factory: pytest.TempPathFactory, warm_cache: Path) -> Path:
     """One build with every hostile string placed in a takeaway, a figure note and a quote."""
     from conftest import copy_project
 
-    project = copy_project(tmp_path_factory.mktemp("hostile") / "project")
+    project = copy_project(tmp_path_factory.mktemp("hostile") / "project", warm_cache)
     takeaways = "".join(
         f"  - id: hostile-{i}\n    text: {yaml_quote(s)}\n    sources: [article]\n    status: reported\n"
         for i, s in enumerate(HOSTILE_TEXT)

@@ -84,9 +84,9 @@ INJECTED = """() => {
 }"""
 
 
-def hostile_project(root: Path) -> tuple[Path, int]:
+def hostile_project(root: Path, cache: Path | None = None) -> tuple[Path, int]:
     """A copy of the project with a numbered payload in every text field; returns it and the count."""
-    copy_project(root)
+    copy_project(root, cache)
     n = 0
     for name, model in FILES.items():
         doc, problems = parse_yaml(root / name, name)
@@ -103,9 +103,9 @@ def hostile_project(root: Path) -> tuple[Path, int]:
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, int]:
+def hostile(tmp_path_factory: pytest.TempPathFactory, warm_cache: Path) -> tuple[Path, Path, int]:
     """The hostile project and its site, built by `build.py build` (which must pass its own scan)."""
-    root, count = hostile_project(tmp_path_factory.mktemp("hostile") / "project")
+    root, count = hostile_project(tmp_path_factory.mktemp("hostile") / "project", warm_cache)
     site = root.parent / "site"
     result = subprocess.run(
         [sys.executable, str(ROOT / "build.py"), "--project", str(root), "build", "--site-dir", str(site)],
@@ -198,9 +198,9 @@ def test_search_results_show_payloads_as_text(hostile, browser):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", PREVIEWS)
-def test_previews_run_no_payload(hostile, tmp_path, kind, check_pages):
+def test_previews_run_no_payload(hostile, tmp_path, kind, check_pages, warm_cache):
     root, _, _ = hostile
-    project = copy_project(tmp_path / "project")
+    project = copy_project(tmp_path / "project", warm_cache)
     for name in FILES:
         (project / name).write_bytes((root / name).read_bytes())
     with preview_server(project, kind, ready="Latest") as (base, log):

@@ -366,7 +366,9 @@ def clash_cases() -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture(scope="module")
-def clash_builds(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[subprocess.CompletedProcess[str], Path]]:
+def clash_builds(
+    tmp_path_factory: pytest.TempPathFactory, warm_cache: Path
+) -> list[tuple[subprocess.CompletedProcess[str], Path]]:
     """`python build.py build` of two scratch projects that hold every clashing docs file between them.
 
     The build lists every clash it finds, and a docs file's clash is found whatever else is in docs/,
@@ -379,7 +381,7 @@ def clash_builds(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[subproc
     groups = [first, [i for i in range(len(cases)) if i not in first]]
     builds = []
     for number, group in enumerate(groups):
-        project = copy_project(tmp_path_factory.mktemp(f"clash-{number}") / "project")
+        project = copy_project(tmp_path_factory.mktemp(f"clash-{number}") / "project", warm_cache)
         shutil.copy2(ROOT / "build.py", project / "build.py")
         for i in group:
             path = project / "docs" / cases[i][0]

@@ -21,8 +21,6 @@ import pytest
 from briefings.publish import MARKER
 from conftest import ROOT, SEED, SEED_FILE, run_cli, tree_digest
 
-pytestmark = pytest.mark.cold_cache  # builds stopped part-way: one from the cache could end before the signal
-
 
 def cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """The real command line, as a user runs it."""
@@ -164,6 +162,7 @@ def _as_a_background_job() -> None:
     ids=["SIGINT", "SIGTERM", "SIGINT-to-a-background-job", "SIGTERM-serving-the-published-site-meanwhile"],
 )
 @pytest.mark.slow
+@pytest.mark.cold_cache  # a preview stopped while it builds: one from the cache could be done before the signal
 def test_preview_removes_its_temporary_site_on_exit(project, tmp_path, sig, started, built):
     temp = tmp_path / "tmp"  # the preview builds into a tempfile.mkdtemp() folder, under TMPDIR
     temp.mkdir()

@@ -722,6 +722,15 @@ def live_reload_server(builder: Callable[[], bool], host: str, port: int, root: 
     return server
 
 
+def stop_soon(server: LiveReloadServer) -> None:
+    """Make the server's build loop end at its next wake-up (every quarter second), its serve() then return.
+
+    For a stop signal's handler, which runs on the loop's thread, maybe while it holds the loop's lock:
+    so no lock is taken, only the flag the loop's wait reads (set by the server's own shutdown too).
+    """
+    server._shutdown = True
+
+
 def serve_meanwhile(server: LiveReloadServer, prepare: Callable[[], bool], root: Path) -> None:
     """The server's `serve` with a first step: serve what its root holds and watch, run prepare, then
     serve root and rebuild on changes (a change seen meanwhile, or prepare returning True, rebuilds once

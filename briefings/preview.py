@@ -53,6 +53,7 @@ from .render import briefing_pages
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.livereload import LiveReloadServer
 
 log = logging.getLogger("briefings.preview")
 _STRUCTURE = ("templates", "overrides", "docs", "mkdocs.yml")
@@ -296,7 +297,13 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000, cache: bo
     import tempfile
     import threading
 
+    server: LiveReloadServer | None = None
+
     def stop(signum: int, frame: Any) -> None:
+        # The build loop also ends by itself, should the interrupt be lost on its way: once, on two busy
+        # cores, a preview stopped while it got ready went on serving (tests/test_leftovers.py).
+        if server is not None:
+            engine.stop_soon(server)
         raise KeyboardInterrupt  # unwinds the build loop, so the finally below runs
 
     site_dir = Path(tempfile.mkdtemp(prefix="briefings-preview-"))
@@ -304,7 +311,6 @@ def serve(project: Project, host: str = "127.0.0.1", port: int = 8000, cache: bo
     # SIGINT as well as SIGTERM: a shell that starts this as a background job (no job control)
     # hands it SIGINT ignored, and Python then never raises KeyboardInterrupt; `kill -INT` must still stop it.
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)} if main_thread else {}
-    server = None
     try:
         site = IncrementalSite(project, site_dir, cache)
         published = site.published()

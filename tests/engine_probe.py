@@ -196,6 +196,7 @@ def build(scratch: Path) -> dict[str, Any]:
     facts["after_lastmods"] = re.findall(r"<lastmod>([^<]*)</lastmod>", (site / "sitemap.xml").read_text())
     facts["builder_rounds"] = builder_rounds(site)
     facts["served_meanwhile"] = served_meanwhile(scratch / "meanwhile")
+    facts["stops_soon"] = stops_soon(site)
     facts.update(cached_builds(scratch, plain))
     facts["logger"] = engine.logger().name
     facts["mkdocs_logger_parent"] = logging.getLogger("mkdocs").parent.name  # type: ignore[union-attr]
@@ -259,6 +260,20 @@ def builder_rounds(root: Path) -> int:
     server.shutdown()
     thread.join(timeout=10)
     return len(rounds)
+
+
+def stops_soon(root: Path) -> bool:
+    """Whether the server's serve() returns once engine.stop_soon is called, with nothing else asked of it."""
+    import threading
+
+    server = engine.live_reload_server(lambda: False, "127.0.0.1", 0, root)
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    engine.stop_soon(server)
+    thread.join(timeout=10)
+    ended = not thread.is_alive()
+    server.shutdown()
+    return ended
 
 
 def served_meanwhile(scratch: Path) -> list[str]:

@@ -123,6 +123,13 @@ def test_the_live_reload_server_runs_the_builder_again_when_asked(built):
 
 
 @pytest.mark.slow
+def test_the_live_reload_servers_loop_ends_when_asked_without_a_lock(built):
+    # A preview's stop signal asks the build loop to end (engine.stop_soon), should its interrupt be lost.
+    engine, facts = built
+    assert facts["stops_soon"] is True, engine
+
+
+@pytest.mark.slow
 def test_the_live_reload_server_serves_its_root_as_it_is_at_each_request(built):
     # A preview serves the published site while it makes its own, then its own (engine.serve_meanwhile).
     engine, facts = built

@@ -201,10 +201,8 @@ def test_preview_removes_its_temporary_site_on_exit(project, tmp_path, sig, star
         try:
             code = proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            # Seen once on two busy cores (the case serving the published site meanwhile), never again in
-            # a dozen runs: show how far the preview got, so the next one can be found.
-            proc.kill()
-            proc.wait()
+            # Seen twice on two busy cores (the case serving the published site meanwhile), never on demand:
+            # show how far the preview got, so the next one can be found (the finally ends it).
             raise AssertionError(f"the preview ignored {sig.name} for 60 s:\n{log.read_text()[-6000:]}") from None
         assert code == 0
     finally:
